@@ -1,0 +1,406 @@
+/**
+ * The one schema of the stack config. `parsePlatformConfig` turns the raw key/value config of a
+ * stack into a typed, validated `PlatformConfig`, or throws a `ConfigError` listing every problem.
+ * It knows nothing about Pulumi's runtime: index.ts hands it the raw values and which keys are secret.
+ *
+ * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
+ */
+import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
+import { parseBytes, parseDuration, parseMillicores, parsePrometheusBytes } from "./quantities";
+
+export interface ResourceList {
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface Resources {
+    readonly requests: ResourceList;
+    readonly limits: ResourceList;
+}
+
+export type ReclaimPolicy = "Delete" | "Retain";
+
+export type LocalPathConfig =
+    | { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources }
+    | { readonly mode: "existing"; readonly className: string };
+
+export interface PlatformConfig {
+    /** Short env token used in every derived name (`dev`, `prod`). */
+    readonly env: string;
+    /** DNS zone under which `grafana-<env>.<domain>` etc. are served. */
+    readonly domain: string;
+    /** Protect namespaces and volumes from `pulumi destroy` and replacement (prod). */
+    readonly protect: boolean;
+    readonly ingress: {
+        readonly className: string;
+        /** cert-manager ClusterIssuer that issues the TLS secrets; unset means the secrets are provided out of band. */
+        readonly clusterIssuer?: string;
+        /** Client CIDRs allowed through the ingress (nginx allow-list); empty allows all. */
+        readonly sourceRanges: readonly string[];
+    };
+    readonly storage: {
+        readonly nfs: {
+            readonly server: string;
+            readonly path: string;
+            readonly mountOptions: readonly string[];
+            readonly reclaimPolicy: ReclaimPolicy;
+            readonly resources: Resources;
+        };
+        readonly localPath: LocalPathConfig;
+    };
+    readonly monitoring: {
+        readonly prometheus: {
+            readonly retention: string;
+            readonly retentionSize: string;
+            readonly storageSize: string;
+            readonly resources: Resources;
+        };
+        readonly alertmanager: { readonly storageSize: string; readonly resources: Resources };
+        readonly grafana: {
+            readonly storageSize: string;
+            readonly resources: Resources;
+            readonly sidecarResources: Resources;
+        };
+        readonly operator: { readonly resources: Resources; readonly configReloaderResources: Resources };
+        readonly kubeStateMetrics: { readonly resources: Resources };
+        readonly nodeExporter: { readonly resources: Resources };
+    };
+    readonly logging: {
+        readonly loki: {
+            readonly retention: string;
+            readonly storageSize: string;
+            readonly resources: Resources;
+        };
+        readonly promtail: { readonly resources: Resources };
+    };
+    /** Secret config override of the generated Grafana admin password (plain here; index.ts wraps it as a secret). */
+    readonly grafanaAdminPassword?: string;
+    readonly alerting: {
+        readonly groupBy: readonly string[];
+        readonly groupWait: string;
+        readonly groupInterval: string;
+        readonly repeatInterval: string;
+    };
+}
+
+/** Raw stack config: top-level key (without the project prefix) to its string value. */
+export interface RawConfig {
+    readonly values: Readonly<Record<string, string>>;
+    /** Top-level keys whose value was set with `pulumi config set --secret`. */
+    readonly secretKeys: ReadonlySet<string>;
+}
+
+/** Selects this project's keys from the runtime's full config map (`project:key` to string). */
+export function rawConfigFrom(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, project: string): RawConfig {
+    const prefix = `${project}:`;
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [key, value] of Object.entries(all)) {
+        if (!key.startsWith(prefix)) continue;
+        const name = key.slice(prefix.length);
+        values[name] = value;
+        if (isSecret(key)) secretKeys.add(name);
+    }
+    return { values, secretKeys };
+}
+
+const r = (cpu: string, memory: string, limitCpu: string, limitMemory: string): Resources => ({
+    requests: { cpu, memory },
+    limits: { cpu: limitCpu, memory: limitMemory },
+});
+
+/** Lab-sized defaults: all of them together request well under 2 vCPU and 4 GiB. */
+export const DEFAULT_RESOURCES = {
+    nfsProvisioner: r("10m", "32Mi", "100m", "64Mi"),
+    localPathProvisioner: r("10m", "32Mi", "100m", "64Mi"),
+    prometheus: r("200m", "512Mi", "1", "1536Mi"),
+    alertmanager: r("20m", "64Mi", "100m", "128Mi"),
+    grafana: r("50m", "192Mi", "500m", "512Mi"),
+    grafanaSidecar: r("10m", "64Mi", "100m", "128Mi"),
+    operator: r("50m", "64Mi", "200m", "256Mi"),
+    configReloader: r("10m", "16Mi", "50m", "32Mi"),
+    kubeStateMetrics: r("20m", "64Mi", "100m", "256Mi"),
+    nodeExporter: r("20m", "32Mi", "200m", "64Mi"),
+    loki: r("100m", "256Mi", "1", "1Gi"),
+    promtail: r("50m", "64Mi", "200m", "256Mi"),
+} as const satisfies Record<string, Resources>;
+
+const ENV_PATTERN = /^[a-z][a-z0-9]{1,11}$/;
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const ABS_PATH = /^\/[^\s]*$/;
+
+function isCidr(s: string): boolean {
+    const [ip, bits, ...rest] = s.split("/");
+    return rest.length === 0 && IPV4.test(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+}
+
+
+/** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
+function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw.values)) {
+        const trimmed = value.trim();
+        if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+            try {
+                out[key] = JSON.parse(trimmed);
+            } catch {
+                problems.add(key, "valid structured config (YAML map or list)", describeValue(value, raw.secretKeys.has(key)));
+            }
+        } else {
+            out[key] = value;
+        }
+    }
+    return out;
+}
+
+function readResources(parent: ObjectReader, name: string, defaults: Resources): Resources {
+    const obj = parent.object(name);
+    const list = (kind: "requests" | "limits"): ResourceList => {
+        const o = obj.object(kind);
+        const cpu = o.string("cpu", {
+            expected: 'a CPU quantity such as "250m" or "1"',
+            default: defaults[kind].cpu,
+            check: (v) => parseMillicores(v) !== undefined,
+        });
+        const memory = o.string("memory", {
+            expected: 'a memory quantity such as "256Mi" or "1Gi"',
+            default: defaults[kind].memory,
+            check: (v) => parseBytes(v) !== undefined,
+        });
+        o.done();
+        return { cpu, memory };
+    };
+    const requests = list("requests");
+    const limits = list("limits");
+    obj.done();
+    const rc = parseMillicores(requests.cpu);
+    const lc = parseMillicores(limits.cpu);
+    if (rc !== undefined && lc !== undefined && rc > lc) {
+        parent.problems.add(obj.keyOf("requests.cpu"), `at most limits.cpu (${limits.cpu})`, describeValue(requests.cpu));
+    }
+    const rm = parseBytes(requests.memory);
+    const lm = parseBytes(limits.memory);
+    if (rm !== undefined && lm !== undefined && rm > lm) {
+        parent.problems.add(
+            obj.keyOf("requests.memory"),
+            `at most limits.memory (${limits.memory})`,
+            describeValue(requests.memory),
+        );
+    }
+    return { requests, limits };
+}
+
+function storageSize(o: ObjectReader, def: string): string {
+    return o.string("storageSize", {
+        expected: 'a storage quantity such as "10Gi"',
+        default: def,
+        check: (v) => (parseBytes(v) ?? 0) > 0,
+    });
+}
+
+function duration(o: ObjectReader, name: string, def: string, what: string): string {
+    return o.string(name, {
+        expected: `a ${what} duration such as "${def}" (number and one unit of s, m, h, d, w)`,
+        default: def,
+        check: (v) => parseDuration(v) !== undefined,
+    });
+}
+
+export function parsePlatformConfig(raw: RawConfig, project: string): PlatformConfig {
+    const problems = new Problems();
+    const top = new ObjectReader(problems, "", decodeTopLevel(raw, problems), raw.secretKeys);
+
+    const env = top.string("env", {
+        required: true,
+        pattern: ENV_PATTERN,
+        expected: "an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod)",
+    });
+    const domain = top.string("domain", {
+        required: true,
+        pattern: DNS_NAME,
+        expected: "a lowercase DNS domain such as mlops.example.com",
+    });
+    const protect = top.bool("protect", { expected: "true or false", default: false });
+
+    const ing = top.object("ingress");
+    const ingress = {
+        className: ing.string("className", { expected: "an IngressClass name", default: "nginx", pattern: DNS_LABEL }),
+        clusterIssuer: ing.has("clusterIssuer")
+            ? ing.string("clusterIssuer", { expected: "a cert-manager ClusterIssuer name", pattern: DNS_LABEL })
+            : undefined,
+        sourceRanges: ing.stringList("sourceRanges", { expected: "an IPv4 CIDR such as 192.168.18.0/24", item: isCidr }),
+    };
+    ing.done();
+
+    const storage = readStorage(top.object("storage"), env, protect);
+    const monitoring = readMonitoring(top.object("monitoring"));
+    const logging = readLogging(top.object("logging"));
+
+    const al = top.object("alerting");
+    const alerting = {
+        groupBy: al.stringList("groupBy", {
+            expected: "a label name",
+            item: (s) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(s) || s === "...",
+            default: ["alertname", "namespace", "severity"],
+        }),
+        groupWait: duration(al, "groupWait", "30s", "group wait"),
+        groupInterval: duration(al, "groupInterval", "5m", "group interval"),
+        repeatInterval: duration(al, "repeatInterval", "12h", "repeat interval"),
+    };
+    al.done();
+
+    let grafanaAdminPassword: string | undefined;
+    if (top.has("grafanaAdminPassword")) {
+        if (!raw.secretKeys.has("grafanaAdminPassword")) {
+            problems.add(
+                "grafanaAdminPassword",
+                "a secret value (pulumi config set --secret grafanaAdminPassword)",
+                "a plaintext value (not shown)",
+            );
+        }
+        grafanaAdminPassword = top.string("grafanaAdminPassword", {
+            expected: "a password of at least 16 characters",
+            sensitive: true,
+            check: (v) => v.length >= 16,
+        });
+    }
+
+    top.done();
+    if (problems.list.length > 0) throw new ConfigError(project, problems.list);
+    return { env, domain, protect, ingress, storage, monitoring, logging, grafanaAdminPassword, alerting };
+}
+
+function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformConfig["storage"] {
+    const nfsR = st.object("nfs");
+    const server = nfsR.string("server", {
+        required: true,
+        expected: "the NFS server's IPv4 address or DNS name",
+        check: (v) => IPV4.test(v) || DNS_NAME.test(v) || DNS_LABEL.test(v),
+    });
+    const path = nfsR.string("path", { required: true, pattern: ABS_PATH, expected: "an absolute export path such as /srv/nfs/mlops" });
+    const mountOptions = nfsR.stringList("mountOptions", {
+        expected: "an NFS mount option such as nfsvers=4.1",
+        item: (s) => /^[a-z0-9_]+(=[A-Za-z0-9_.:,-]+)?$/.test(s),
+    });
+    const defaultPolicy: ReclaimPolicy = protect ? "Retain" : "Delete";
+    const reclaimPolicy = nfsR.string("reclaimPolicy", {
+        expected: "Delete or Retain",
+        oneOf: ["Delete", "Retain"],
+        default: defaultPolicy,
+    }) as ReclaimPolicy;
+    if (protect && reclaimPolicy === "Delete") {
+        st.problems.add(nfsR.keyOf("reclaimPolicy"), "Retain on a protected stack (protect: true keeps prod volumes)", '"Delete"');
+    }
+    const nfsResources = readResources(nfsR, "resources", DEFAULT_RESOURCES.nfsProvisioner);
+    nfsR.done();
+
+    const lp = st.object("localPath");
+    const mode = lp.string("mode", {
+        expected: 'either "install" (an env-scoped provisioner and class) or "existing" (adopt a class by name)',
+        oneOf: ["install", "existing"],
+        default: "install",
+    });
+    let localPath: LocalPathConfig;
+    if (mode === "existing") {
+        const className = lp.string("className", {
+            required: true,
+            pattern: DNS_LABEL,
+            expected: 'the name of the existing local-path StorageClass (for example "local-path") when mode is "existing"',
+        });
+        localPath = { mode: "existing", className };
+    } else {
+        const nodePath = lp.string("nodePath", {
+            pattern: ABS_PATH,
+            expected: "an absolute directory on each node",
+            default: `/opt/local-path-provisioner/${env}`,
+        });
+        if (nodePath === "/" || nodePath.startsWith("/proc") || nodePath.startsWith("/sys")) {
+            st.problems.add(lp.keyOf("nodePath"), "a dedicated data directory, not a system path", describeValue(nodePath));
+        }
+        localPath = { mode: "install", nodePath, resources: readResources(lp, "resources", DEFAULT_RESOURCES.localPathProvisioner) };
+    }
+    lp.done();
+    st.done();
+    return {
+        nfs: { server, path, mountOptions, reclaimPolicy, resources: nfsResources },
+        localPath,
+    };
+}
+
+function readMonitoring(mo: ObjectReader): PlatformConfig["monitoring"] {
+    const pr = mo.object("prometheus");
+    const retention = duration(pr, "retention", "7d", "TSDB retention");
+    const retentionSize = pr.string("retentionSize", {
+        expected: 'a Prometheus byte size such as "8GiB" (B, KB, MB, GB, TB with optional i)',
+        default: "8GiB",
+        check: (v) => parsePrometheusBytes(v) !== undefined,
+    });
+    const promStorage = storageSize(pr, "10Gi");
+    const rs = parsePrometheusBytes(retentionSize);
+    const ss = parseBytes(promStorage);
+    if (rs !== undefined && ss !== undefined && rs >= ss) {
+        // Prometheus only enforces the size after a block is cut; a full volume crashes it first.
+        mo.problems.add(
+            pr.keyOf("retentionSize"),
+            `less than monitoring.prometheus.storageSize (${promStorage}), leaving headroom for the WAL`,
+            describeValue(retentionSize),
+        );
+    }
+    const prometheus = { retention, retentionSize, storageSize: promStorage, resources: readResources(pr, "resources", DEFAULT_RESOURCES.prometheus) };
+    pr.done();
+
+    const am = mo.object("alertmanager");
+    const alertmanager = { storageSize: storageSize(am, "1Gi"), resources: readResources(am, "resources", DEFAULT_RESOURCES.alertmanager) };
+    am.done();
+
+    const gr = mo.object("grafana");
+    const grafana = {
+        storageSize: storageSize(gr, "2Gi"),
+        resources: readResources(gr, "resources", DEFAULT_RESOURCES.grafana),
+        sidecarResources: readResources(gr, "sidecarResources", DEFAULT_RESOURCES.grafanaSidecar),
+    };
+    gr.done();
+
+    const op = mo.object("operator");
+    const operator = {
+        resources: readResources(op, "resources", DEFAULT_RESOURCES.operator),
+        configReloaderResources: readResources(op, "configReloaderResources", DEFAULT_RESOURCES.configReloader),
+    };
+    op.done();
+
+    const ksm = mo.object("kubeStateMetrics");
+    const kubeStateMetrics = { resources: readResources(ksm, "resources", DEFAULT_RESOURCES.kubeStateMetrics) };
+    ksm.done();
+
+    const ne = mo.object("nodeExporter");
+    const nodeExporter = { resources: readResources(ne, "resources", DEFAULT_RESOURCES.nodeExporter) };
+    ne.done();
+
+    mo.done();
+    return { prometheus, alertmanager, grafana, operator, kubeStateMetrics, nodeExporter };
+}
+
+function readLogging(lg: ObjectReader): PlatformConfig["logging"] {
+    const lk = lg.object("loki");
+    const retention = lk.string("retention", {
+        expected: 'a retention period in whole days written in hours or days, such as "168h" or "14d" (Loki applies retention per 24h index period)',
+        default: "168h",
+        check: (v) => {
+            const s = parseDuration(v);
+            return s !== undefined && s % 86400 === 0;
+        },
+    });
+    const loki = {
+        retention,
+        storageSize: storageSize(lk, "10Gi"),
+        resources: readResources(lk, "resources", DEFAULT_RESOURCES.loki),
+    };
+    lk.done();
+    const pt = lg.object("promtail");
+    const promtail = { resources: readResources(pt, "resources", DEFAULT_RESOURCES.promtail) };
+    pt.done();
+    lg.done();
+    return { loki, promtail };
+}

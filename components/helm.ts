@@ -1,0 +1,73 @@
+/**
+ * How the platform installs third-party charts. Two Pulumi resources exist and each chart gets
+ * the one whose semantics it needs:
+ *
+ * - `helm.v3.Release` runs real Helm: hooks run, CRDs from a chart's `crds/` directory are
+ *   installed once and never upgraded or deleted, and `helm ls` shows the release. Charts that rely
+ *   on hooks (kube-prometheus-stack's admission-webhook certificate Jobs) or on shared CRDs use it.
+ * - `helm.v4.Chart` renders every object as a Pulumi resource, so a transform can patch what the
+ *   chart has no values key for, and previews show per-object diffs. It drops hooks, so only
+ *   hook-free charts may use it.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ChartPin } from "./versions";
+import { RenderedPatch, patchTransform } from "./patches";
+
+export interface HelmInstallArgs {
+    readonly pin: ChartPin;
+    /** Helm release name (also the prefix of most object names the chart renders). */
+    readonly releaseName: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly values: pulumi.Input<Record<string, unknown>>;
+}
+
+/** A real Helm release, for charts that need hooks or install shared CRDs. */
+export function helmRelease(
+    name: string,
+    args: HelmInstallArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            namespace: args.namespace,
+            chart: args.pin.chart,
+            version: args.pin.version,
+            repositoryOpts: { repo: args.pin.repo },
+            values: args.values,
+            createNamespace: false,
+            // A failed upgrade is rolled back instead of leaving half-applied objects behind.
+            atomic: true,
+            cleanupOnFail: true,
+            maxHistory: 10,
+            timeout: 900,
+        },
+        opts,
+    );
+}
+
+/**
+ * A chart rendered into Pulumi resources, with optional patches applied to the rendered objects.
+ * Patches are the program's declared post-render changes; the offline plan lists them.
+ */
+export function renderedChart(
+    name: string,
+    args: HelmInstallArgs & { readonly patches?: readonly RenderedPatch[] },
+    opts: pulumi.ComponentResourceOptions,
+): k8s.helm.v4.Chart {
+    const patches = args.patches ?? [];
+    return new k8s.helm.v4.Chart(
+        name,
+        {
+            name: args.releaseName,
+            namespace: args.namespace,
+            chart: args.pin.chart,
+            version: args.pin.version,
+            repositoryOpts: { repo: args.pin.repo },
+            values: args.values,
+        },
+        { ...opts, transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : [])] },
+    );
+}

@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../config/schema";
+import { helmRelease } from "../helm";
+import { ingressAnnotations } from "../ingress";
+import { EnvNames } from "../naming";
+import { charts } from "../versions";
+
+export interface LokiArgs {
+    readonly names: EnvNames;
+    readonly namespace: pulumi.Input<string>;
+    readonly loki: PlatformConfig["logging"]["loki"];
+    readonly ingress: PlatformConfig["ingress"];
+    /** The env's NFS class: Loki's chunks, index and compactor state live there. */
+    readonly storageClassName: pulumi.Input<string>;
+    /** Keep the volume claim when the release or the stack goes away. */
+    readonly retainVolumes: boolean;
+}
+
+/** UID and GID of the Loki image; pods writing to NFS run as the owner of what they write. */
+export const LOKI_UID = 10001;
+
+export function lokiValues(args: LokiArgs, storageClassName: string): Record<string, unknown> {
+    const { names, loki } = args;
+    return {
+        deploymentMode: "Monolithic",
+        loki: {
+            auth_enabled: false,
+            commonConfig: { replication_factor: 1 },
+            storage: { type: "filesystem" },
+            schemaConfig: {
+                configs: [
+                    {
+                        from: "2024-04-01",
+                        store: "tsdb",
+                        object_store: "filesystem",
+                        schema: "v13",
+                        index: { prefix: "loki_index_", period: "24h" },
+                    },
+                ],
+            },
+            // Retention is only enforced by the compactor, and only with a delete-request store.
+            compactor: {
+                working_directory: "/var/loki/compactor",
+                compaction_interval: "10m",
+                retention_enabled: true,
+                retention_delete_delay: "2h",
+                delete_request_store: "filesystem",
+            },
+            limits_config: { retention_period: loki.retention },
+            podSecurityContext: {
+                runAsNonRoot: true,
+                runAsUser: LOKI_UID,
+                runAsGroup: LOKI_UID,
+                fsGroup: LOKI_UID,
+                fsGroupChangePolicy: "OnRootMismatch",
+            },
+        },
+        singleBinary: {
+            replicas: 1,
+            resources: loki.resources,
+            persistence: {
+                enabled: true,
+                storageClass: storageClassName,
+                size: loki.storageSize,
+                accessModes: ["ReadWriteOnce"],
+                enableStatefulSetAutoDeletePVC: true,
+                whenDeleted: args.retainVolumes ? "Retain" : "Delete",
+                whenScaled: "Retain",
+            },
+        },
+        // Filesystem storage supports exactly one writer: no scalable targets, no caches.
+        read: { replicas: 0 },
+        write: { replicas: 0 },
+        backend: { replicas: 0 },
+        chunksCache: { enabled: false },
+        resultsCache: { enabled: false },
+        // The canary is a second DaemonSet and the helm test needs it; neither belongs on a lab budget.
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+        // The single binary serves every path itself, so the nginx gateway is dropped and the chart's
+        // top-level Ingress routes straight to it.
+        gateway: { enabled: false },
+        sidecar: { rules: { enabled: false } },
+        // Namespaced RBAC: the chart then creates no ClusterRole that both envs could collide on.
+        rbac: { namespaced: true },
+        ingress: {
+            enabled: true,
+            ingressClassName: args.ingress.className,
+            annotations: ingressAnnotations(args.ingress),
+            hosts: [names.hosts.loki],
+            tls: [{ hosts: [names.hosts.loki], secretName: names.tlsSecrets.loki }],
+        },
+        monitoring: {
+            serviceMonitor: { enabled: true, labels: { ...names.monitoringReleaseLabel } },
+        },
+    };
+}
+
+/** Loki for one env: a single binary with filesystem storage on the env's NFS class. */
+export class Loki extends pulumi.ComponentResource {
+    readonly releaseName: pulumi.Output<string>;
+    readonly queryUrl: string;
+    readonly pushUrl: string;
+
+    constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:logging:Loki", name, {}, opts);
+        const values = pulumi.output(args.storageClassName).apply((sc) => lokiValues(args, sc));
+        const release = helmRelease(
+            args.names.releases.loki,
+            { pin: charts.loki, releaseName: args.names.releases.loki, namespace: args.namespace, values },
+            { parent: this },
+        );
+        this.releaseName = release.name;
+        this.queryUrl = args.names.endpoints.lokiQuery;
+        this.pushUrl = args.names.endpoints.lokiPush;
+        this.registerOutputs({ releaseName: this.releaseName, queryUrl: this.queryUrl, pushUrl: this.pushUrl });
+    }
+}

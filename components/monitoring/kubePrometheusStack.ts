@@ -1,0 +1,260 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { PlatformConfig } from "../config/schema";
+import { helmRelease } from "../helm";
+import { ingressAnnotations } from "../ingress";
+import { platformLabels } from "../labels";
+import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
+import { charts } from "../versions";
+import { alertmanagerConfig } from "./alertmanagerConfig";
+import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
+
+export interface MonitoringArgs {
+    readonly names: EnvNames;
+    readonly namespace: pulumi.Input<string>;
+    readonly monitoring: PlatformConfig["monitoring"];
+    readonly alerting: PlatformConfig["alerting"];
+    readonly ingress: PlatformConfig["ingress"];
+    readonly storageClasses: { readonly nfs: pulumi.Input<string>; readonly localPath: pulumi.Input<string> };
+    /** Name of the Secret holding the Grafana admin user and password (same namespace). */
+    readonly grafanaAdminSecret: string;
+    /** Keep Grafana's claim when the release is uninstalled (prod). */
+    readonly retainVolumes: boolean;
+}
+
+/** Inputs of the values builder, with the storage class names resolved. */
+export interface MonitoringValuesInput extends Omit<MonitoringArgs, "namespace" | "storageClasses"> {
+    readonly storageClasses: { readonly nfs: string; readonly localPath: string };
+}
+
+const keepNamespaces = (regex: string) => ({ action: "keep", sourceLabels: ["namespace"], regex });
+
+/** kubelet endpoints: keep only the kubelet Service of this env's operator (both operators create one). */
+const keepOwnKubeletService = (service: string) => ({
+    action: "keep",
+    sourceLabels: ["__meta_kubernetes_service_name"],
+    regex: service,
+});
+
+/** The chart's default target relabeling for every kubelet endpoint; setting our list replaces it. */
+const METRICS_PATH_LABEL = { action: "replace", sourceLabels: ["__metrics_path__"], targetLabel: "metrics_path" };
+
+/** The chart's default cAdvisor metric drops (kept, since our list replaces the default). */
+export const CADVISOR_DEFAULT_DROPS = [
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_cpu_(cfs_throttled_seconds_total|load_average_10s|system_seconds_total|user_seconds_total)" },
+    {
+        sourceLabels: ["__name__"],
+        action: "drop",
+        regex: "container_fs_(io_current|io_time_seconds_total|io_time_weighted_seconds_total|reads_merged_total|sector_reads_total|sector_writes_total|writes_merged_total)",
+    },
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_memory_(mapped_file|swap)" },
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_(file_descriptors|tasks_state|threads_max)" },
+    { sourceLabels: ["__name__", "scope"], action: "drop", regex: "container_memory_failures_total;hierarchy" },
+    { sourceLabels: ["__name__", "interface"], action: "drop", regex: "container_network_.*;(cali|cilium|cni|lxc|nodelocaldns|tunl).*" },
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_spec.*" },
+    { sourceLabels: ["id", "pod"], action: "drop", regex: ".+;" },
+];
+
+/** Prometheus and Alertmanager ingress shape (`paths` list); Grafana's chart takes a single `path`. */
+function ingressValues(args: MonitoringValuesInput, host: string, tlsSecret: string, pathKey: "paths" | "path") {
+    return {
+        enabled: true,
+        ingressClassName: args.ingress.className,
+        annotations: ingressAnnotations(args.ingress),
+        hosts: [host],
+        ...(pathKey === "paths" ? { paths: ["/"] } : { path: "/" }),
+        pathType: "Prefix",
+        tls: [{ hosts: [host], secretName: tlsSecret }],
+    };
+}
+
+const volumeClaim = (storageClassName: string, size: string) => ({
+    volumeClaimTemplate: {
+        spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } },
+    },
+});
+
+/** The exact values kube-prometheus-stack receives for one env. */
+export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<string, unknown> {
+    const { names, monitoring: m } = args;
+    const envNs = [names.namespaces.monitoring];
+    const releaseSelector = { matchLabels: { ...names.monitoringReleaseLabel } };
+    // Monitors are only honoured in namespaces the program labelled for this env.
+    const envNamespaceSelector = { matchLabels: { [ENV_LABEL]: names.env } };
+    const keepEnv = keepNamespaces(names.metricNamespaceRegex);
+    const ownKubelet = keepOwnKubeletService(names.kubeletService);
+    const selectOwn = (kind: string) => ({
+        [`${kind}SelectorNilUsesHelmValues`]: false,
+        [`${kind}Selector`]: releaseSelector,
+        [`${kind}NamespaceSelector`]: envNamespaceSelector,
+    });
+    return {
+        fullnameOverride: names.monitoringFullname,
+        // CRDs are installed by Helm from the chart's crds/ directory: once, never upgraded or deleted,
+        // so destroying one env never removes the custom resources of the other.
+        crds: { enabled: true },
+        defaultRules: {
+            create: true,
+            // kubernetes-apps rules (crash loops, stuck rollouts) only look at this env's namespaces.
+            appNamespacesTarget: names.logNamespaceRegex,
+            rules: { etcd: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeControllerManager: false, kubeProxy: false },
+        },
+        // Control-plane endpoints are not reachable on kubeadm defaults and belong to no env.
+        kubeEtcd: { enabled: false },
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeProxy: { enabled: false },
+        coreDns: { enabled: false },
+        prometheusOperator: {
+            // Each env's operator reconciles only its own Prometheus and Alertmanager.
+            prometheusInstanceNamespaces: envNs,
+            alertmanagerInstanceNamespaces: envNs,
+            alertmanagerConfigNamespaces: envNs,
+            thanosRulerInstanceNamespaces: envNs,
+            kubeletService: { enabled: true, namespace: SYSTEM_NAMESPACE },
+            resources: m.operator.resources,
+            prometheusConfigReloader: { resources: m.operator.configReloaderResources },
+        },
+        kubelet: {
+            enabled: true,
+            namespace: SYSTEM_NAMESPACE,
+            serviceMonitor: {
+                // Scrape each node's kubelet once per env: through this env's operator's Service only.
+                relabelings: [ownKubelet, METRICS_PATH_LABEL],
+                cAdvisorRelabelings: [ownKubelet, METRICS_PATH_LABEL],
+                probesRelabelings: [ownKubelet, METRICS_PATH_LABEL],
+                resourceRelabelings: [ownKubelet, METRICS_PATH_LABEL],
+                metricRelabelings: [keepEnv],
+                cAdvisorMetricRelabelings: [...CADVISOR_DEFAULT_DROPS, keepEnv],
+                probesMetricRelabelings: [keepEnv],
+                resourceMetricRelabelings: [keepEnv],
+            },
+        },
+        "kube-state-metrics": {
+            resources: m.kubeStateMetrics.resources,
+            prometheus: { monitor: { http: { metricRelabelings: [keepEnv] } } },
+        },
+        "prometheus-node-exporter": {
+            resources: m.nodeExporter.resources,
+            // No hostNetwork and so no host port: any number of envs' DaemonSets coexist on a node.
+            // The price: node_network_* series describe the pod's network namespace, not the host's.
+            hostNetwork: false,
+        },
+        prometheus: {
+            ingress: ingressValues(args, names.hosts.prometheus, names.tlsSecrets.prometheus, "paths"),
+            prometheusSpec: {
+                ...selectOwn("serviceMonitor"),
+                ...selectOwn("podMonitor"),
+                ...selectOwn("probe"),
+                ...selectOwn("scrapeConfig"),
+                ...selectOwn("rule"),
+                externalUrl: `https://${names.hosts.prometheus}`,
+                replicas: 1,
+                retention: m.prometheus.retention,
+                retentionSize: m.prometheus.retentionSize,
+                // TSDB on node-local disk: NFS is too slow and unsafe for it.
+                storageSpec: volumeClaim(args.storageClasses.localPath, m.prometheus.storageSize),
+                resources: m.prometheus.resources,
+            },
+        },
+        alertmanager: {
+            ingress: ingressValues(args, names.hosts.alertmanager, names.tlsSecrets.alertmanager, "paths"),
+            alertmanagerSpec: {
+                // The program owns this Secret. configSecret alone does not stop the chart from rendering
+                // its own default config Secret; useExistingSecret does.
+                useExistingSecret: true,
+                configSecret: names.secrets.alertmanagerConfig,
+                alertmanagerConfigSelector: releaseSelector,
+                alertmanagerConfigNamespaceSelector: envNamespaceSelector,
+                externalUrl: `https://${names.hosts.alertmanager}`,
+                replicas: 1,
+                storage: volumeClaim(args.storageClasses.nfs, m.alertmanager.storageSize),
+                resources: m.alertmanager.resources,
+                securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, fsGroupChangePolicy: "OnRootMismatch" },
+            },
+        },
+        grafana: {
+            admin: { existingSecret: args.grafanaAdminSecret, userKey: GRAFANA_ADMIN_USER_KEY, passwordKey: GRAFANA_ADMIN_PASSWORD_KEY },
+            ingress: ingressValues(args, names.hosts.grafana, names.tlsSecrets.grafana, "path"),
+            "grafana.ini": { server: { root_url: `https://${names.hosts.grafana}` } },
+            persistence: {
+                enabled: true,
+                type: "pvc",
+                storageClassName: args.storageClasses.nfs,
+                size: m.grafana.storageSize,
+                accessModes: ["ReadWriteOnce"],
+                ...(args.retainVolumes ? { annotations: { "helm.sh/resource-policy": "keep" } } : {}),
+            },
+            // The NFS provisioner creates world-writable directories; a root chown would fail on
+            // root_squash exports, so Grafana writes as its own user and group instead.
+            initChownData: { enabled: false },
+            securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, fsGroupChangePolicy: "OnRootMismatch" },
+            // Namespaced RBAC: the sidecars can only read this env's ConfigMaps, never the other env's.
+            rbac: { namespaced: true },
+            resources: m.grafana.resources,
+            sidecar: {
+                resources: m.grafana.sidecarResources,
+                // kube-prometheus-stack sets the dashboards sidecar to ALL namespaces; an env's Grafana
+                // must only load dashboards and datasources from its own namespace.
+                dashboards: { searchNamespace: [names.namespaces.monitoring] },
+                datasources: {
+                    searchNamespace: [names.namespaces.monitoring],
+                    uid: names.datasourceUids.prometheus,
+                    alertmanager: { uid: names.datasourceUids.alertmanager },
+                },
+            },
+            additionalDataSources: [
+                {
+                    name: "Loki",
+                    type: "loki",
+                    uid: names.datasourceUids.loki,
+                    url: names.endpoints.lokiQuery,
+                    access: "proxy",
+                    isDefault: false,
+                    jsonData: { maxLines: 1000 },
+                },
+            ],
+            testFramework: { enabled: false },
+        },
+    };
+}
+
+/** kube-prometheus-stack for one env, with the Alertmanager config Secret it reads. */
+export class Monitoring extends pulumi.ComponentResource {
+    readonly releaseName: pulumi.Output<string>;
+    readonly alertmanagerConfigSecret: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:monitoring:Monitoring", name, {}, opts);
+        const { names } = args;
+        const configSecret = new k8s.core.v1.Secret(
+            `${name}-alertmanager-config`,
+            {
+                metadata: {
+                    name: names.secrets.alertmanagerConfig,
+                    namespace: args.namespace,
+                    labels: platformLabels(names.env, "alertmanager"),
+                },
+                type: "Opaque",
+                stringData: { "alertmanager.yaml": yaml.dump(alertmanagerConfig(args.alerting), { lineWidth: -1 }) },
+            },
+            { parent: this },
+        );
+        const release = helmRelease(
+            names.releases.monitoring,
+            {
+                pin: charts.kubePrometheusStack,
+                releaseName: names.releases.monitoring,
+                namespace: args.namespace,
+                values: pulumi
+                    .all([args.storageClasses.nfs, args.storageClasses.localPath])
+                    .apply(([nfs, localPath]) => kubePrometheusStackValues({ ...args, storageClasses: { nfs, localPath } })),
+            },
+            { parent: this, dependsOn: [configSecret] },
+        );
+        this.releaseName = release.name;
+        this.alertmanagerConfigSecret = configSecret.metadata.name;
+        this.registerOutputs({ releaseName: this.releaseName, alertmanagerConfigSecret: this.alertmanagerConfigSecret });
+    }
+}

@@ -1,0 +1,148 @@
+/**
+ * The isolation scheme in one place: every environment-derived name (namespaces, releases,
+ * labels, hosts, storage classes, in-cluster endpoints, host paths) comes from here, so dev and
+ * prod can only differ by the env token and never by a hand-typed string somewhere else.
+ */
+
+/** Label put on every namespace the program creates; Prometheus selects monitors by it too. */
+export const ENV_LABEL = "platform.mlops/env";
+
+/** Shared system namespace whose series and logs every env may see. */
+export const SYSTEM_NAMESPACE = "kube-system";
+
+export interface EnvNames {
+    readonly env: string;
+    readonly domain: string;
+    readonly namespaces: {
+        readonly storage: string;
+        readonly monitoring: string;
+        readonly observability: string;
+    };
+    readonly releases: {
+        readonly nfs: string;
+        readonly monitoring: string;
+        readonly loki: string;
+        readonly promtail: string;
+    };
+    /** The label that ties ServiceMonitors, PodMonitors, Probes, ScrapeConfigs and rules to this env's Prometheus. */
+    readonly monitoringReleaseLabel: { readonly release: string };
+    /** KPS fullnameOverride: keeps object names short and predictable instead of the chart's 26-char truncation. */
+    readonly monitoringFullname: string;
+    /** The kubelet Service this env's prometheus-operator creates in kube-system. */
+    readonly kubeletService: string;
+    readonly storageClasses: {
+        readonly nfs: string;
+        /** Only used when the program installs its own local-path provisioner. */
+        readonly localPath: string;
+    };
+    /** Provisioner names must differ per env, or two provisioners act on each other's claims. */
+    readonly provisioners: {
+        readonly nfs: string;
+        readonly localPath: string;
+    };
+    readonly hosts: {
+        readonly grafana: string;
+        readonly prometheus: string;
+        readonly alertmanager: string;
+        readonly loki: string;
+    };
+    readonly tlsSecrets: {
+        readonly grafana: string;
+        readonly prometheus: string;
+        readonly alertmanager: string;
+        readonly loki: string;
+    };
+    readonly secrets: {
+        readonly grafanaAdmin: string;
+        readonly alertmanagerConfig: string;
+    };
+    /** Cluster-internal base URLs (no trailing slash). */
+    readonly endpoints: {
+        readonly prometheus: string;
+        readonly alertmanager: string;
+        readonly grafana: string;
+        readonly lokiQuery: string;
+        readonly lokiPush: string;
+    };
+    /** Host paths written on nodes; unique per env so two DaemonSets never share state. */
+    readonly hostPaths: {
+        readonly promtailPositions: string;
+        readonly localPathDefault: string;
+    };
+    /** Grafana datasource UIDs, stable so dashboards can reference them. */
+    readonly datasourceUids: { readonly prometheus: string; readonly loki: string; readonly alertmanager: string };
+    /**
+     * Prometheus relabel regex (fully anchored by Prometheus) that keeps series of this env's
+     * namespaces and kube-system, plus series with no namespace label (node-level metrics).
+     */
+    readonly metricNamespaceRegex: string;
+    /** Same filter for log discovery: every pod has a namespace, so no empty alternative. */
+    readonly logNamespaceRegex: string;
+}
+
+export function namespaceFor(component: string, env: string): string {
+    return `${component}-${env}`;
+}
+
+const svc = (name: string, namespace: string, port: number) => `http://${name}.${namespace}.svc.cluster.local:${port}`;
+
+export function envNames(env: string, domain: string): EnvNames {
+    const monitoring = namespaceFor("monitoring", env);
+    const observability = namespaceFor("observability", env);
+    const storage = namespaceFor("storage", env);
+    const monitoringRelease = `monitoring-${env}`;
+    const monitoringFullname = monitoringRelease;
+    const lokiRelease = `loki-${env}`;
+    const host = (name: string) => `${name}-${env}.${domain}`;
+    // Env names are validated as [a-z][a-z0-9]*, so "-<env>" cannot be the tail of another env's suffix.
+    const envSuffix = `.*-${env}`;
+    return {
+        env,
+        domain,
+        namespaces: { storage, monitoring, observability },
+        releases: {
+            nfs: `nfs-${env}`,
+            monitoring: monitoringRelease,
+            loki: lokiRelease,
+            promtail: `promtail-${env}`,
+        },
+        monitoringReleaseLabel: { release: monitoringRelease },
+        monitoringFullname,
+        kubeletService: `${monitoringFullname}-kubelet`,
+        storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
+        provisioners: {
+            nfs: `nfs.platform.mlops/${env}`,
+            localPath: `local-path.platform.mlops/${env}`,
+        },
+        hosts: {
+            grafana: host("grafana"),
+            prometheus: host("prometheus"),
+            alertmanager: host("alertmanager"),
+            loki: host("loki"),
+        },
+        tlsSecrets: {
+            grafana: `grafana-${env}-tls`,
+            prometheus: `prometheus-${env}-tls`,
+            alertmanager: `alertmanager-${env}-tls`,
+            loki: `loki-${env}-tls`,
+        },
+        secrets: {
+            grafanaAdmin: `grafana-admin-${env}`,
+            alertmanagerConfig: `alertmanager-config-${env}`,
+        },
+        endpoints: {
+            prometheus: svc(`${monitoringFullname}-prometheus`, monitoring, 9090),
+            alertmanager: svc(`${monitoringFullname}-alertmanager`, monitoring, 9093),
+            grafana: svc(`${monitoringRelease}-grafana`, monitoring, 80),
+            lokiQuery: svc(lokiRelease, observability, 3100),
+            lokiPush: `${svc(lokiRelease, observability, 3100)}/loki/api/v1/push`,
+        },
+        hostPaths: {
+            promtailPositions: `/run/promtail-${env}`,
+            localPathDefault: `/opt/local-path-provisioner/${env}`,
+        },
+        datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
+        metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,
+        logNamespaceRegex: `${envSuffix}|${SYSTEM_NAMESPACE}`,
+    };
+}

@@ -1,0 +1,197 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalPathConfig, ReclaimPolicy } from "../config/schema";
+import { platformLabels } from "../labels";
+import { EnvNames } from "../naming";
+import { images } from "../versions";
+
+export interface LocalPathStorageArgs {
+    readonly names: EnvNames;
+    readonly namespace: pulumi.Input<string>;
+    readonly localPath: LocalPathConfig;
+    readonly reclaimPolicy: ReclaimPolicy;
+}
+
+const CONFIG_MAP = "local-path-config";
+const SERVICE_ACCOUNT = "local-path-provisioner";
+
+/** The provisioner's config.json: one node directory for every node, unique to the env. */
+export function localPathConfigJson(nodePath: string): string {
+    return JSON.stringify({ nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [nodePath] }] }, null, 2);
+}
+
+const SETUP = `#!/bin/sh
+set -eu
+mkdir -m 0777 -p "$VOL_DIR"
+`;
+const TEARDOWN = `#!/bin/sh
+set -eu
+rm -rf "$VOL_DIR"
+`;
+// Only fields the provisioner's helper-pod validation accepts (no volumes, no host namespaces).
+const HELPER_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: helper-pod
+spec:
+  priorityClassName: system-node-critical
+  tolerations:
+    - key: node.kubernetes.io/disk-pressure
+      operator: Exists
+      effect: NoSchedule
+  containers:
+    - name: helper-pod
+      image: ${images.localPathHelper}
+      imagePullPolicy: IfNotPresent
+`;
+
+/**
+ * Node-local storage for the Prometheus TSDB. Local-path storage often exists already (k3s and kind
+ * ship a `local-path` class), so the env either adopts a class by name or installs its own
+ * provisioner with an env-scoped provisioner name, class, cluster role and node directory.
+ * (local-path-provisioner publishes no Helm repository, so its objects are declared here.)
+ */
+export class LocalPathStorage extends pulumi.ComponentResource {
+    readonly storageClassName: pulumi.Output<string>;
+    readonly installed: boolean;
+
+    constructor(name: string, args: LocalPathStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:LocalPathStorage", name, {}, opts);
+        const { names, localPath } = args;
+        this.installed = localPath.mode === "install";
+
+        if (localPath.mode === "existing") {
+            // Reading the class makes a missing one fail the preview instead of leaving Prometheus Pending.
+            const existing = k8s.storage.v1.StorageClass.get(`${name}-existing`, localPath.className, { parent: this });
+            this.storageClassName = existing.metadata.name;
+            this.registerOutputs({ storageClassName: this.storageClassName, installed: false });
+            return;
+        }
+
+        const labels = platformLabels(names.env, "local-path-provisioner");
+        const clusterName = `local-path-provisioner-${names.env}`;
+        const ns = args.namespace;
+        const child = { parent: this };
+
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: SERVICE_ACCOUNT, namespace: ns, labels } }, child);
+        const role = new k8s.rbac.v1.Role(
+            `${name}-role`,
+            {
+                metadata: { name: "local-path-provisioner", namespace: ns, labels },
+                rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] }],
+            },
+            child,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-rolebinding`,
+            {
+                metadata: { name: "local-path-provisioner", namespace: ns, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
+            },
+            child,
+        );
+        const clusterRole = new k8s.rbac.v1.ClusterRole(
+            `${name}-clusterrole`,
+            {
+                metadata: { name: clusterName, labels },
+                rules: [
+                    {
+                        apiGroups: [""],
+                        resources: ["nodes", "persistentvolumeclaims", "configmaps", "pods", "pods/log"],
+                        verbs: ["get", "list", "watch"],
+                    },
+                    { apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
+                    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+                    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
+                ],
+            },
+            child,
+        );
+        new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-clusterrolebinding`,
+            {
+                metadata: { name: clusterName, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
+            },
+            child,
+        );
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            {
+                metadata: { name: CONFIG_MAP, namespace: ns, labels },
+                data: {
+                    "config.json": localPathConfigJson(localPath.nodePath),
+                    setup: SETUP,
+                    teardown: TEARDOWN,
+                    "helperPod.yaml": HELPER_POD,
+                },
+            },
+            child,
+        );
+        const podLabels = { "app.kubernetes.io/name": "local-path-provisioner", "platform.mlops/env": names.env };
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-provisioner`,
+            {
+                metadata: { name: "local-path-provisioner", namespace: ns, labels },
+                spec: {
+                    // The provisioner has no leader election: exactly one replica.
+                    replicas: 1,
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: podLabels },
+                    template: {
+                        metadata: { labels: { ...labels, ...podLabels } },
+                        spec: {
+                            serviceAccountName: sa.metadata.name,
+                            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "local-path-provisioner",
+                                    image: images.localPathProvisioner,
+                                    imagePullPolicy: "IfNotPresent",
+                                    command: [
+                                        "local-path-provisioner",
+                                        "start",
+                                        "--config",
+                                        "/etc/config/config.json",
+                                        "--provisioner-name",
+                                        names.provisioners.localPath,
+                                        "--configmap-name",
+                                        CONFIG_MAP,
+                                        "--service-account-name",
+                                        SERVICE_ACCOUNT,
+                                        "--helper-image",
+                                        images.localPathHelper,
+                                    ],
+                                    env: [
+                                        { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                                        { name: "CONFIG_MOUNT_PATH", value: "/etc/config/" },
+                                    ],
+                                    volumeMounts: [{ name: "config-volume", mountPath: "/etc/config/" }],
+                                    resources: { requests: { ...localPath.resources.requests }, limits: { ...localPath.resources.limits } },
+                                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                                },
+                            ],
+                            volumes: [{ name: "config-volume", configMap: { name: config.metadata.name } }],
+                        },
+                    },
+                },
+            },
+            child,
+        );
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-class`,
+            {
+                metadata: { name: names.storageClasses.localPath, labels },
+                provisioner: names.provisioners.localPath,
+                volumeBindingMode: "WaitForFirstConsumer",
+                reclaimPolicy: args.reclaimPolicy,
+                allowVolumeExpansion: false,
+            },
+            { parent: this, dependsOn: [deployment] },
+        );
+        this.storageClassName = storageClass.metadata.name;
+        this.registerOutputs({ storageClassName: this.storageClassName, installed: true });
+    }
+}

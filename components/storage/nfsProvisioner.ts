@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../config/schema";
+import { helmRelease } from "../helm";
+import { EnvNames } from "../naming";
+import { charts } from "../versions";
+
+export interface NfsProvisionerArgs {
+    readonly names: EnvNames;
+    readonly namespace: pulumi.Input<string>;
+    readonly nfs: PlatformConfig["storage"]["nfs"];
+}
+
+/** Chart values for the env's NFS subdir provisioner (exported for tests and the plan). */
+export function nfsProvisionerValues(args: NfsProvisionerArgs): Record<string, unknown> {
+    const { names, nfs } = args;
+    return {
+        nfs: {
+            server: nfs.server,
+            path: nfs.path,
+            // With mount options the chart mounts the export through its own PV, named after the release.
+            ...(nfs.mountOptions.length ? { mountOptions: [...nfs.mountOptions] } : {}),
+        },
+        storageClass: {
+            create: true,
+            name: names.storageClasses.nfs,
+            // Per-env provisioner name: the chart default is derived from the release name only.
+            provisionerName: names.provisioners.nfs,
+            defaultClass: false,
+            allowVolumeExpansion: true,
+            reclaimPolicy: nfs.reclaimPolicy,
+            // Rendered as the string "true": deleted claims are renamed archived-*, never removed.
+            archiveOnDelete: true,
+            // A claim re-created under the same name finds its old directory again.
+            pathPattern: "${.PVC.namespace}-${.PVC.name}",
+            accessModes: "ReadWriteMany",
+        },
+        replicaCount: 1,
+        resources: nfs.resources,
+        labels: { "platform.mlops/env": names.env },
+    };
+}
+
+/** NFS subdir provisioner and its env-scoped StorageClass (never the default class). */
+export class NfsProvisioner extends pulumi.ComponentResource {
+    readonly storageClassName: pulumi.Output<string>;
+    readonly releaseName: pulumi.Output<string>;
+
+    constructor(name: string, args: NfsProvisionerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:NfsProvisioner", name, {}, opts);
+        const release = helmRelease(
+            args.names.releases.nfs,
+            {
+                pin: charts.nfsSubdirProvisioner,
+                releaseName: args.names.releases.nfs,
+                namespace: args.namespace,
+                values: nfsProvisionerValues(args),
+            },
+            { parent: this },
+        );
+        this.releaseName = release.name;
+        this.storageClassName = release.status.apply(() => args.names.storageClasses.nfs);
+        this.registerOutputs({ storageClassName: this.storageClassName, releaseName: this.releaseName });
+    }
+}

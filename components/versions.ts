@@ -1,0 +1,51 @@
+/**
+ * Every Helm chart the platform installs, pinned to an exact version in this one place.
+ * Bumping a chart is a one-line change here plus a re-check of the values keys the
+ * components set (Helm silently ignores keys a chart does not read).
+ */
+export interface ChartPin {
+    /** Chart name inside its repository. */
+    readonly chart: string;
+    /** Public Helm repository URL. */
+    readonly repo: string;
+    /** Exact chart version; never a range. */
+    readonly version: string;
+}
+
+export const charts = {
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        repo: "https://prometheus-community.github.io/helm-charts",
+        version: "88.5.3",
+    },
+    // The open-source Loki chart moved to grafana-community in March 2026; `loki` 7.x in the
+    // grafana repository is the Enterprise Logs chart.
+    loki: {
+        chart: "loki",
+        repo: "https://grafana-community.github.io/helm-charts",
+        version: "18.11.0",
+    },
+    // Final release: Promtail reached end of life on 2026-03-02 (Alloy is its successor).
+    promtail: {
+        chart: "promtail",
+        repo: "https://grafana.github.io/helm-charts",
+        version: "6.17.1",
+    },
+    nfsSubdirProvisioner: {
+        chart: "nfs-subdir-external-provisioner",
+        repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",
+        version: "4.0.18",
+    },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartKey = keyof typeof charts;
+
+/**
+ * Container images the program references directly (charts pin their own). local-path-provisioner
+ * has no Helm repository, so its Deployment is declared in components/storage/localPath.ts.
+ * v0.0.36+ validates the helper-pod template (CVE-2026-44543); never pin below it.
+ */
+export const images = {
+    localPathProvisioner: "rancher/local-path-provisioner:v0.0.37",
+    localPathHelper: "busybox:1.37.0",
+} as const;

@@ -1,0 +1,28 @@
+/**
+ * Entry point: read the stack config once, validate all of it before anything is registered,
+ * then build the env's platform and export the outputs contract (README "Outputs contract").
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parsePlatformConfig, rawConfigFrom } from "./components/config/schema";
+import { Platform } from "./components/platform";
+
+const project = pulumi.getProject();
+// `isConfigSecret` is exported at run time but not in the SDK's typings.
+const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
+const config = parsePlatformConfig(rawConfigFrom(pulumi.runtime.allConfig(), isSecret, project), project);
+
+const platform = new Platform(`mlops-${config.env}`, {
+    config,
+    grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
+});
+
+export const contractVersion = platform.outputs.contractVersion;
+export const env = platform.outputs.env;
+export const namespaces = platform.outputs.namespaces;
+export const urls = platform.outputs.urls;
+export const endpoints = platform.outputs.endpoints;
+export const storageClasses = platform.outputs.storageClasses;
+export const releases = platform.outputs.releases;
+export const monitoringReleaseLabel = platform.outputs.monitoringReleaseLabel;
+export const grafanaDatasourceUids = platform.outputs.grafanaDatasourceUids;
+export const grafanaAdminSecret = platform.outputs.grafanaAdminSecret;

@@ -1,0 +1,133 @@
+/**
+ * Evaluates the Pulumi program in Pulumi's mock runtime: no CLI, no cluster, no network. Every
+ * registered resource is recorded with its type, name, parent, provider and inputs (secrets keep
+ * their secret wrapper, so writers can redact them). Used by `npm run plan`, the tests and the bench.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LoadedStack } from "./stackFile";
+
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface ResourceRecord {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    readonly provider?: string;
+    readonly custom: boolean;
+    /** Inputs as the provider would receive them; secret values stay wrapped. */
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    readonly stack: LoadedStack;
+    readonly resources: ResourceRecord[];
+    /** Outputs registered by component resources, by URN. */
+    readonly componentOutputs: Map<string, Record<string, unknown>>;
+    /** The stack outputs (module exports), resolved; secret values stay wrapped. */
+    readonly outputs: Record<string, unknown>;
+}
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Value the mocks give every generated password; treated as a secret by the plan writer too. */
+export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
+
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: MOCK_RANDOM_RESULT };
+        case "kubernetes:helm.sh/v3:Release":
+            return { ...inputs, status: { name: inputs.name, namespace: inputs.namespace, status: "deployed" } };
+        default: {
+            // Kubernetes objects get their name back, as the API server would answer.
+            const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+            return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
+        }
+    }
+}
+
+type Req = { getType(): string; getName(): string; getParent(): string };
+type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
+type OutputsReq = { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined };
+
+/** Resolves an Output (or plain value) the way a stack export is resolved. */
+function settle(value: unknown): Promise<unknown> {
+    if (!pulumi.Output.isInstance(value)) return Promise.resolve(value);
+    return new Promise((resolve) => {
+        value.apply((v: unknown) => {
+            resolve(v);
+            return v;
+        });
+    });
+}
+
+export async function runProgram(
+    stack: LoadedStack,
+    loadProgram: () => Promise<Record<string, unknown>>,
+): Promise<ProgramRun> {
+    const resources: ResourceRecord[] = [];
+    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent">>();
+    const componentOutputs = new Map<string, Record<string, unknown>>();
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                pending.set(`${args.type}::${args.name}`, {
+                    type: args.type,
+                    name: args.name,
+                    provider: args.provider || undefined,
+                    custom: args.custom ?? true,
+                    inputs: args.inputs,
+                });
+                return { id: args.id || `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        stack.project,
+        stack.stack,
+        false,
+    );
+
+    // The mock API does not expose parents; the monitor's requests carry them.
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: Req, cb: Callback) => void> & {
+        registerResourceOutputs: (req: OutputsReq, cb: (err: unknown, resp: unknown) => void) => void;
+    };
+    for (const method of ["registerResource", "readResource"]) {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: Req, cb: Callback) =>
+            original(req, (err, resp) => {
+                const key = `${req.getType()}::${req.getName()}`;
+                const rec = pending.get(key);
+                if (!err && resp && rec) {
+                    pending.delete(key);
+                    resources.push({ ...rec, urn: resp.getUrn(), parent: req.getParent() || undefined });
+                }
+                cb(err, resp);
+            });
+    }
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        componentOutputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
+        originalOutputs(req, cb);
+    };
+
+    pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+    const exports = await loadProgram();
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exports)) {
+        if (key === "default" || key === "__esModule") continue;
+        const resolved = await settle(value);
+        // Output.isSecret is a promise the SDK keeps off its public typings.
+        const secret = pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret);
+        outputs[key] = secret ? { [SIG_KEY]: SECRET_SIG, value: resolved } : resolved;
+    }
+    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+    if (waitForRPCs) await waitForRPCs();
+    return { stack, resources, componentOutputs, outputs };
+}

@@ -1,0 +1,114 @@
+/**
+ * Turns a mock-runtime run into the offline plan files under out/<stack>/. Secret values are
+ * replaced by a marker before anything is written, and every written file is checked for the
+ * stack's placeholder values as a last line of defence.
+ */
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
+
+export const SECRET_MARKER = "[secret]";
+
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
+
+export interface ReleaseEntry {
+    stack: string;
+    name: string;
+    namespace: string;
+    chart: string;
+    repo: string;
+    version: string;
+    /** Relative to out/<stack>/. */
+    valuesFile: string;
+    /** `helm.v3.Release` (real Helm) or `helm.v4.Chart` (rendered into Pulumi resources). */
+    resource: string;
+    patches: unknown[];
+}
+
+export interface Plan {
+    resources: { urn: string; type: string; name: string; parent?: string; provider?: string; custom: boolean; inputs: unknown }[];
+    releases: ReleaseEntry[];
+    /** Values each release receives, by release name. */
+    values: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+}
+
+/** Deep copy with secret values replaced by the marker. */
+export function redact(value: unknown): unknown {
+    if (isSecretValue(value)) return SECRET_MARKER;
+    if (value === MOCK_RANDOM_RESULT) return SECRET_MARKER;
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+function patchesFor(rec: ResourceRecord, run: ProgramRun): unknown[] {
+    // A rendered chart's patches are registered as the `patches` output of its parent component.
+    const outputs = rec.parent ? run.componentOutputs.get(rec.parent) : undefined;
+    return Array.isArray(outputs?.patches) ? (outputs.patches as unknown[]) : [];
+}
+
+export function buildPlan(run: ProgramRun): Plan {
+    const releases: ReleaseEntry[] = [];
+    const values: Record<string, unknown> = {};
+    for (const rec of run.resources) {
+        if (rec.type !== HELM_RELEASE && rec.type !== HELM_CHART) continue;
+        const inputs = redact(rec.inputs) as Record<string, unknown>;
+        const name = String(inputs.name);
+        values[name] = inputs.values ?? {};
+        releases.push({
+            stack: run.stack.stack,
+            name,
+            namespace: String(inputs.namespace),
+            chart: String(inputs.chart),
+            repo: String((inputs.repositoryOpts as Record<string, unknown> | undefined)?.repo),
+            version: String(inputs.version),
+            valuesFile: `values/${name}.yaml`,
+            resource: rec.type === HELM_RELEASE ? "helm.v3.Release" : "helm.v4.Chart",
+            patches: patchesFor(rec, run),
+        });
+    }
+    return {
+        resources: run.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            provider: r.provider,
+            custom: r.custom,
+            inputs: redact(r.inputs),
+        })),
+        releases,
+        values,
+        outputs: redact(run.outputs) as Record<string, unknown>,
+    };
+}
+
+export function writePlan(plan: Plan, dir: string, placeholders: readonly string[]): string[] {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.join(dir, "values"), { recursive: true });
+    const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+    writeFileSync(path.join(dir, "resources.json"), json(plan.resources));
+    writeFileSync(path.join(dir, "releases.json"), json(plan.releases));
+    writeFileSync(path.join(dir, "outputs.json"), json(plan.outputs));
+    for (const rel of plan.releases) {
+        writeFileSync(path.join(dir, rel.valuesFile), yaml.dump(plan.values[rel.name], { lineWidth: -1, noRefs: true }));
+    }
+    const written = listFiles(dir);
+    const leaks = placeholders.filter((p) => p.length > 0).flatMap((p) => written.filter((f) => readFileSync(f, "utf8").includes(p)));
+    if (leaks.length) {
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`a secret placeholder reached the plan files (${[...new Set(leaks)].join(", ")}); nothing was kept`);
+    }
+    return written;
+}
+
+function listFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)],
+    );
+}
