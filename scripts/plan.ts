@@ -10,7 +10,7 @@ import { formatBytes, formatMillicores } from "../components/config/quantities";
 import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { loadProgramFresh } from "./lib/loadProgram";
-import { runProgram } from "./lib/mockRuntime";
+import { ProgramFailure, runProgram } from "./lib/mockRuntime";
 import { Plan, buildPlan, writePlan } from "./lib/planWriter";
 import { StackFileError, StackOptions, loadStack } from "./lib/stackFile";
 
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     console.log(`Wrote ${files.length} files to ${path.relative(process.cwd(), args.out) || "."} in ${Date.now() - started} ms`);
 }
 
-main().catch((err: unknown) => {
+main().catch((failure: unknown) => {
+    const err = failure instanceof ProgramFailure ? failure.cause : failure;
     if (err instanceof ConfigError || err instanceof StackFileError) {
         console.error(err.message);
     } else {

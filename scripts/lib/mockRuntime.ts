@@ -20,6 +20,17 @@ export interface ResourceRecord {
     readonly inputs: Record<string, unknown>;
 }
 
+/** The program failed; `resources` says what had been registered before it did. */
+export class ProgramFailure extends Error {
+    constructor(
+        readonly cause: unknown,
+        readonly resources: readonly ResourceRecord[],
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "ProgramFailure";
+    }
+}
+
 export interface ProgramRun {
     readonly stack: LoadedStack;
     readonly resources: ResourceRecord[];
@@ -118,16 +129,20 @@ export async function runProgram(
     };
 
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
-    const exports = await loadProgram();
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exports)) {
-        if (key === "default" || key === "__esModule") continue;
-        const resolved = await settle(value);
-        // Output.isSecret is a promise the SDK keeps off its public typings.
-        const secret = pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret);
-        outputs[key] = secret ? { [SIG_KEY]: SECRET_SIG, value: resolved } : resolved;
+    try {
+        const exports = await loadProgram();
+        for (const [key, value] of Object.entries(exports)) {
+            if (key === "default" || key === "__esModule") continue;
+            const resolved = await settle(value);
+            // Output.isSecret is a promise the SDK keeps off its public typings.
+            const secret = pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret);
+            outputs[key] = secret ? { [SIG_KEY]: SECRET_SIG, value: resolved } : resolved;
+        }
+        const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+        if (waitForRPCs) await waitForRPCs();
+    } catch (err) {
+        throw new ProgramFailure(err, resources);
     }
-    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
-    if (waitForRPCs) await waitForRPCs();
     return { stack, resources, componentOutputs, outputs };
 }

@@ -1,0 +1,63 @@
+/**
+ * npm run bench [-- <stack> ...]
+ *
+ * Measures how long the program takes to evaluate in Pulumi's mock runtime, per stack, next to an
+ * empty program in the same runtime, so the difference is the cost of the program itself rather
+ * than of the mocks. Nothing is asserted: the numbers are for reading, not for gating.
+ */
+import * as path from "node:path";
+import { loadProgramFresh } from "./lib/loadProgram";
+import { runProgram } from "./lib/mockRuntime";
+import { LoadedStack, StackFileError, loadStack } from "./lib/stackFile";
+
+const ROOT = path.resolve(__dirname, "..");
+const WARMUP = 1;
+const RUNS = 5;
+const MIB = 1024 * 1024;
+
+/** The baseline goes through require like index.ts does, so module loading is part of both numbers. */
+function loadEmptyProgramFresh(): () => Promise<Record<string, unknown>> {
+    const file = path.join(__dirname, "lib", "emptyProgram.ts");
+    return async () => {
+        delete require.cache[require.resolve(file)];
+        return require(file) as Record<string, unknown>;
+    };
+}
+
+/** Median of the timed runs in ms; the warm-up runs pay for first-time module compilation and JIT. */
+async function medianMs(stack: LoadedStack, load: () => () => Promise<Record<string, unknown>>): Promise<number> {
+    const times: number[] = [];
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+        const start = process.hrtime.bigint();
+        await runProgram(stack, load());
+        const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+        if (i >= WARMUP) times.push(elapsed);
+    }
+    times.sort((a, b) => a - b);
+    const mid = Math.floor(times.length / 2);
+    return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+}
+
+async function main(): Promise<void> {
+    const stacks = process.argv.slice(2).length ? process.argv.slice(2) : ["dev", "prod"];
+    const header = ["stack", "runs", "median(ms)", "empty(ms)", "overhead(ms)", "heapUsed(MiB)"];
+    const rows: string[][] = [];
+    for (const name of stacks) {
+        // Loaded once outside the timing: YAML parsing is not program evaluation, and both the
+        // program and the baseline then run against identical config.
+        const stack = loadStack(ROOT, name, { placeholderSecrets: true });
+        const program = await medianMs(stack, () => loadProgramFresh(ROOT));
+        const empty = await medianMs(stack, loadEmptyProgramFresh);
+        const heap = process.memoryUsage().heapUsed / MIB;
+        rows.push([name, String(RUNS), program.toFixed(1), empty.toFixed(1), (program - empty).toFixed(1), heap.toFixed(1)]);
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
+    // maxRSS is reported in KiB.
+    console.log(`peak RSS: ${((process.resourceUsage().maxRSS * 1024) / MIB).toFixed(1)} MiB`);
+}
+
+main().catch((err: unknown) => {
+    console.error(err instanceof StackFileError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+});
