@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { loadProgramFresh } from "./lib/loadProgram";
-import { runProgram } from "./lib/mockRuntime";
+import { ProgramFailure, runProgram } from "./lib/mockRuntime";
 import { LoadedStack, StackFileError, loadStack } from "./lib/stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     console.log(`peak RSS: ${((process.resourceUsage().maxRSS * 1024) / MIB).toFixed(1)} MiB`);
 }
 
-main().catch((err: unknown) => {
+main().catch((failure: unknown) => {
+    // runProgram wraps the program's own error; the bench has no use for the partial resources.
+    const err = failure instanceof ProgramFailure ? failure.cause : failure;
     console.error(err instanceof StackFileError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exit(1);
 });

@@ -1,0 +1,199 @@
+/** kube-prometheus-stack values: the isolation model (items 1-5, 8), storage roles and Alertmanager wiring. */
+import * as yaml from "js-yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CADVISOR_DEFAULT_DROPS } from "../components/monitoring/kubePrometheusStack";
+import { isSecretValue } from "../scripts/lib/mockRuntime";
+import { StackRun, resourcesOfType, runStack, valuesOf } from "./support/harness";
+
+const runs: Record<string, StackRun> = {};
+beforeAll(async () => {
+    runs.dev = await runStack("dev");
+    runs.prod = await runStack("prod");
+});
+
+describe.each(["dev", "prod"])("monitoring-%s", (env) => {
+    const kps = () => valuesOf(runs[env].plan, `monitoring-${env}`);
+    const keepEnv = { action: "keep", sourceLabels: ["namespace"], regex: `(.*-${env}|kube-system)?` };
+    const ownKubelet = { action: "keep", sourceLabels: ["__meta_kubernetes_service_name"], regex: `monitoring-${env}-kubelet` };
+    const metricsPath = { action: "replace", sourceLabels: ["__metrics_path__"], targetLabel: "metrics_path" };
+
+    it("is release monitoring-<env> of the pinned chart in its own namespace", () => {
+        expect(runs[env].plan.releases.find((r) => r.name === `monitoring-${env}`)).toEqual({
+            stack: env,
+            name: `monitoring-${env}`,
+            namespace: `monitoring-${env}`,
+            chart: "kube-prometheus-stack",
+            repo: "https://prometheus-community.github.io/helm-charts",
+            version: "88.5.3",
+            valuesFile: `values/monitoring-${env}.yaml`,
+            resource: "helm.v3.Release",
+            patches: [],
+        });
+        expect(kps().fullnameOverride).toBe(`monitoring-${env}`);
+    });
+
+    it("1: Prometheus selects monitors, probes, scrape configs and rules only by its release label in env namespaces", () => {
+        const spec = kps().prometheus.prometheusSpec;
+        for (const kind of ["serviceMonitor", "podMonitor", "probe", "scrapeConfig", "rule"]) {
+            expect(spec[`${kind}SelectorNilUsesHelmValues`]).toBe(false);
+            expect(spec[`${kind}Selector`]).toEqual({ matchLabels: { release: `monitoring-${env}` } });
+            expect(spec[`${kind}NamespaceSelector`]).toEqual({ matchLabels: { "platform.mlops/env": env } });
+        }
+    });
+
+    it("2: kube-state-metrics and all kubelet endpoints keep only env namespaces, kube-system and namespace-less series", () => {
+        const sm = kps().kubelet.serviceMonitor;
+        expect(sm.metricRelabelings).toEqual([keepEnv]);
+        expect(sm.cAdvisorMetricRelabelings).toEqual([...CADVISOR_DEFAULT_DROPS, keepEnv]);
+        expect(sm.probesMetricRelabelings).toEqual([keepEnv]);
+        expect(sm.resourceMetricRelabelings).toEqual([keepEnv]);
+        expect(kps()["kube-state-metrics"].prometheus.monitor.http.metricRelabelings).toEqual([keepEnv]);
+        const re = new RegExp(`^(?:${keepEnv.regex})$`);
+        expect(["", `fastapi-${env}`, `monitoring-${env}`, "kube-system"].every((ns) => re.test(ns))).toBe(true);
+        const other = env === "dev" ? "prod" : "dev";
+        expect([`fastapi-${other}`, `monitoring-${other}`, "default", `x${env}`].some((ns) => re.test(ns))).toBe(false);
+    });
+
+    it("3: the env's operator reconciles only the env's Prometheus, Alertmanager and configs", () => {
+        const op = kps().prometheusOperator;
+        for (const key of ["prometheusInstanceNamespaces", "alertmanagerInstanceNamespaces", "alertmanagerConfigNamespaces", "thanosRulerInstanceNamespaces"]) {
+            expect(op[key]).toEqual([`monitoring-${env}`]);
+        }
+    });
+
+    it("4: every kubelet endpoint scrapes through this env's kubelet Service only", () => {
+        const sm = kps().kubelet.serviceMonitor;
+        for (const key of ["relabelings", "cAdvisorRelabelings", "probesRelabelings", "resourceRelabelings"]) {
+            expect(sm[key]).toEqual([ownKubelet, metricsPath]);
+        }
+        expect(kps().prometheusOperator.kubeletService).toEqual({ enabled: true, namespace: "kube-system" });
+    });
+
+    it("5: node-exporter takes no host network and no host port", () => {
+        expect(kps()["prometheus-node-exporter"].hostNetwork).toBe(false);
+        expect(JSON.stringify(kps())).not.toContain("hostPort");
+    });
+
+    it("8: Grafana has this env's Prometheus, Alertmanager and Loki datasources and reads only its own namespace", () => {
+        const g = kps().grafana;
+        expect(g.additionalDataSources).toEqual([
+            {
+                name: "Loki",
+                type: "loki",
+                uid: `loki-${env}`,
+                url: `http://loki-${env}.observability-${env}.svc.cluster.local:3100`,
+                access: "proxy",
+                isDefault: false,
+                jsonData: { maxLines: 1000 },
+            },
+        ]);
+        expect(g.sidecar.datasources).toEqual({
+            searchNamespace: [`monitoring-${env}`],
+            uid: `prometheus-${env}`,
+            alertmanager: { uid: `alertmanager-${env}` },
+        });
+        expect(g.sidecar.dashboards).toEqual({ searchNamespace: [`monitoring-${env}`] });
+        expect(g.rbac).toEqual({ namespaced: true });
+    });
+
+    it("puts the TSDB on local-path and Grafana and Alertmanager on the env's NFS class", () => {
+        const v = kps();
+        const claim = (sc: string, size: string) => ({
+            volumeClaimTemplate: { spec: { storageClassName: sc, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } },
+        });
+        const sizes = env === "dev" ? ["10Gi", "1Gi", "2Gi"] : ["50Gi", "5Gi", "10Gi"];
+        expect(v.prometheus.prometheusSpec.storageSpec).toEqual(claim(`local-path-${env}`, sizes[0]));
+        expect(v.prometheus.prometheusSpec.retention).toBe(env === "dev" ? "7d" : "30d");
+        expect(v.prometheus.prometheusSpec.retentionSize).toBe(env === "dev" ? "8GiB" : "45GiB");
+        expect(v.alertmanager.alertmanagerSpec.storage).toEqual(claim(`nfs-${env}`, sizes[1]));
+        expect(v.grafana.persistence).toEqual({
+            enabled: true,
+            type: "pvc",
+            storageClassName: `nfs-${env}`,
+            size: sizes[2],
+            accessModes: ["ReadWriteOnce"],
+            ...(env === "prod" ? { annotations: { "helm.sh/resource-policy": "keep" } } : {}),
+        });
+    });
+
+    it("runs NFS writers as fixed non-root users with fsGroup", () => {
+        const v = kps();
+        expect(v.grafana.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, fsGroupChangePolicy: "OnRootMismatch" });
+        expect(v.grafana.initChownData).toEqual({ enabled: false });
+        expect(v.alertmanager.alertmanagerSpec.securityContext).toEqual({
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 2000,
+            fsGroup: 2000,
+            fsGroupChangePolicy: "OnRootMismatch",
+        });
+    });
+
+    it("wires Alertmanager to the program's config Secret with a null receiver and Watchdog to null", () => {
+        const spec = kps().alertmanager.alertmanagerSpec;
+        expect(spec.useExistingSecret).toBe(true);
+        expect(spec.configSecret).toBe(`alertmanager-config-${env}`);
+        expect(spec.alertmanagerConfigSelector).toEqual({ matchLabels: { release: `monitoring-${env}` } });
+        // The kubernetes SDK marks every Secret's stringData secret, so read the recorded input itself.
+        const secret = runs[env].run.resources.find((r) => r.name === `monitoring-${env}-alertmanager-config`)!;
+        const inputs = secret.inputs as any;
+        expect(inputs.metadata.name).toBe(`alertmanager-config-${env}`);
+        expect(inputs.metadata.namespace).toBe(`monitoring-${env}`);
+        expect(isSecretValue(inputs.stringData)).toBe(true);
+        const config = yaml.load(inputs.stringData.value["alertmanager.yaml"]) as any;
+        expect(config.route).toEqual({
+            receiver: "null",
+            group_by: ["alertname", "namespace", "severity"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: env === "dev" ? "12h" : "4h",
+            routes: [{ matchers: ['alertname="Watchdog"'], receiver: "null", continue: false }],
+        });
+        expect(config.receivers).toEqual([{ name: "null" }]);
+    });
+
+    it("exposes Grafana, Prometheus and Alertmanager over TLS on env hosts", () => {
+        const v = kps();
+        const annotations = {
+            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+            "cert-manager.io/cluster-issuer": "internal-ca",
+            "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
+        };
+        for (const [key, host] of [
+            ["prometheus", `prometheus-${env}.mlops.internal`],
+            ["alertmanager", `alertmanager-${env}.mlops.internal`],
+        ]) {
+            expect(v[key].ingress).toEqual({
+                enabled: true,
+                ingressClassName: "nginx",
+                annotations,
+                hosts: [host],
+                paths: ["/"],
+                pathType: "Prefix",
+                tls: [{ hosts: [host], secretName: `${key}-${env}-tls` }],
+            });
+        }
+        expect(v.grafana.ingress).toEqual({
+            enabled: true,
+            ingressClassName: "nginx",
+            annotations,
+            hosts: [`grafana-${env}.mlops.internal`],
+            path: "/",
+            pathType: "Prefix",
+            tls: [{ hosts: [`grafana-${env}.mlops.internal`], secretName: `grafana-${env}-tls` }],
+        });
+        expect(v.prometheus.prometheusSpec.externalUrl).toBe(`https://prometheus-${env}.mlops.internal`);
+        expect(v.alertmanager.alertmanagerSpec.externalUrl).toBe(`https://alertmanager-${env}.mlops.internal`);
+    });
+
+    it("gives Grafana its admin credentials from a generated secret in its own namespace", () => {
+        const g = kps().grafana;
+        expect(g.admin).toEqual({ existingSecret: `grafana-admin-${env}`, userKey: "admin-user", passwordKey: "admin-password" });
+        const secret = resourcesOfType(runs[env].plan, "kubernetes:core/v1:Secret").find((r) => r.name === `grafana-admin-${env}-secret`);
+        expect((secret!.inputs as any).metadata).toMatchObject({ name: `grafana-admin-${env}`, namespace: `monitoring-${env}` });
+        expect((secret!.inputs as any).stringData).toBe("[secret]");
+        expect(resourcesOfType(runs[env].plan, "random:index/randomPassword:RandomPassword").map((r) => r.inputs)).toEqual([
+            { length: 32, special: false },
+        ]);
+    });
+});
