@@ -47,6 +47,7 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 /** Value the mocks give every generated password; treated as a secret by the plan writer too. */
 export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
 
+/** `name` is the object name: the ID for reads (`StorageClass.get`), the logical name otherwise. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
@@ -94,7 +95,7 @@ export async function runProgram(
                     custom: args.custom ?? true,
                     inputs: args.inputs,
                 });
-                return { id: args.id || `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+                return { id: args.id || `${args.name}-id`, state: mockState(args.type, args.id || args.name, args.inputs) };
             },
             call(args) {
                 return args.inputs;
