@@ -16,6 +16,9 @@ export interface ResourceRecord {
     readonly parent?: string;
     readonly provider?: string;
     readonly custom: boolean;
+    /** Resource options a reviewer cares about for data safety. */
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
     /** Inputs as the provider would receive them; secret values stay wrapped. */
     readonly inputs: Record<string, unknown>;
 }
@@ -62,7 +65,13 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     }
 }
 
-type Req = { getType(): string; getName(): string; getParent(): string };
+type Req = {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProtect?(): boolean | undefined;
+    getRetainondelete?(): boolean | undefined;
+};
 type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
 type OutputsReq = { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined };
 
@@ -82,7 +91,7 @@ export async function runProgram(
     loadProgram: () => Promise<Record<string, unknown>>,
 ): Promise<ProgramRun> {
     const resources: ResourceRecord[] = [];
-    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent">>();
+    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete">>();
     const componentOutputs = new Map<string, Record<string, unknown>>();
 
     await pulumi.runtime.setMocks(
@@ -118,7 +127,13 @@ export async function runProgram(
                 const rec = pending.get(key);
                 if (!err && resp && rec) {
                     pending.delete(key);
-                    resources.push({ ...rec, urn: resp.getUrn(), parent: req.getParent() || undefined });
+                    resources.push({
+                        ...rec,
+                        urn: resp.getUrn(),
+                        parent: req.getParent() || undefined,
+                        protect: req.getProtect?.() ?? false,
+                        retainOnDelete: req.getRetainondelete?.() ?? false,
+                    });
                 }
                 cb(err, resp);
             });

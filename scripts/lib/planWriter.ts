@@ -28,7 +28,17 @@ export interface ReleaseEntry {
 }
 
 export interface Plan {
-    resources: { urn: string; type: string; name: string; parent?: string; provider?: string; custom: boolean; inputs: unknown }[];
+    resources: {
+        urn: string;
+        type: string;
+        name: string;
+        parent?: string;
+        provider?: string;
+        custom: boolean;
+        protect: boolean;
+        retainOnDelete: boolean;
+        inputs: unknown;
+    }[];
     releases: ReleaseEntry[];
     /** Values each release receives, by release name. */
     values: Record<string, unknown>;
@@ -80,6 +90,8 @@ export function buildPlan(run: ProgramRun): Plan {
             parent: r.parent,
             provider: r.provider,
             custom: r.custom,
+            protect: r.protect,
+            retainOnDelete: r.retainOnDelete,
             inputs: redact(r.inputs),
         })),
         releases,

@@ -1,0 +1,92 @@
+/**
+ * Properties that only hold across stacks: dev and prod share no cluster-scoped name, host port or
+ * written host path, and every string that names an env names the stack's own env.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { Plan } from "../scripts/lib/planWriter";
+import { StackRun, allStrings, runStack, valuesOf } from "./support/harness";
+
+const runs: Record<string, StackRun> = {};
+beforeAll(async () => {
+    runs.dev = await runStack("dev");
+    runs.prod = await runStack("prod");
+});
+
+const CLUSTER_SCOPED = [
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:storage.k8s.io/v1:StorageClass",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+];
+
+/** Names of cluster-scoped objects: the program's own, plus what each chart derives from its release. */
+function clusterScopedNames(plan: Plan, env: string): string[] {
+    const own = plan.resources.filter((r) => CLUSTER_SCOPED.includes(r.type)).map((r) => `${r.type}/${(r.inputs as any).metadata.name}`);
+    const nfs = valuesOf(plan, `nfs-${env}`).storageClass;
+    return [
+        ...own,
+        `StorageClass/${nfs.name}`,
+        `provisioner/${nfs.provisionerName}`,
+        // kube-prometheus-stack names its ClusterRoles, webhooks and kubelet Service after the fullname.
+        `fullname/${valuesOf(plan, `monitoring-${env}`).fullnameOverride}`,
+        ...plan.releases.map((r) => `release/${r.name}`),
+    ];
+}
+
+/** Host paths a pod may write: hostPath volumes not mounted read-only, and the local-path node directory. */
+function writtenHostPaths(plan: Plan, env: string): string[] {
+    const promtail = valuesOf(plan, `promtail-${env}`);
+    const readOnly = new Set(promtail.defaultVolumeMounts.filter((m: any) => m.readOnly).map((m: any) => m.name));
+    const lp = plan.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata.name === "local-path-config");
+    return [
+        ...promtail.defaultVolumes.filter((v: any) => v.hostPath && !readOnly.has(v.name)).map((v: any) => v.hostPath.path),
+        ...JSON.parse((lp!.inputs as any).data["config.json"]).nodePathMap.flatMap((n: any) => n.paths),
+    ];
+}
+
+describe("dev and prod on one cluster", () => {
+    it("share no cluster-scoped object name", () => {
+        const dev = clusterScopedNames(runs.dev.plan, "dev");
+        const prod = clusterScopedNames(runs.prod.plan, "prod");
+        expect(dev).toEqual([
+            "kubernetes:core/v1:Namespace/storage-dev",
+            "kubernetes:core/v1:Namespace/monitoring-dev",
+            "kubernetes:core/v1:Namespace/observability-dev",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole/local-path-provisioner-dev",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding/local-path-provisioner-dev",
+            "kubernetes:storage.k8s.io/v1:StorageClass/local-path-dev",
+            "StorageClass/nfs-dev",
+            "provisioner/nfs.platform.mlops/dev",
+            "fullname/monitoring-dev",
+            "release/nfs-dev",
+            "release/monitoring-dev",
+            "release/loki-dev",
+            "release/promtail-dev",
+        ]);
+        expect(dev.filter((n) => prod.includes(n))).toEqual([]);
+    });
+
+    it("share no written host path", () => {
+        expect(writtenHostPaths(runs.dev.plan, "dev")).toEqual(["/run/promtail-dev", "/opt/local-path-provisioner/dev"]);
+        expect(writtenHostPaths(runs.prod.plan, "prod")).toEqual(["/run/promtail-prod", "/opt/local-path-provisioner/prod"]);
+    });
+
+    it("use no host port at all", () => {
+        for (const env of ["dev", "prod"]) {
+            const text = JSON.stringify(runs[env].plan);
+            expect(text).not.toContain("hostPort");
+            expect(text).not.toMatch(/"hostNetwork":\s*true/);
+        }
+    });
+
+    it.each([
+        ["dev", "prod"],
+        ["prod", "dev"],
+    ])("%s never names %s in a label, selector, regex, host or URL", (env, other) => {
+        const strings = allStrings([runs[env].plan.resources, runs[env].plan.values, runs[env].plan.outputs]);
+        const mentions = (token: string) => strings.filter((s) => new RegExp(`(^|[^a-z])${token}([^a-z]|$)`).test(s));
+        expect(mentions(other)).toEqual([]);
+        // And the env's own token is there, so the check above is not vacuous.
+        expect(mentions(env).length).toBeGreaterThan(50);
+    });
+});

@@ -1,0 +1,110 @@
+/** dev and prod built from their real stack files: outputs contract, protection, sizing. */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
+import { requestTotals, workloadInventory } from "../components/sizing";
+import { PROJECT, ROOT, StackRun, runStack, valuesOf } from "./support/harness";
+
+const runs: Record<string, StackRun> = {};
+beforeAll(async () => {
+    runs.dev = await runStack("dev");
+    runs.prod = await runStack("prod");
+});
+
+const configOf = (stack: string) => {
+    const r = runs[stack].run.stack;
+    return parsePlatformConfig(rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project), r.project);
+};
+
+describe.each(["dev", "prod"])("stack %s", (env) => {
+    it("exports the documented outputs contract", () => {
+        const svc = (name: string, ns: string, port: number) => `http://${name}.${ns}.svc.cluster.local:${port}`;
+        expect(runs[env].plan.outputs).toEqual({
+            contractVersion: 1,
+            env,
+            namespaces: { storage: `storage-${env}`, monitoring: `monitoring-${env}`, observability: `observability-${env}` },
+            urls: {
+                grafana: `https://grafana-${env}.mlops.internal`,
+                prometheus: `https://prometheus-${env}.mlops.internal`,
+                alertmanager: `https://alertmanager-${env}.mlops.internal`,
+                loki: `https://loki-${env}.mlops.internal`,
+            },
+            endpoints: {
+                prometheus: svc(`monitoring-${env}-prometheus`, `monitoring-${env}`, 9090),
+                alertmanager: svc(`monitoring-${env}-alertmanager`, `monitoring-${env}`, 9093),
+                grafana: svc(`monitoring-${env}-grafana`, `monitoring-${env}`, 80),
+                lokiQuery: svc(`loki-${env}`, `observability-${env}`, 3100),
+                lokiPush: `${svc(`loki-${env}`, `observability-${env}`, 3100)}/loki/api/v1/push`,
+            },
+            storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
+            releases: { nfs: `nfs-${env}`, monitoring: `monitoring-${env}`, loki: `loki-${env}`, promtail: `promtail-${env}` },
+            monitoringReleaseLabel: { release: `monitoring-${env}` },
+            grafanaDatasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
+            grafanaAdminSecret: { namespace: `monitoring-${env}`, name: `grafana-admin-${env}`, keys: { user: "admin-user", password: "admin-password" } },
+        });
+    });
+
+    it("creates the env namespaces with the env label", () => {
+        const ns = runs[env].plan.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+        expect(ns.map((r) => (r.inputs as any).metadata.name)).toEqual([`storage-${env}`, `monitoring-${env}`, `observability-${env}`]);
+        for (const r of ns) expect((r.inputs as any).metadata.labels["platform.mlops/env"]).toBe(env);
+    });
+
+    it("passes every workload exactly the resources the sizing inventory reports", () => {
+        const cfg = configOf(env);
+        const kps = valuesOf(runs[env].plan, `monitoring-${env}`);
+        const byName = Object.fromEntries(workloadInventory(cfg).map((w) => [w.workload, w.containers[0].resources]));
+        expect(valuesOf(runs[env].plan, `nfs-${env}`).resources).toEqual(byName["nfs-subdir-external-provisioner"]);
+        expect(kps.prometheusOperator.resources).toEqual(byName["prometheus-operator"]);
+        expect(kps.prometheusOperator.prometheusConfigReloader.resources).toEqual(cfg.monitoring.operator.configReloaderResources);
+        expect(kps.prometheus.prometheusSpec.resources).toEqual(byName.prometheus);
+        expect(kps.alertmanager.alertmanagerSpec.resources).toEqual(byName.alertmanager);
+        expect(kps.grafana.resources).toEqual(byName.grafana);
+        expect(kps.grafana.sidecar.resources).toEqual(cfg.monitoring.grafana.sidecarResources);
+        expect(kps["kube-state-metrics"].resources).toEqual(byName["kube-state-metrics"]);
+        expect(kps["prometheus-node-exporter"].resources).toEqual(byName["node-exporter"]);
+        expect(valuesOf(runs[env].plan, `loki-${env}`).singleBinary.resources).toEqual(byName.loki);
+        expect(valuesOf(runs[env].plan, `promtail-${env}`).resources).toEqual(byName.promtail);
+        const lp = runs[env].plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
+        expect(lp.spec.template.spec.containers[0].resources).toEqual(byName["local-path-provisioner"]);
+    });
+});
+
+describe("sizing", () => {
+    it("fits the dev defaults in a small lab cluster (3 nodes: at most 2 vCPU and 4 GiB requested)", () => {
+        const t = requestTotals(workloadInventory(configOf("dev")));
+        expect(t).toEqual({ fixed: { cpuMillis: 500, memoryBytes: 1376 * 2 ** 20 }, perNode: { cpuMillis: 70, memoryBytes: 96 * 2 ** 20 } });
+        expect(t.fixed.cpuMillis + 3 * t.perNode.cpuMillis).toBeLessThanOrEqual(2000);
+        expect(t.fixed.memoryBytes + 3 * t.perNode.memoryBytes).toBeLessThanOrEqual(4 * 2 ** 30);
+    });
+
+    it("sizes every prod workload explicitly in Pulumi.prod.yaml", () => {
+        const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, any> };
+        const c = (k: string) => doc.config[`${PROJECT}:${k}`];
+        const explicit = [
+            c("storage").nfs.resources,
+            c("storage").localPath.resources,
+            ...["prometheus", "alertmanager", "grafana", "operator", "kubeStateMetrics", "nodeExporter"].map((k) => c("monitoring")[k].resources),
+            c("monitoring").grafana.sidecarResources,
+            c("monitoring").operator.configReloaderResources,
+            c("logging").loki.resources,
+            c("logging").promtail.resources,
+        ];
+        for (const r of explicit) expect(Object.keys(r.requests).sort().concat(Object.keys(r.limits).sort())).toEqual(["cpu", "memory", "cpu", "memory"]);
+        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(2070);
+    });
+});
+
+describe("protection", () => {
+    it("protects every prod resource and keeps prod namespaces and classes on delete", () => {
+        const prod = runs.prod.plan.resources;
+        expect(prod.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+        expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual(["storage-prod", "monitoring-prod", "observability-prod"]);
+    });
+
+    it("leaves dev destroyable", () => {
+        expect(runs.dev.plan.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => r.name)).toEqual([]);
+    });
+});
