@@ -1,0 +1,74 @@
+/** The offline plan files: layout, secret redaction and placeholder handling. */
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { writePlan } from "../scripts/lib/planWriter";
+import { StackFileError, loadStack } from "../scripts/lib/stackFile";
+import { ROOT, runLoaded } from "./support/harness";
+
+/** A project dir with the real Pulumi.yaml and a dev stack file holding an encrypted value. */
+function projectWithSecureValue(): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
+    copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    doc.config["mlops-platform:grafanaAdminPassword"] = { secure: "v1:3fQ0ZrjL0CfnM8bM:Yk3Ex1v8bXy4Qd0Hs2p2" };
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), yaml.dump(doc));
+    return dir;
+}
+
+const filesUnder = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+
+describe("offline plan", () => {
+    it("asks for a placeholder for every encrypted value instead of failing later", () => {
+        const dir = projectWithSecureValue();
+        expect(() => loadStack(dir, "dev")).toThrow(StackFileError);
+        expect(() => loadStack(dir, "dev")).toThrow(
+            "Pulumi.dev.yaml has encrypted values the offline plan cannot decrypt: grafanaAdminPassword. " +
+                "Pass a placeholder for each (--secret <key>=<value>) or let the plan generate them (--placeholder-secrets or PLAN_PLACEHOLDER_SECRETS=1).",
+        );
+    });
+
+    it.each([
+        ["an explicit placeholder", { secrets: { grafanaAdminPassword: "placeholder-admin-password-123" } }],
+        ["a generated placeholder", { placeholderSecrets: true }],
+    ])("writes the plan with %s and never writes the placeholder", async (_label, opts) => {
+        const dir = projectWithSecureValue();
+        const stack = loadStack(dir, "dev", opts);
+        expect(stack.secretKeys).toEqual(["mlops-platform:grafanaAdminPassword"]);
+        const { plan } = await runLoaded(stack);
+        const out = path.join(dir, "out", "dev");
+        const files = writePlan(plan, out, stack.placeholders).map((f) => path.relative(out, f)).sort();
+        expect(files).toEqual([
+            "outputs.json",
+            "releases.json",
+            "resources.json",
+            "values/loki-dev.yaml",
+            "values/monitoring-dev.yaml",
+            "values/nfs-dev.yaml",
+            "values/promtail-dev.yaml",
+        ]);
+        for (const f of filesUnder(out)) {
+            for (const p of stack.placeholders) expect(readFileSync(f, "utf8")).not.toContain(p);
+        }
+        // With a configured password no RandomPassword is created, and the Secret carries the marker.
+        const resources = JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8")) as any[];
+        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).toEqual([]);
+        expect(resources.find((r) => r.name === "grafana-admin-dev-secret").inputs.stringData).toBe("[secret]");
+        const releases = JSON.parse(readFileSync(path.join(out, "releases.json"), "utf8")) as any[];
+        for (const r of releases) {
+            expect(yaml.load(readFileSync(path.join(out, r.valuesFile), "utf8"))).toEqual(plan.values[r.name]);
+        }
+    });
+
+    it("refuses to keep plan files that contain a placeholder", () => {
+        const out = mkdtempSync(path.join(tmpdir(), "leak-"));
+        const plan = { resources: [], releases: [], values: {}, outputs: { leaked: "placeholder-xyz-123" } };
+        expect(() => writePlan(plan, out, ["placeholder-xyz-123"])).toThrow(
+            `a secret placeholder reached the plan files (${path.join(out, "outputs.json")}); nothing was kept`,
+        );
+        expect(readdirSync(path.dirname(out)).includes(path.basename(out))).toBe(false);
+    });
+});
