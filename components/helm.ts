@@ -22,6 +22,18 @@ export interface HelmInstallArgs {
     readonly values: pulumi.Input<Record<string, unknown>>;
 }
 
+/** What both resource types take alike: release name, namespace, pinned chart and values. */
+function chartArgs(args: HelmInstallArgs) {
+    return {
+        name: args.releaseName,
+        namespace: args.namespace,
+        chart: args.pin.chart,
+        version: args.pin.version,
+        repositoryOpts: { repo: args.pin.repo },
+        values: args.values,
+    };
+}
+
 /** A real Helm release, for charts that need hooks or install shared CRDs. */
 export function helmRelease(
     name: string,
@@ -31,12 +43,7 @@ export function helmRelease(
     return new k8s.helm.v3.Release(
         name,
         {
-            name: args.releaseName,
-            namespace: args.namespace,
-            chart: args.pin.chart,
-            version: args.pin.version,
-            repositoryOpts: { repo: args.pin.repo },
-            values: args.values,
+            ...chartArgs(args),
             createNamespace: false,
             // A failed upgrade is rolled back instead of leaving half-applied objects behind.
             atomic: true,
@@ -60,14 +67,7 @@ export function renderedChart(
     const patches = args.patches ?? [];
     return new k8s.helm.v4.Chart(
         name,
-        {
-            name: args.releaseName,
-            namespace: args.namespace,
-            chart: args.pin.chart,
-            version: args.pin.version,
-            repositoryOpts: { repo: args.pin.repo },
-            values: args.values,
-        },
+        chartArgs(args),
         { ...opts, transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : [])] },
     );
 }

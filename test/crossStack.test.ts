@@ -2,15 +2,11 @@
  * Properties that only hold across stacks: dev and prod share no cluster-scoped name, host port or
  * written host path, and every string that names an env names the stack's own env.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Plan } from "../scripts/lib/planWriter";
-import { StackRun, allStrings, runStack, valuesOf } from "./support/harness";
+import { StackRun, allStrings, valuesOf, useBothStacks } from "./support/harness";
 
-const runs: Record<string, StackRun> = {};
-beforeAll(async () => {
-    runs.dev = await runStack("dev");
-    runs.prod = await runStack("prod");
-});
+const runs: Record<string, StackRun> = useBothStacks();
 
 const CLUSTER_SCOPED = [
     "kubernetes:core/v1:Namespace",

@@ -1,14 +1,10 @@
 /** Loki and Promtail values, and the post-render patch that gives Promtail a 10 s grace period. */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PIPELINE_STAGES } from "../components/logging/promtail";
 import { patchTransform } from "../components/patches";
-import { StackRun, runStack, valuesOf } from "./support/harness";
+import { StackRun, valuesOf, useBothStacks } from "./support/harness";
 
-const runs: Record<string, StackRun> = {};
-beforeAll(async () => {
-    runs.dev = await runStack("dev");
-    runs.prod = await runStack("prod");
-});
+const runs: Record<string, StackRun> = useBothStacks();
 
 describe.each(["dev", "prod"])("logging-%s", (env) => {
     const loki = () => valuesOf(runs[env].plan, `loki-${env}`);

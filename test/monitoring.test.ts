@@ -1,15 +1,11 @@
 /** kube-prometheus-stack values: the isolation model (items 1-5, 8), storage roles and Alertmanager wiring. */
 import * as yaml from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CADVISOR_DEFAULT_DROPS } from "../components/monitoring/kubePrometheusStack";
 import { isSecretValue } from "../scripts/lib/mockRuntime";
-import { StackRun, resourcesOfType, runStack, valuesOf } from "./support/harness";
+import { StackRun, resourcesOfType, valuesOf, useBothStacks } from "./support/harness";
 
-const runs: Record<string, StackRun> = {};
-beforeAll(async () => {
-    runs.dev = await runStack("dev");
-    runs.prod = await runStack("prod");
-});
+const runs: Record<string, StackRun> = useBothStacks();
 
 describe.each(["dev", "prod"])("monitoring-%s", (env) => {
     const kps = () => valuesOf(runs[env].plan, `monitoring-${env}`);

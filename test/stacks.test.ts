@@ -2,16 +2,12 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
-import { PROJECT, ROOT, StackRun, runStack, valuesOf } from "./support/harness";
+import { PROJECT, ROOT, StackRun, valuesOf, useBothStacks } from "./support/harness";
 
-const runs: Record<string, StackRun> = {};
-beforeAll(async () => {
-    runs.dev = await runStack("dev");
-    runs.prod = await runStack("prod");
-});
+const runs: Record<string, StackRun> = useBothStacks();
 
 const configOf = (stack: string) => {
     const r = runs[stack].run.stack;

@@ -1,13 +1,9 @@
 /** NFS subdir provisioner values and the env-scoped local-path provisioner. */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { localPathConfigJson } from "../components/storage/localPath";
-import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, runStack, stackFromConfig, valuesOf } from "./support/harness";
+import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, valuesOf, useBothStacks } from "./support/harness";
 
-const runs: Record<string, StackRun> = {};
-beforeAll(async () => {
-    runs.dev = await runStack("dev");
-    runs.prod = await runStack("prod");
-});
+const runs: Record<string, StackRun> = useBothStacks();
 
 describe.each(["dev", "prod"])("storage-%s", (env) => {
     it("installs an env-scoped, non-default NFS class that archives on delete", () => {

@@ -3,7 +3,7 @@
  * `npm run plan` does, and hands back the recorded resources and the plan built from them.
  */
 import * as path from "node:path";
-import { vi } from "vitest";
+import { beforeAll, vi } from "vitest";
 import { ProgramRun, runProgram } from "../../scripts/lib/mockRuntime";
 import { Plan, buildPlan } from "../../scripts/lib/planWriter";
 import { LoadedStack, StackOptions, loadStack } from "../../scripts/lib/stackFile";
@@ -29,6 +29,16 @@ export async function runStack(stack: string, opts: StackOptions = {}): Promise<
 export async function runLoaded(loaded: LoadedStack): Promise<StackRun> {
     const run = await runProgram(loaded, loadIndex);
     return { run, plan: buildPlan(run) };
+}
+
+/** Runs the real dev and prod stack files once for a test file (fills `runs` in beforeAll). */
+export function useBothStacks(): Record<"dev" | "prod", StackRun> {
+    const runs = {} as Record<"dev" | "prod", StackRun>;
+    beforeAll(async () => {
+        runs.dev = await runStack("dev");
+        runs.prod = await runStack("prod");
+    });
+    return runs;
 }
 
 /** A stack built from a config object (keys without project prefix; objects become JSON). */
