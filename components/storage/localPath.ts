@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalPathConfig, ReclaimPolicy } from "../config/schema";
 import { platformLabels } from "../labels";
-import { EnvNames } from "../naming";
+import { ENV_LABEL, EnvNames } from "../naming";
 import { images } from "../versions";
 
 export interface LocalPathStorageArgs {
@@ -130,7 +130,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
             },
             child,
         );
-        const podLabels = { "app.kubernetes.io/name": "local-path-provisioner", "platform.mlops/env": names.env };
+        const podLabels = { "app.kubernetes.io/name": "local-path-provisioner", [ENV_LABEL]: names.env };
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-provisioner`,
             {

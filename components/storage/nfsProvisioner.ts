@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
-import { EnvNames } from "../naming";
+import { ENV_LABEL, EnvNames } from "../naming";
 import { charts } from "../versions";
 
 export interface NfsProvisionerArgs {
@@ -36,7 +36,7 @@ export function nfsProvisionerValues(args: NfsProvisionerArgs): Record<string, u
         },
         replicaCount: 1,
         resources: nfs.resources,
-        labels: { "platform.mlops/env": names.env },
+        labels: { [ENV_LABEL]: names.env },
     };
 }
 
