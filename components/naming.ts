@@ -80,6 +80,11 @@ export interface EnvNames {
     readonly logNamespaceRegex: string;
 }
 
+/** Node directory of an env's own local-path provisioner: written on every node, so never shared. */
+export function localPathNodeDir(env: string): string {
+    return `/opt/local-path-provisioner/${env}`;
+}
+
 export function namespaceFor(component: string, env: string): string {
     return `${component}-${env}`;
 }
@@ -139,7 +144,7 @@ export function envNames(env: string, domain: string): EnvNames {
         },
         hostPaths: {
             promtailPositions: `/run/promtail-${env}`,
-            localPathDefault: `/opt/local-path-provisioner/${env}`,
+            localPathDefault: localPathNodeDir(env),
         },
         datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
         metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,

@@ -68,7 +68,6 @@ export class Platform extends pulumi.ComponentResource {
                 alerting: cfg.alerting,
                 ingress: cfg.ingress,
                 storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
-                grafanaAdminSecret: names.secrets.grafanaAdmin,
                 retainVolumes: cfg.protect,
             },
             child({ dependsOn: [grafanaAdmin] }),

@@ -1,7 +1,6 @@
 /** kube-prometheus-stack values: the isolation model (items 1-5, 8), storage roles and Alertmanager wiring. */
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { CADVISOR_DEFAULT_DROPS } from "../components/monitoring/kubePrometheusStack";
 import { isSecretValue } from "../scripts/lib/mockRuntime";
 import { StackRun, resourcesOfType, valuesOf, useBothStacks } from "./support/harness";
 
@@ -40,7 +39,18 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
     it("2: kube-state-metrics and all kubelet endpoints keep only env namespaces, kube-system and namespace-less series", () => {
         const sm = kps().kubelet.serviceMonitor;
         expect(sm.metricRelabelings).toEqual([keepEnv]);
-        expect(sm.cAdvisorMetricRelabelings).toEqual([...CADVISOR_DEFAULT_DROPS, keepEnv]);
+        // The chart's own cAdvisor drops (as rendered by kube-prometheus-stack) survive, then the env keep.
+        expect(sm.cAdvisorMetricRelabelings.map((r: any) => `${r.action} ${r.sourceLabels.join(",")} ${r.regex}`)).toEqual([
+            "drop __name__ container_cpu_(cfs_throttled_seconds_total|load_average_10s|system_seconds_total|user_seconds_total)",
+            "drop __name__ container_fs_(io_current|io_time_seconds_total|io_time_weighted_seconds_total|reads_merged_total|sector_reads_total|sector_writes_total|writes_merged_total)",
+            "drop __name__ container_memory_(mapped_file|swap)",
+            "drop __name__ container_(file_descriptors|tasks_state|threads_max)",
+            "drop __name__,scope container_memory_failures_total;hierarchy",
+            "drop __name__,interface container_network_.*;(cali|cilium|cni|lxc|nodelocaldns|tunl).*",
+            "drop __name__ container_spec.*",
+            "drop id,pod .+;",
+            `keep namespace (.*-${env}|kube-system)?`,
+        ]);
         expect(sm.probesMetricRelabelings).toEqual([keepEnv]);
         expect(sm.resourceMetricRelabelings).toEqual([keepEnv]);
         expect(kps()["kube-state-metrics"].prometheus.monitor.http.metricRelabelings).toEqual([keepEnv]);

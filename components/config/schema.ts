@@ -5,6 +5,7 @@
  *
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
+import { localPathNodeDir } from "../naming";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
 import { parseBytes, parseDuration, parseMillicores, parsePrometheusBytes } from "./quantities";
 
@@ -314,7 +315,7 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
         const nodePath = lp.string("nodePath", {
             pattern: ABS_PATH,
             expected: "an absolute directory on each node",
-            default: `/opt/local-path-provisioner/${env}`,
+            default: localPathNodeDir(env),
         });
         if (nodePath === "/" || nodePath.startsWith("/proc") || nodePath.startsWith("/sys")) {
             st.problems.add(lp.keyOf("nodePath"), "a dedicated data directory, not a system path", describeValue(nodePath));

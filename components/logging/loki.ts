@@ -99,8 +99,6 @@ export function lokiValues(args: LokiArgs, storageClassName: string): Record<str
 /** Loki for one env: a single binary with filesystem storage on the env's NFS class. */
 export class Loki extends pulumi.ComponentResource {
     readonly releaseName: pulumi.Output<string>;
-    readonly queryUrl: string;
-    readonly pushUrl: string;
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:logging:Loki", name, {}, opts);
@@ -111,8 +109,6 @@ export class Loki extends pulumi.ComponentResource {
             { parent: this },
         );
         this.releaseName = release.name;
-        this.queryUrl = args.names.endpoints.lokiQuery;
-        this.pushUrl = args.names.endpoints.lokiPush;
-        this.registerOutputs({ releaseName: this.releaseName, queryUrl: this.queryUrl, pushUrl: this.pushUrl });
+        this.registerOutputs({ releaseName: this.releaseName });
     }
 }

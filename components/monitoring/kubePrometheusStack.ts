@@ -17,8 +17,6 @@ export interface MonitoringArgs {
     readonly alerting: PlatformConfig["alerting"];
     readonly ingress: PlatformConfig["ingress"];
     readonly storageClasses: { readonly nfs: pulumi.Input<string>; readonly localPath: pulumi.Input<string> };
-    /** Name of the Secret holding the Grafana admin user and password (same namespace). */
-    readonly grafanaAdminSecret: string;
     /** Keep Grafana's claim when the release is uninstalled (prod). */
     readonly retainVolumes: boolean;
 }
@@ -41,7 +39,7 @@ const keepOwnKubeletService = (service: string) => ({
 const METRICS_PATH_LABEL = { action: "replace", sourceLabels: ["__metrics_path__"], targetLabel: "metrics_path" };
 
 /** The chart's default cAdvisor metric drops (kept, since our list replaces the default). */
-export const CADVISOR_DEFAULT_DROPS = [
+const CADVISOR_DEFAULT_DROPS = [
     { sourceLabels: ["__name__"], action: "drop", regex: "container_cpu_(cfs_throttled_seconds_total|load_average_10s|system_seconds_total|user_seconds_total)" },
     {
         sourceLabels: ["__name__"],
@@ -175,7 +173,7 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             },
         },
         grafana: {
-            admin: { existingSecret: args.grafanaAdminSecret, userKey: GRAFANA_ADMIN_USER_KEY, passwordKey: GRAFANA_ADMIN_PASSWORD_KEY },
+            admin: { existingSecret: names.secrets.grafanaAdmin, userKey: GRAFANA_ADMIN_USER_KEY, passwordKey: GRAFANA_ADMIN_PASSWORD_KEY },
             ingress: ingressValues(args, names.hosts.grafana, names.tlsSecrets.grafana, "path"),
             "grafana.ini": { server: { root_url: `https://${names.hosts.grafana}` } },
             persistence: {

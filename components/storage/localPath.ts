@@ -53,18 +53,16 @@ spec:
  */
 export class LocalPathStorage extends pulumi.ComponentResource {
     readonly storageClassName: pulumi.Output<string>;
-    readonly installed: boolean;
 
     constructor(name: string, args: LocalPathStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:LocalPathStorage", name, {}, opts);
         const { names, localPath } = args;
-        this.installed = localPath.mode === "install";
 
         if (localPath.mode === "existing") {
             // Reading the class makes a missing one fail the preview instead of leaving Prometheus Pending.
             const existing = k8s.storage.v1.StorageClass.get(`${name}-existing`, localPath.className, { parent: this });
             this.storageClassName = existing.metadata.name;
-            this.registerOutputs({ storageClassName: this.storageClassName, installed: false });
+            this.registerOutputs({ storageClassName: this.storageClassName });
             return;
         }
 
@@ -192,6 +190,6 @@ export class LocalPathStorage extends pulumi.ComponentResource {
             { parent: this, dependsOn: [deployment] },
         );
         this.storageClassName = storageClass.metadata.name;
-        this.registerOutputs({ storageClassName: this.storageClassName, installed: true });
+        this.registerOutputs({ storageClassName: this.storageClassName });
     }
 }
