@@ -17,6 +17,9 @@ export class EnvNamespaces extends pulumi.ComponentResource {
     readonly storage: pulumi.Output<string>;
     readonly monitoring: pulumi.Output<string>;
     readonly observability: pulumi.Output<string>;
+    readonly fastapi: pulumi.Output<string>;
+    readonly mlflow: pulumi.Output<string>;
+    readonly airflow: pulumi.Output<string>;
 
     constructor(name: string, args: EnvNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:platform:EnvNamespaces", name, {}, opts);
@@ -34,6 +37,16 @@ export class EnvNamespaces extends pulumi.ComponentResource {
         this.storage = make("storage");
         this.monitoring = make("monitoring");
         this.observability = make("observability");
-        this.registerOutputs({ storage: this.storage, monitoring: this.monitoring, observability: this.observability });
+        this.fastapi = make("fastapi");
+        this.mlflow = make("mlflow");
+        this.airflow = make("airflow");
+        this.registerOutputs({
+            storage: this.storage,
+            monitoring: this.monitoring,
+            observability: this.observability,
+            fastapi: this.fastapi,
+            mlflow: this.mlflow,
+            airflow: this.airflow,
+        });
     }
 }

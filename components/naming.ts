@@ -17,12 +17,25 @@ export interface EnvNames {
         readonly storage: string;
         readonly monitoring: string;
         readonly observability: string;
+        readonly fastapi: string;
+        readonly mlflow: string;
+        readonly airflow: string;
     };
     readonly releases: {
         readonly nfs: string;
         readonly monitoring: string;
         readonly loki: string;
         readonly promtail: string;
+        readonly airflow: string;
+    };
+    /**
+     * Object names of the workloads. The FastAPI ServiceMonitor targets `fastapi.service`, so the
+     * Prometheus `job` label of every FastAPI series is `fastapi.job` (the Service name).
+     */
+    readonly workloads: {
+        readonly fastapi: { readonly name: string; readonly service: string; readonly job: string; readonly port: number };
+        readonly mlflow: { readonly name: string; readonly service: string; readonly port: number };
+        readonly airflow: { readonly apiServerService: string; readonly apiServerPort: number; readonly schedulerDeployment: string };
     };
     /** The label that ties ServiceMonitors, PodMonitors, Probes, ScrapeConfigs and rules to this env's Prometheus. */
     readonly monitoringReleaseLabel: { readonly release: string };
@@ -45,12 +58,18 @@ export interface EnvNames {
         readonly prometheus: string;
         readonly alertmanager: string;
         readonly loki: string;
+        readonly fastapi: string;
+        readonly mlflow: string;
+        readonly airflow: string;
     };
     readonly tlsSecrets: {
         readonly grafana: string;
         readonly prometheus: string;
         readonly alertmanager: string;
         readonly loki: string;
+        readonly fastapi: string;
+        readonly mlflow: string;
+        readonly airflow: string;
     };
     readonly secrets: {
         readonly grafanaAdmin: string;
@@ -63,6 +82,9 @@ export interface EnvNames {
         readonly grafana: string;
         readonly lokiQuery: string;
         readonly lokiPush: string;
+        readonly fastapi: string;
+        readonly mlflow: string;
+        readonly airflow: string;
     };
     /** Host paths written on nodes; unique per env so two DaemonSets never share state. */
     readonly hostPaths: {
@@ -98,19 +120,35 @@ export function envNames(env: string, domain: string): EnvNames {
     const monitoringRelease = `monitoring-${env}`;
     const monitoringFullname = monitoringRelease;
     const lokiRelease = `loki-${env}`;
+    const airflowRelease = `airflow-${env}`;
+    const fastapi = namespaceFor("fastapi", env);
+    const mlflow = namespaceFor("mlflow", env);
+    const airflow = namespaceFor("airflow", env);
+    // The official Airflow chart names its objects `<release>-<component>` with no fullname truncation.
+    const workloads = {
+        fastapi: { name: fastapi, service: fastapi, job: fastapi, port: 80 },
+        mlflow: { name: mlflow, service: mlflow, port: 5000 },
+        airflow: {
+            apiServerService: `${airflowRelease}-api-server`,
+            apiServerPort: 8080,
+            schedulerDeployment: `${airflowRelease}-scheduler`,
+        },
+    };
     const host = (name: string) => `${name}-${env}.${domain}`;
     // Env names are validated as [a-z][a-z0-9]*, so "-<env>" cannot be the tail of another env's suffix.
     const envSuffix = `.*-${env}`;
     return {
         env,
         domain,
-        namespaces: { storage, monitoring, observability },
+        namespaces: { storage, monitoring, observability, fastapi, mlflow, airflow },
         releases: {
             nfs: `nfs-${env}`,
             monitoring: monitoringRelease,
             loki: lokiRelease,
             promtail: `promtail-${env}`,
+            airflow: airflowRelease,
         },
+        workloads,
         monitoringReleaseLabel: { release: monitoringRelease },
         monitoringFullname,
         kubeletService: `${monitoringFullname}-kubelet`,
@@ -124,12 +162,18 @@ export function envNames(env: string, domain: string): EnvNames {
             prometheus: host("prometheus"),
             alertmanager: host("alertmanager"),
             loki: host("loki"),
+            fastapi: host("fastapi"),
+            mlflow: host("mlflow"),
+            airflow: host("airflow"),
         },
         tlsSecrets: {
             grafana: `grafana-${env}-tls`,
             prometheus: `prometheus-${env}-tls`,
             alertmanager: `alertmanager-${env}-tls`,
             loki: `loki-${env}-tls`,
+            fastapi: `fastapi-${env}-tls`,
+            mlflow: `mlflow-${env}-tls`,
+            airflow: `airflow-${env}-tls`,
         },
         secrets: {
             grafanaAdmin: `grafana-admin-${env}`,
@@ -141,6 +185,9 @@ export function envNames(env: string, domain: string): EnvNames {
             grafana: svc(`${monitoringRelease}-grafana`, monitoring, 80),
             lokiQuery: svc(lokiRelease, observability, 3100),
             lokiPush: `${svc(lokiRelease, observability, 3100)}/loki/api/v1/push`,
+            fastapi: svc(workloads.fastapi.service, fastapi, workloads.fastapi.port),
+            mlflow: svc(workloads.mlflow.service, mlflow, workloads.mlflow.port),
+            airflow: svc(workloads.airflow.apiServerService, airflow, workloads.airflow.apiServerPort),
         },
         hostPaths: {
             promtailPositions: `/run/promtail-${env}`,

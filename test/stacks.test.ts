@@ -20,7 +20,14 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
         expect(runs[env].plan.outputs).toEqual({
             contractVersion: 1,
             env,
-            namespaces: { storage: `storage-${env}`, monitoring: `monitoring-${env}`, observability: `observability-${env}` },
+            namespaces: {
+                storage: `storage-${env}`,
+                monitoring: `monitoring-${env}`,
+                observability: `observability-${env}`,
+                fastapi: `fastapi-${env}`,
+                mlflow: `mlflow-${env}`,
+                airflow: `airflow-${env}`,
+            },
             urls: {
                 grafana: `https://grafana-${env}.mlops.internal`,
                 prometheus: `https://prometheus-${env}.mlops.internal`,
@@ -33,9 +40,12 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
                 grafana: svc(`monitoring-${env}-grafana`, `monitoring-${env}`, 80),
                 lokiQuery: svc(`loki-${env}`, `observability-${env}`, 3100),
                 lokiPush: `${svc(`loki-${env}`, `observability-${env}`, 3100)}/loki/api/v1/push`,
+                fastapi: svc(`fastapi-${env}`, `fastapi-${env}`, 80),
+                mlflow: svc(`mlflow-${env}`, `mlflow-${env}`, 5000),
+                airflow: svc(`airflow-${env}-api-server`, `airflow-${env}`, 8080),
             },
             storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
-            releases: { nfs: `nfs-${env}`, monitoring: `monitoring-${env}`, loki: `loki-${env}`, promtail: `promtail-${env}` },
+            releases: { nfs: `nfs-${env}`, monitoring: `monitoring-${env}`, loki: `loki-${env}`, promtail: `promtail-${env}`, airflow: `airflow-${env}` },
             monitoringReleaseLabel: { release: `monitoring-${env}` },
             grafanaDatasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
             grafanaAdminSecret: { namespace: `monitoring-${env}`, name: `grafana-admin-${env}`, keys: { user: "admin-user", password: "admin-password" } },
@@ -44,7 +54,14 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
 
     it("creates the env namespaces with the env label", () => {
         const ns = runs[env].plan.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
-        expect(ns.map((r) => (r.inputs as any).metadata.name)).toEqual([`storage-${env}`, `monitoring-${env}`, `observability-${env}`]);
+        expect(ns.map((r) => (r.inputs as any).metadata.name)).toEqual([
+            `storage-${env}`,
+            `monitoring-${env}`,
+            `observability-${env}`,
+            `fastapi-${env}`,
+            `mlflow-${env}`,
+            `airflow-${env}`,
+        ]);
         for (const r of ns) expect((r.inputs as any).metadata.labels["platform.mlops/env"]).toBe(env);
     });
 
@@ -97,7 +114,14 @@ describe("protection", () => {
     it("protects every prod resource and keeps prod namespaces and classes on delete", () => {
         const prod = runs.prod.plan.resources;
         expect(prod.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
-        expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual(["storage-prod", "monitoring-prod", "observability-prod"]);
+        expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([
+            "storage-prod",
+            "monitoring-prod",
+            "observability-prod",
+            "fastapi-prod",
+            "mlflow-prod",
+            "airflow-prod",
+        ]);
     });
 
     it("leaves dev destroyable", () => {
