@@ -6,20 +6,11 @@
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
 import { localPathNodeDir } from "../naming";
+import { ABS_PATH, DNS_LABEL, DNS_NAME, ENV_PATTERN, IPV4, ReclaimPolicy, Resources, duration, isCidr, r, readResources, secretString, storageSize } from "./fields";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
-import { parseBytes, parseDuration, parseMillicores, parsePrometheusBytes } from "./quantities";
+import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
 
-export interface ResourceList {
-    readonly cpu: string;
-    readonly memory: string;
-}
-
-export interface Resources {
-    readonly requests: ResourceList;
-    readonly limits: ResourceList;
-}
-
-export type ReclaimPolicy = "Delete" | "Retain";
+export type { ReclaimPolicy, ResourceList, Resources } from "./fields";
 
 export type LocalPathConfig =
     | { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources }
@@ -105,11 +96,6 @@ export function rawConfigFrom(all: Readonly<Record<string, string>>, isSecret: (
     return { values, secretKeys };
 }
 
-const r = (cpu: string, memory: string, limitCpu: string, limitMemory: string): Resources => ({
-    requests: { cpu, memory },
-    limits: { cpu: limitCpu, memory: limitMemory },
-});
-
 /** Lab-sized defaults: all of them together request well under 2 vCPU and 4 GiB. */
 export const DEFAULT_RESOURCES = {
     nfsProvisioner: r("10m", "32Mi", "100m", "64Mi"),
@@ -125,18 +111,6 @@ export const DEFAULT_RESOURCES = {
     loki: r("100m", "256Mi", "1", "1Gi"),
     promtail: r("50m", "64Mi", "200m", "256Mi"),
 } as const satisfies Record<string, Resources>;
-
-const ENV_PATTERN = /^[a-z][a-z0-9]{1,11}$/;
-const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const ABS_PATH = /^\/[^\s]*$/;
-
-function isCidr(s: string): boolean {
-    const [ip, bits, ...rest] = s.split("/");
-    return rest.length === 0 && IPV4.test(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
-}
-
 
 /** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
 function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
@@ -154,59 +128,6 @@ function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unkn
         }
     }
     return out;
-}
-
-function readResources(parent: ObjectReader, name: string, defaults: Resources): Resources {
-    const obj = parent.object(name);
-    const list = (kind: "requests" | "limits"): ResourceList => {
-        const o = obj.object(kind);
-        const cpu = o.string("cpu", {
-            expected: 'a CPU quantity such as "250m" or "1"',
-            default: defaults[kind].cpu,
-            check: (v) => parseMillicores(v) !== undefined,
-        });
-        const memory = o.string("memory", {
-            expected: 'a memory quantity such as "256Mi" or "1Gi"',
-            default: defaults[kind].memory,
-            check: (v) => parseBytes(v) !== undefined,
-        });
-        o.done();
-        return { cpu, memory };
-    };
-    const requests = list("requests");
-    const limits = list("limits");
-    obj.done();
-    const rc = parseMillicores(requests.cpu);
-    const lc = parseMillicores(limits.cpu);
-    if (rc !== undefined && lc !== undefined && rc > lc) {
-        parent.problems.add(obj.keyOf("requests.cpu"), `at most limits.cpu (${limits.cpu})`, describeValue(requests.cpu));
-    }
-    const rm = parseBytes(requests.memory);
-    const lm = parseBytes(limits.memory);
-    if (rm !== undefined && lm !== undefined && rm > lm) {
-        parent.problems.add(
-            obj.keyOf("requests.memory"),
-            `at most limits.memory (${limits.memory})`,
-            describeValue(requests.memory),
-        );
-    }
-    return { requests, limits };
-}
-
-function storageSize(o: ObjectReader, def: string): string {
-    return o.string("storageSize", {
-        expected: 'a storage quantity such as "10Gi"',
-        default: def,
-        check: (v) => (parseBytes(v) ?? 0) > 0,
-    });
-}
-
-function duration(o: ObjectReader, name: string, def: string, what: string): string {
-    return o.string(name, {
-        expected: `a ${what} duration such as "${def}" (number and one unit of s, m, h, d, w)`,
-        default: def,
-        check: (v) => parseDuration(v) !== undefined,
-    });
 }
 
 export function parsePlatformConfig(raw: RawConfig, project: string): PlatformConfig {
@@ -252,21 +173,10 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
     al.done();
 
-    let grafanaAdminPassword: string | undefined;
-    if (top.has("grafanaAdminPassword")) {
-        if (!raw.secretKeys.has("grafanaAdminPassword")) {
-            problems.add(
-                "grafanaAdminPassword",
-                "a secret value (pulumi config set --secret grafanaAdminPassword)",
-                "a plaintext value (not shown)",
-            );
-        }
-        grafanaAdminPassword = top.string("grafanaAdminPassword", {
-            expected: "a password of at least 16 characters",
-            sensitive: true,
-            check: (v) => v.length >= 16,
-        });
-    }
+    const grafanaAdminPassword = secretString(top, raw.secretKeys, "grafanaAdminPassword", {
+        expected: "a password of at least 16 characters",
+        check: (v) => v.length >= 16,
+    });
 
     top.done();
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
