@@ -6,6 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { parsePlatformConfig, rawConfigFrom } from "./components/config/schema";
 import { Platform } from "./components/platform";
 
+/** Every value as a secret Output, so it is encrypted in state and never printed. */
+function secretOutputs<T extends object>(values: T): { [K in keyof T]-?: undefined extends T[K] ? pulumi.Output<string> | undefined : pulumi.Output<string> } {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined ? undefined : pulumi.secret(String(v))])) as never;
+}
+
 const project = pulumi.getProject();
 // `isConfigSecret` is exported at run time but not in the SDK's typings.
 const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
@@ -14,6 +19,7 @@ const config = parsePlatformConfig(rawConfigFrom(pulumi.runtime.allConfig(), isS
 const platform = new Platform(`mlops-${config.env}`, {
     config,
     grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
+    workloadSecrets: secretOutputs(config.workloadSecrets),
 });
 
 export const contractVersion = platform.outputs.contractVersion;

@@ -1,3 +1,5 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config/schema";
 
 /**
@@ -12,4 +14,58 @@ export function ingressAnnotations(ingress: PlatformConfig["ingress"]): Record<s
             ? { "nginx.ingress.kubernetes.io/whitelist-source-range": ingress.sourceRanges.join(",") }
             : {}),
     };
+}
+
+export interface IngressPath {
+    readonly path: string;
+    readonly pathType: "Exact" | "Prefix";
+}
+
+/**
+ * An HTTPS-only Ingress for one host and Service port. Only the listed paths are routed: a service's
+ * `/metrics` stays reachable by Prometheus inside the cluster and is never published.
+ */
+export function tlsIngress(
+    resourceName: string,
+    args: {
+        readonly ingress: PlatformConfig["ingress"];
+        readonly name: string;
+        readonly namespace: pulumi.Input<string>;
+        readonly labels: Record<string, string>;
+        readonly host: string;
+        readonly tlsSecret: string;
+        readonly service: { readonly name: string; readonly portName: string };
+        readonly paths: readonly IngressPath[];
+        readonly extraAnnotations?: Record<string, string>;
+    },
+    opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.Ingress {
+    return new k8s.networking.v1.Ingress(
+        resourceName,
+        {
+            metadata: {
+                name: args.name,
+                namespace: args.namespace,
+                labels: args.labels,
+                annotations: { ...ingressAnnotations(args.ingress), ...(args.extraAnnotations ?? {}) },
+            },
+            spec: {
+                ingressClassName: args.ingress.className,
+                tls: [{ hosts: [args.host], secretName: args.tlsSecret }],
+                rules: [
+                    {
+                        host: args.host,
+                        http: {
+                            paths: args.paths.map((p) => ({
+                                path: p.path,
+                                pathType: p.pathType,
+                                backend: { service: { name: args.service.name, port: { name: args.service.portName } } },
+                            })),
+                        },
+                    },
+                ],
+            },
+        },
+        opts,
+    );
 }

@@ -74,7 +74,18 @@ export interface EnvNames {
     readonly secrets: {
         readonly grafanaAdmin: string;
         readonly alertmanagerConfig: string;
+        /** Slack webhook and model-reload token, in each consuming workload namespace. */
+        readonly workloadApp: string;
+        readonly mlflowBackendStore: string;
+        readonly mlflowObjectStore: string;
+        readonly airflowMetadata: string;
+        readonly airflowFernetKey: string;
+        readonly airflowApiSecretKey: string;
+        readonly airflowJwtSecret: string;
+        readonly airflowGitSshKey: string;
+        readonly airflowObjectStoreConnection: string;
     };
+    readonly volumeClaims: { readonly fastapiLogs: string };
     /** Cluster-internal base URLs (no trailing slash). */
     readonly endpoints: {
         readonly prometheus: string;
@@ -178,7 +189,17 @@ export function envNames(env: string, domain: string): EnvNames {
         secrets: {
             grafanaAdmin: `grafana-admin-${env}`,
             alertmanagerConfig: `alertmanager-config-${env}`,
+            workloadApp: `workload-app-${env}`,
+            mlflowBackendStore: `mlflow-${env}-backend-store`,
+            mlflowObjectStore: `mlflow-${env}-object-store`,
+            airflowMetadata: `${airflowRelease}-metadata`,
+            airflowFernetKey: `${airflowRelease}-fernet-key`,
+            airflowApiSecretKey: `${airflowRelease}-api-secret-key`,
+            airflowJwtSecret: `${airflowRelease}-jwt-secret`,
+            airflowGitSshKey: `${airflowRelease}-git-ssh-key`,
+            airflowObjectStoreConnection: `${airflowRelease}-object-store-connection`,
         },
+        volumeClaims: { fastapiLogs: `${fastapi}-logs` },
         endpoints: {
             prometheus: svc(`${monitoringFullname}-prometheus`, monitoring, 9090),
             alertmanager: svc(`${monitoringFullname}-alertmanager`, monitoring, 9093),

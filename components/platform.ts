@@ -9,11 +9,17 @@ import { EnvNames, envNames } from "./naming";
 import { EnvNamespaces } from "./namespaces";
 import { LocalPathStorage } from "./storage/localPath";
 import { NfsProvisioner } from "./storage/nfsProvisioner";
+import { Airflow } from "./workloads/airflow";
+import { AppSecrets } from "./workloads/appSecrets";
+import { FastapiServing } from "./workloads/fastapi";
+import { MlflowTracking } from "./workloads/mlflow";
 
 export interface PlatformArgs {
     readonly config: PlatformConfig;
     /** Secret config override for the Grafana admin password. */
     readonly grafanaAdminPassword?: pulumi.Output<string>;
+    /** The workloads' secret config, each value already marked secret. */
+    readonly workloadSecrets: { readonly [K in keyof PlatformConfig["workloadSecrets"]]-?: PlatformConfig["workloadSecrets"][K] extends string ? pulumi.Output<string> : pulumi.Output<string> | undefined };
 }
 
 /** The documented stack outputs (see README "Outputs contract"). Bump `contractVersion` on breaking changes. */
@@ -89,6 +95,63 @@ export class Platform extends pulumi.ComponentResource {
             `promtail-${cfg.env}`,
             { names, namespace: namespaces.observability, promtail: cfg.logging.promtail },
             child({ dependsOn: [monitoring, loki] }),
+        );
+
+        // Workloads: the monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
+        const w = cfg.workloads;
+        const ws = args.workloadSecrets;
+        const appSecrets = new AppSecrets(
+            `app-secrets-${cfg.env}`,
+            {
+                names,
+                namespaces: { fastapi: namespaces.fastapi, airflow: namespaces.airflow },
+                slackWebhookUrl: ws.appSlackWebhookUrl,
+                reloadToken: ws.fastapiReloadToken,
+            },
+            child(),
+        );
+        new MlflowTracking(
+            `mlflow-${cfg.env}`,
+            {
+                names,
+                namespace: namespaces.mlflow,
+                mlflow: w.mlflow,
+                objectStore: w.objectStore,
+                ingress: cfg.ingress,
+                databasePassword: ws.mlflowDatabasePassword,
+                s3AccessKeyId: ws.s3AccessKeyId,
+                s3SecretAccessKey: ws.s3SecretAccessKey,
+            },
+            child(),
+        );
+        new FastapiServing(
+            `fastapi-${cfg.env}`,
+            {
+                names,
+                namespace: namespaces.fastapi,
+                fastapi: w.fastapi,
+                ingress: cfg.ingress,
+                logStorageClassName: nfs.storageClassName,
+                appSecretName: appSecrets.secretName,
+                retainVolumes: cfg.protect,
+            },
+            child({ dependsOn: [monitoring, appSecrets] }),
+        );
+        new Airflow(
+            `airflow-${cfg.env}`,
+            {
+                names,
+                namespace: namespaces.airflow,
+                airflow: w.airflow,
+                objectStore: w.objectStore,
+                ingress: cfg.ingress,
+                appSecretName: appSecrets.secretName,
+                databasePassword: ws.airflowDatabasePassword,
+                s3AccessKeyId: ws.s3AccessKeyId,
+                s3SecretAccessKey: ws.s3SecretAccessKey,
+                gitSshKey: ws.airflowGitSshKey,
+            },
+            child({ dependsOn: [appSecrets] }),
         );
 
         this.outputs = {

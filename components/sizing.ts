@@ -16,6 +16,7 @@ export interface WorkloadSizing {
 
 export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
     const m = cfg.monitoring;
+    const w = cfg.workloads;
     const reloader = { name: "config-reloader", resources: m.operator.configReloaderResources };
     return [
         { workload: "nfs-subdir-external-provisioner", kind: "Deployment", replicas: 1, containers: [{ name: "provisioner", resources: cfg.storage.nfs.resources }] },
@@ -39,6 +40,15 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
         { workload: "node-exporter", kind: "DaemonSet", replicas: 1, containers: [{ name: "node-exporter", resources: m.nodeExporter.resources }] },
         { workload: "loki", kind: "StatefulSet", replicas: 1, containers: [{ name: "loki", resources: cfg.logging.loki.resources }] },
         { workload: "promtail", kind: "DaemonSet", replicas: 1, containers: [{ name: "promtail", resources: cfg.logging.promtail.resources }] },
+        // Workloads at their minimum scale; Airflow task pods (workers) come and go and are not counted.
+        { workload: "fastapi", kind: "Deployment", replicas: w.fastapi.autoscaling?.minReplicas ?? w.fastapi.replicas ?? 1, containers: [{ name: "fastapi", resources: w.fastapi.resources }] },
+        { workload: "mlflow", kind: "Deployment", replicas: w.mlflow.replicas, containers: [{ name: "mlflow", resources: w.mlflow.resources }] },
+        ...(["scheduler", "apiServer", "dagProcessor", "triggerer"] as const).map((c) => ({
+            workload: `airflow-${c}`,
+            kind: "Deployment" as const,
+            replicas: 1,
+            containers: [{ name: c, resources: w.airflow.resources[c] }],
+        })),
     ];
 }
 
@@ -64,4 +74,9 @@ export function requestTotals(inventory: readonly WorkloadSizing[]): RequestTota
                 { cpuMillis: 0, memoryBytes: 0 },
             );
     return { fixed: sum(false), perNode: sum(true) };
+}
+
+/** A Resources value in the shape the Kubernetes SDK types accept (plain records). */
+export function k8sResources(r: Resources) {
+    return { requests: { ...r.requests }, limits: { ...r.limits } };
 }

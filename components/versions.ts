@@ -36,6 +36,12 @@ export const charts = {
         repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",
         version: "4.0.18",
     },
+    // The official chart; its 1.x line still serves Airflow 3 (chart defaults: Airflow 3.2.x).
+    airflow: {
+        chart: "airflow",
+        repo: "https://airflow.apache.org",
+        version: "1.22.0",
+    },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof charts;

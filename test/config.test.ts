@@ -142,8 +142,8 @@ describe("bad config is rejected before anything is registered", () => {
 
     it("reports every problem of a stack at once", async () => {
         const error = await expectRejected({
+            ...MINIMAL_CONFIG,
             env: "Prod",
-            domain: "mlops.example.com",
             storage: { nfs: { server: "10.0.0.5", path: "/srv" }, locaPath: {} },
             monitoring: { prometheus: { retention: "forever" } },
         });
@@ -153,6 +153,6 @@ describe("bad config is rejected before anything is registered", () => {
 
     it("accepts the minimal config and applies lab defaults", async () => {
         const ok = await runLoaded(stackFromConfig(MINIMAL_CONFIG));
-        expect(ok.plan.releases.map((r) => r.name)).toEqual(["nfs-dev", "monitoring-dev", "loki-dev", "promtail-dev"]);
+        expect(ok.plan.releases.map((r) => r.name)).toEqual(["nfs-dev", "airflow-dev", "monitoring-dev", "loki-dev", "promtail-dev"]);
     });
 });

@@ -58,6 +58,7 @@ describe("dev and prod on one cluster", () => {
             "provisioner/nfs.platform.mlops/dev",
             "fullname/monitoring-dev",
             "release/nfs-dev",
+            "release/airflow-dev",
             "release/monitoring-dev",
             "release/loki-dev",
             "release/promtail-dev",

@@ -6,7 +6,7 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { writePlan } from "../scripts/lib/planWriter";
 import { StackFileError, loadStack } from "../scripts/lib/stackFile";
-import { ROOT, runLoaded } from "./support/harness";
+import { MINIMAL_SECRETS, ROOT, runLoaded } from "./support/harness";
 
 /** A project dir with the real Pulumi.yaml and a dev stack file holding an encrypted value. */
 function projectWithSecureValue(): string {
@@ -32,12 +32,32 @@ describe("offline plan", () => {
     });
 
     it.each([
-        ["an explicit placeholder", { secrets: { grafanaAdminPassword: "placeholder-admin-password-123" } }],
-        ["a generated placeholder", { placeholderSecrets: true }],
-    ])("writes the plan with %s and never writes the placeholder", async (_label, opts) => {
+        [
+            "explicit placeholders",
+            {
+                secrets: {
+                    grafanaAdminPassword: "placeholder-admin-password-123",
+                    ...MINIMAL_SECRETS,
+                    airflowGitSshKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n-----END OPENSSH PRIVATE KEY-----\n",
+                },
+            },
+        ],
+        ["generated placeholders", { placeholderSecrets: true }],
+    ])("writes the plan with %s and never writes a placeholder", async (_label, opts) => {
         const dir = projectWithSecureValue();
         const stack = loadStack(dir, "dev", opts);
-        expect(stack.secretKeys).toEqual(["mlops-platform:grafanaAdminPassword"]);
+        // The encrypted value of the file, then every required secret the file does not hold.
+        expect(stack.secretKeys).toEqual(
+            [
+                "grafanaAdminPassword",
+                "appSlackWebhookUrl",
+                "mlflowDatabasePassword",
+                "airflowDatabasePassword",
+                "s3AccessKeyId",
+                "s3SecretAccessKey",
+                "airflowGitSshKey",
+            ].map((k) => `mlops-platform:${k}`),
+        );
         const { plan } = await runLoaded(stack);
         const out = path.join(dir, "out", "dev");
         const files = writePlan(plan, out, stack.placeholders).map((f) => path.relative(out, f)).sort();
@@ -45,6 +65,7 @@ describe("offline plan", () => {
             "outputs.json",
             "releases.json",
             "resources.json",
+            "values/airflow-dev.yaml",
             "values/loki-dev.yaml",
             "values/monitoring-dev.yaml",
             "values/nfs-dev.yaml",
@@ -55,12 +76,28 @@ describe("offline plan", () => {
         }
         // With a configured password no RandomPassword is created, and the Secret carries the marker.
         const resources = JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8")) as any[];
-        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).toEqual([]);
+        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.parent.includes("GrafanaAdmin"))).toEqual([]);
         expect(resources.find((r) => r.name === "grafana-admin-dev-secret").inputs.stringData).toBe("[secret]");
         const releases = JSON.parse(readFileSync(path.join(out, "releases.json"), "utf8")) as any[];
         for (const r of releases) {
             expect(yaml.load(readFileSync(path.join(out, r.valuesFile), "utf8"))).toEqual(plan.values[r.name]);
         }
+    });
+
+    it("without placeholders, names every secret the stack still needs and how to set it", async () => {
+        const failure = await runLoaded(loadStack(ROOT, "dev")).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        const lines = ((failure as { cause: Error }).cause.message as string).split("\n");
+        expect(lines.filter((l) => l.includes("set with pulumi config set --secret"))).toEqual([
+            "  - mlops-platform:appSlackWebhookUrl: expected an https Slack incoming-webhook URL for FastAPI and Airflow notifications, set with pulumi config set --secret appSlackWebhookUrl, got nothing (key not set)",
+            "  - mlops-platform:mlflowDatabasePassword: expected the MLflow PostgreSQL user's password, set with pulumi config set --secret mlflowDatabasePassword, got nothing (key not set)",
+            "  - mlops-platform:airflowDatabasePassword: expected the Airflow PostgreSQL user's password, set with pulumi config set --secret airflowDatabasePassword, got nothing (key not set)",
+            "  - mlops-platform:s3AccessKeyId: expected the object store access key id, set with pulumi config set --secret s3AccessKeyId, got nothing (key not set)",
+            "  - mlops-platform:s3SecretAccessKey: expected the object store secret access key, set with pulumi config set --secret s3SecretAccessKey, got nothing (key not set)",
+            "  - mlops-platform:airflowGitSshKey: expected the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH, set with pulumi config set --secret airflowGitSshKey, got nothing (key not set)",
+        ]);
     });
 
     it("refuses to keep plan files that contain a placeholder", () => {

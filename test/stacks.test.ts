@@ -86,9 +86,10 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
 });
 
 describe("sizing", () => {
-    it("fits the dev defaults in a small lab cluster (3 nodes: at most 2 vCPU and 4 GiB requested)", () => {
+    it("fits the dev defaults, workloads included, in a small lab cluster (3 nodes: at most 2 vCPU and 4 GiB requested)", () => {
         const t = requestTotals(workloadInventory(configOf("dev")));
-        expect(t).toEqual({ fixed: { cpuMillis: 500, memoryBytes: 1376 * 2 ** 20 }, perNode: { cpuMillis: 70, memoryBytes: 96 * 2 ** 20 } });
+        // Platform 500m / 1376Mi, workloads 500m / 1728Mi (FastAPI, MLflow, four Airflow components).
+        expect(t).toEqual({ fixed: { cpuMillis: 1000, memoryBytes: 3104 * 2 ** 20 }, perNode: { cpuMillis: 70, memoryBytes: 96 * 2 ** 20 } });
         expect(t.fixed.cpuMillis + 3 * t.perNode.cpuMillis).toBeLessThanOrEqual(2000);
         expect(t.fixed.memoryBytes + 3 * t.perNode.memoryBytes).toBeLessThanOrEqual(4 * 2 ** 30);
     });
@@ -104,9 +105,13 @@ describe("sizing", () => {
             c("monitoring").operator.configReloaderResources,
             c("logging").loki.resources,
             c("logging").promtail.resources,
+            c("workloads").fastapi.resources,
+            c("workloads").mlflow.resources,
+            ...["scheduler", "apiServer", "dagProcessor", "triggerer", "workers"].map((k) => c("workloads").airflow.resources[k]),
         ];
         for (const r of explicit) expect(Object.keys(r.requests).sort().concat(Object.keys(r.limits).sort())).toEqual(["cpu", "memory", "cpu", "memory"]);
-        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(2070);
+        // Platform 2070m; FastAPI 2 x 500m, MLflow 2 x 500m, Airflow 1000m + 500m + 250m + 100m.
+        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(5920);
     });
 });
 
@@ -121,6 +126,7 @@ describe("protection", () => {
             "fastapi-prod",
             "mlflow-prod",
             "airflow-prod",
+            "fastapi-prod-logs",
         ]);
     });
 

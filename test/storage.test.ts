@@ -66,7 +66,7 @@ describe("local-path adoption", () => {
         const { plan } = await runLoaded(
             stackFromConfig({ ...MINIMAL_CONFIG, storage: { ...MINIMAL_CONFIG.storage, localPath: { mode: "existing", className: "local-path" } } }),
         );
-        expect(resourcesOfType(plan, "kubernetes:apps/v1:Deployment")).toEqual([]);
+        expect(resourcesOfType(plan, "kubernetes:apps/v1:Deployment").filter((r) => r.name.startsWith("local-path"))).toEqual([]);
         expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass").map((r) => r.name)).toEqual(["local-path-dev-existing"]);
         expect(valuesOf(plan, "monitoring-dev").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("local-path");
     });

@@ -70,8 +70,8 @@ export function readResources(parent: ObjectReader, name: string, defaults: Reso
     return { requests, limits };
 }
 
-export function storageSize(o: ObjectReader, def: string): string {
-    return o.string("storageSize", {
+export function storageSize(o: ObjectReader, def: string, key = "storageSize"): string {
+    return o.string(key, {
         expected: 'a storage quantity such as "10Gi"',
         default: def,
         check: (v) => (parseBytes(v) ?? 0) > 0,

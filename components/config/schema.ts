@@ -8,6 +8,7 @@
 import { localPathNodeDir } from "../naming";
 import { ABS_PATH, DNS_LABEL, DNS_NAME, ENV_PATTERN, IPV4, ReclaimPolicy, Resources, duration, isCidr, r, readResources, secretString, storageSize } from "./fields";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
+import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
 
 export type { ReclaimPolicy, ResourceList, Resources } from "./fields";
@@ -65,6 +66,9 @@ export interface PlatformConfig {
         };
         readonly promtail: { readonly resources: Resources };
     };
+    readonly workloads: WorkloadsConfig;
+    /** Secret config of the workloads (plain here; index.ts wraps every value as a secret). */
+    readonly workloadSecrets: WorkloadSecrets;
     /** Secret config override of the generated Grafana admin password (plain here; index.ts wraps it as a secret). */
     readonly grafanaAdminPassword?: string;
     readonly alerting: {
@@ -173,6 +177,9 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
     al.done();
 
+    const workloads = readWorkloads(top.object("workloads"), env, protect);
+    const workloadSecrets = readWorkloadSecrets(top, raw.secretKeys, workloads);
+
     const grafanaAdminPassword = secretString(top, raw.secretKeys, "grafanaAdminPassword", {
         expected: "a password of at least 16 characters",
         check: (v) => v.length >= 16,
@@ -180,7 +187,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
 
     top.done();
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
-    return { env, domain, protect, ingress, storage, monitoring, logging, grafanaAdminPassword, alerting };
+    return { env, domain, protect, ingress, storage, monitoring, logging, workloads, workloadSecrets, grafanaAdminPassword, alerting };
 }
 
 function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformConfig["storage"] {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalPathConfig, ReclaimPolicy } from "../config/schema";
 import { platformLabels } from "../labels";
 import { ENV_LABEL, EnvNames } from "../naming";
+import { k8sResources } from "../sizing";
 import { images } from "../versions";
 
 export interface LocalPathStorageArgs {
@@ -167,7 +168,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                                         { name: "CONFIG_MOUNT_PATH", value: "/etc/config/" },
                                     ],
                                     volumeMounts: [{ name: "config-volume", mountPath: "/etc/config/" }],
-                                    resources: { requests: { ...localPath.resources.requests }, limits: { ...localPath.resources.limits } },
+                                    resources: k8sResources(localPath.resources),
                                     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                                 },
                             ],

@@ -55,6 +55,11 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: MOCK_RANDOM_RESULT };
+        case "random:index/randomBytes:RandomBytes": {
+            // Bytes whose base64 form has both `+` and `/`, so URL-safe re-encoding is exercised.
+            const bytes = Buffer.alloc(Number(inputs.length ?? 32), 0xfb);
+            return { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+        }
         case "kubernetes:helm.sh/v3:Release":
             return { ...inputs, status: { name: inputs.name, namespace: inputs.namespace, status: "deployed" } };
         default: {

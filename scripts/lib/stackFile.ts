@@ -7,12 +7,21 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { requiredSecretPlaceholders } from "../../components/config/workloads";
 
 export interface StackOptions {
     /** Placeholder values for secret config keys (key without project prefix). */
     readonly secrets?: Readonly<Record<string, string>>;
-    /** Generate a placeholder for every `secure:` value that has no explicit one. */
+    /**
+     * Generate a placeholder for every `secure:` value that has no explicit one, and for every
+     * required secret key the stack file does not hold (set only on the user's machine).
+     */
     readonly placeholderSecrets?: boolean;
+    /**
+     * Required secret keys (default: the program's own list) given the stack's other config (`project:key` to string), each with the
+     * shape a valid placeholder must have.
+     */
+    readonly requiredSecrets?: (config: Readonly<Record<string, string>>, project: string) => Readonly<Record<string, (token: string) => string>>;
 }
 
 export interface LoadedStack {
@@ -54,6 +63,7 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
     const placeholders: string[] = [];
     const missing: string[] = [];
     const given = { ...(opts.secrets ?? {}) };
+    let required: Readonly<Record<string, (token: string) => string>> = {};
 
     const placeholderFor = (key: string): string | undefined => {
         if (given[key] !== undefined) {
@@ -61,9 +71,15 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
             delete given[key];
             return value;
         }
-        if (opts.placeholderSecrets) return `plan-placeholder-${randomBytes(12).toString("hex")}`;
+        if (opts.placeholderSecrets) return generated(key);
         missing.push(key);
         return undefined;
+    };
+    const generated = (key: string): string => {
+        const token = `plan-placeholder-${randomBytes(12).toString("hex")}`;
+        // The leak check looks for the token, which every shaped placeholder contains.
+        placeholders.push(token);
+        return (required[key] ?? ((t: string) => t))(token);
     };
 
     for (const [fullKey, value] of Object.entries(raw)) {
@@ -95,6 +111,15 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
         config[qualified] = value;
         secretKeys.push(qualified);
         placeholders.push(value);
+    }
+    if (opts.placeholderSecrets) {
+        required = (opts.requiredSecrets ?? requiredSecretPlaceholders)(config, project);
+        for (const key of Object.keys(required)) {
+            const qualified = `${project}:${key}`;
+            if (config[qualified] !== undefined) continue;
+            config[qualified] = generated(key);
+            secretKeys.push(qualified);
+        }
     }
     if (missing.length) {
         throw new StackFileError(

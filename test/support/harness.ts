@@ -22,8 +22,9 @@ export interface StackRun {
     readonly plan: Plan;
 }
 
+/** Secret config only the user's machine holds is stood in for by placeholders unless `opts` says otherwise. */
 export async function runStack(stack: string, opts: StackOptions = {}): Promise<StackRun> {
-    return runLoaded(loadStack(ROOT, stack, opts));
+    return runLoaded(loadStack(ROOT, stack, { placeholderSecrets: true, ...opts }));
 }
 
 export async function runLoaded(loaded: LoadedStack): Promise<StackRun> {
@@ -41,8 +42,21 @@ export function useBothStacks(): Record<"dev" | "prod", StackRun> {
     return runs;
 }
 
-/** A stack built from a config object (keys without project prefix; objects become JSON). */
+/** Secret config every stack needs (set with `pulumi config set --secret` in real stacks). */
+export const MINIMAL_SECRETS = {
+    appSlackWebhookUrl: "https://hooks.slack.com/services/T000/B000/test-app-webhook",
+    mlflowDatabasePassword: "test-mlflow-db-password",
+    airflowDatabasePassword: "test-airflow-db-password",
+    s3AccessKeyId: "TESTACCESSKEYID",
+    s3SecretAccessKey: "test-s3-secret-access-key",
+};
+
+/**
+ * A stack built from a config object (keys without project prefix; objects become JSON). Keys of
+ * MINIMAL_SECRETS are secret; `secretKeys` names further secret keys.
+ */
 export function stackFromConfig(config: Record<string, unknown>, secretKeys: string[] = []): LoadedStack {
+    secretKeys = [...secretKeys, ...Object.keys(MINIMAL_SECRETS).filter((k) => config[k] !== undefined)];
     const entries = Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]);
     return {
         project: PROJECT,
@@ -58,6 +72,20 @@ export const MINIMAL_CONFIG = {
     env: "dev",
     domain: "mlops.example.com",
     storage: { nfs: { server: "10.0.0.5", path: "/srv/nfs/mlops" } },
+    workloads: {
+        fastapi: { image: "registry.example.com/ml/fastapi-serving:1.0.0" },
+        mlflow: {
+            image: "registry.example.com/ml/mlflow:2.13.0",
+            database: { host: "10.0.0.7", name: "mlflow_dev", user: "mlflow" },
+            artifacts: { bucket: "ml-artifacts" },
+        },
+        airflow: {
+            dags: { repository: "https://git.example.com/ml/dags.git" },
+            database: { host: "10.0.0.7", name: "airflow_dev", user: "airflow" },
+            logs: { bucket: "ml-logs" },
+        },
+    },
+    ...MINIMAL_SECRETS,
 };
 
 export function valuesOf(plan: Plan, release: string): Record<string, any> {

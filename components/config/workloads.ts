@@ -1,0 +1,364 @@
+/**
+ * The `workloads` section of the stack config (FastAPI serving, MLflow tracking, Airflow) and the
+ * secret-only keys the workloads need. Every setting is validated here, before anything is created.
+ */
+import { DNS_NAME, DNS_LABEL, IPV4, Resources, r, readResources, secretString, storageSize } from "./fields";
+import { ObjectReader, describeValue } from "./reader";
+
+export const ALIAS_SELECTION_MODES = ["ab_test", "canary", "blue_green"] as const;
+export type AliasSelectionMode = (typeof ALIAS_SELECTION_MODES)[number];
+
+export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
+export const PG_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+
+/** An external PostgreSQL database; the password comes from secret config. */
+export interface PostgresConfig {
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+    readonly sslMode: (typeof PG_SSL_MODES)[number];
+}
+
+/** A place in the S3-compatible object store: `s3://<bucket>/<prefix>`. */
+export interface S3Location {
+    readonly bucket: string;
+    /** No leading or trailing slash. */
+    readonly prefix: string;
+}
+
+export interface FastapiConfig {
+    readonly image: string;
+    readonly modelName: string;
+    readonly aliasSelectionMode: AliasSelectionMode;
+    readonly defaultAlias: string;
+    readonly canaryPercent: number;
+    readonly logLevel: string;
+    /** Fixed replica count; absent when autoscaling owns it. */
+    readonly replicas?: number;
+    readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly targetCpuUtilization: number };
+    /** Owner of the NFS log directory: the pod runs as this user and group (and fsGroup). */
+    readonly runAsUser: number;
+    readonly runAsGroup: number;
+    readonly readOnlyRootFilesystem: boolean;
+    readonly logStorageSize: string;
+    readonly resources: Resources;
+}
+
+export interface MlflowConfig {
+    readonly image: string;
+    readonly replicas: number;
+    readonly runAsUser: number;
+    readonly database: PostgresConfig;
+    readonly artifacts: S3Location;
+    readonly resources: Resources;
+}
+
+export interface AirflowConfig {
+    /** Custom Airflow image (`repository:tag`); absent means the chart's default image. */
+    readonly image?: { readonly repository: string; readonly tag: string };
+    readonly dags: {
+        readonly repository: string;
+        readonly branch: string;
+        readonly subPath: string;
+        /** `known_hosts` line(s) for the git host; without it SSH host keys are not checked. */
+        readonly knownHosts?: string;
+    };
+    readonly database: PostgresConfig;
+    readonly logs: S3Location;
+    readonly resources: {
+        readonly scheduler: Resources;
+        readonly apiServer: Resources;
+        readonly dagProcessor: Resources;
+        readonly triggerer: Resources;
+        /** Each task pod of the KubernetesExecutor. */
+        readonly workers: Resources;
+    };
+}
+
+export interface WorkloadsConfig {
+    /** The S3-compatible object store: AWS S3 when `endpointUrl` is absent. */
+    readonly objectStore: { readonly endpointUrl?: string; readonly region: string };
+    readonly fastapi: FastapiConfig;
+    readonly mlflow: MlflowConfig;
+    readonly airflow: AirflowConfig;
+}
+
+/** Values of the workloads' secret-only config keys (plain here; index.ts wraps them as secrets). */
+export interface WorkloadSecrets {
+    readonly appSlackWebhookUrl: string;
+    /** Absent: a token is generated once and kept in state. */
+    readonly fastapiReloadToken?: string;
+    readonly mlflowDatabasePassword: string;
+    readonly airflowDatabasePassword: string;
+    readonly s3AccessKeyId: string;
+    readonly s3SecretAccessKey: string;
+    /** Required when the DAG repository is reached over SSH. */
+    readonly airflowGitSshKey?: string;
+}
+
+/** Lab-sized like the platform defaults: dev's whole env still requests under 2 vCPU and 4 GiB. */
+export const DEFAULT_WORKLOAD_RESOURCES = {
+    fastapi: r("100m", "256Mi", "1", "1Gi"),
+    mlflow: r("100m", "256Mi", "1", "1Gi"),
+    airflowScheduler: r("100m", "384Mi", "1", "1Gi"),
+    airflowApiServer: r("100m", "384Mi", "1", "1Gi"),
+    airflowDagProcessor: r("50m", "256Mi", "500m", "768Mi"),
+    airflowTriggerer: r("50m", "192Mi", "500m", "512Mi"),
+    airflowWorkers: r("100m", "512Mi", "1", "1Gi"),
+} as const satisfies Record<string, Resources>;
+
+const IMAGE_NAME = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const PG_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const SSH_GIT_URL = /^(git@[A-Za-z0-9.-]+:[A-Za-z0-9_./-]+|ssh:\/\/[^\s]+)$/;
+const HTTPS_GIT_URL = /^https:\/\/[^\s]+$/;
+const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+
+/** Splits `name[:tag][@digest]`; the tag separator is a colon after the last slash. */
+export function parseImage(ref: string): { repository: string; tag?: string; digest?: string } | undefined {
+    const [nameTag, digest, ...rest] = ref.split("@");
+    if (rest.length || (digest !== undefined && !DIGEST.test(digest))) return undefined;
+    const colon = nameTag.lastIndexOf(":");
+    const hasTag = colon > nameTag.lastIndexOf("/");
+    const repository = hasTag ? nameTag.slice(0, colon) : nameTag;
+    const tag = hasTag ? nameTag.slice(colon + 1) : undefined;
+    if (!IMAGE_NAME.test(repository) || (tag !== undefined && !IMAGE_TAG.test(tag))) return undefined;
+    return { repository, tag, digest };
+}
+
+/** An image pinned by a tag other than `latest`, or by digest: a moving tag would change prod silently. */
+function isPinnedImage(ref: string): boolean {
+    const p = parseImage(ref);
+    return p !== undefined && (p.digest !== undefined || (p.tag !== undefined && p.tag !== "latest"));
+}
+
+const PINNED_IMAGE = 'a pinned container image such as "registry.example.com/team/app:1.4.2" (a tag other than latest, or a @sha256 digest)';
+
+function image(o: ObjectReader, name: string, required: boolean): string {
+    return o.string(name, { required, expected: PINNED_IMAGE, check: isPinnedImage });
+}
+
+function uid(o: ObjectReader, name: string, def: number): number {
+    return o.int(name, { expected: "a non-root numeric id (1-2147483647)", min: 1, max: 2147483647, default: def });
+}
+
+function postgres(o: ObjectReader): PostgresConfig {
+    const db = o.object("database");
+    const out = {
+        host: db.string("host", {
+            required: true,
+            expected: "the PostgreSQL server's IPv4 address or DNS name",
+            check: (v) => IPV4.test(v) || DNS_NAME.test(v) || DNS_LABEL.test(v),
+        }),
+        port: db.int("port", { expected: "a TCP port (1-65535)", min: 1, max: 65535, default: 5432 }),
+        database: db.string("name", { required: true, pattern: PG_IDENTIFIER, expected: "a PostgreSQL database name (letters, digits, _)" }),
+        user: db.string("user", { required: true, pattern: PG_IDENTIFIER, expected: "a PostgreSQL role name (letters, digits, _)" }),
+        sslMode: db.string("sslMode", {
+            expected: `one of ${PG_SSL_MODES.join(", ")}`,
+            oneOf: PG_SSL_MODES,
+            default: "prefer",
+        }) as PostgresConfig["sslMode"],
+    };
+    db.done();
+    return out;
+}
+
+/**
+ * An object-store location that names its env (in the bucket name or as a prefix segment), so two
+ * envs can share a bucket but never a prefix.
+ */
+function s3Location(o: ObjectReader, name: string, env: string, defaultPrefix: string): S3Location {
+    const loc = o.object(name);
+    const bucket = loc.string("bucket", { required: true, pattern: S3_BUCKET, expected: "an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)" });
+    const prefix = loc.string("prefix", {
+        expected: "an object key prefix without leading or trailing slash, such as dev/mlflow",
+        pattern: S3_PREFIX,
+        default: defaultPrefix,
+    });
+    loc.done();
+    if (bucket && S3_PREFIX.test(prefix) && !bucket.split(/[.-]/).includes(env) && !prefix.split("/").includes(env)) {
+        o.problems.add(
+            loc.keyOf("prefix"),
+            `a location that names the env "${env}" in the bucket name or as a prefix segment (s3://${bucket}/${env}/...), so envs never share objects`,
+            describeValue(prefix),
+        );
+    }
+    return { bucket, prefix };
+}
+
+export function readWorkloads(wl: ObjectReader, env: string, protect: boolean): WorkloadsConfig {
+    const os = wl.object("objectStore");
+    const objectStore = {
+        endpointUrl: os.has("endpointUrl")
+            ? os.string("endpointUrl", { expected: "an http(s) URL of the S3-compatible endpoint", pattern: /^https?:\/\/[^\s/]+(\/[^\s]*)?$/ })
+            : undefined,
+        region: os.string("region", { expected: "an S3 region name such as us-east-1", pattern: /^[a-z0-9-]{2,32}$/, default: "us-east-1" }),
+    };
+    os.done();
+    const fastapi = readFastapi(wl.object("fastapi"), protect);
+    const mlflow = readMlflow(wl.object("mlflow"), env);
+    const airflow = readAirflow(wl.object("airflow"), env);
+    wl.done();
+    return { objectStore, fastapi, mlflow, airflow };
+}
+
+function readFastapi(fa: ObjectReader, protect: boolean): FastapiConfig {
+    const img = image(fa, "image", true);
+    const modelName = fa.string("modelName", { expected: "a registered MLflow model name", pattern: /^[A-Za-z0-9_.-]{1,128}$/, default: "best_model" });
+    const aliasSelectionMode = fa.string("aliasSelectionMode", {
+        expected: ALIAS_SELECTION_MODES.join(", ").replace(/, ([^,]+)$/, " or $1"),
+        oneOf: ALIAS_SELECTION_MODES,
+        default: "ab_test",
+    }) as AliasSelectionMode;
+    const defaultAlias = fa.string("defaultAlias", { expected: "an MLflow model alias such as A", pattern: ALIAS, default: "A" });
+    const canaryPercent = fa.int("canaryPercent", { expected: "an integer percentage from 0 to 100", min: 0, max: 100, default: 10 });
+    const logLevel = fa.string("logLevel", { expected: `one of ${LOG_LEVELS.join(", ")}`, oneOf: LOG_LEVELS, default: "info" });
+    // Prod keeps serving through a node drain or a rollout only with two pods and a disruption budget.
+    const minimum = protect ? 2 : 1;
+    const why = protect ? " (a protected stack serves from at least 2 pods)" : "";
+    let replicas: number | undefined;
+    let autoscaling: FastapiConfig["autoscaling"];
+    if (fa.has("autoscaling")) {
+        if (fa.has("replicas")) {
+            const expected = "no fixed replica count when autoscaling is set (the autoscaler owns it)";
+            fa.problems.add(fa.keyOf("replicas"), expected, describeValue(fa.int("replicas", { expected })));
+        }
+        const as = fa.object("autoscaling");
+        const minReplicas = as.int("minReplicas", { expected: `an integer from ${minimum} to 50${why}`, min: minimum, max: 50, default: minimum });
+        const maxReplicas = as.int("maxReplicas", { expected: `an integer from minReplicas (${minReplicas}) to 50`, min: minReplicas, max: 50, required: true });
+        const targetCpuUtilization = as.int("targetCpuUtilization", { expected: "a CPU utilisation percentage from 10 to 100", min: 10, max: 100, default: 70 });
+        as.done();
+        autoscaling = { minReplicas, maxReplicas, targetCpuUtilization };
+    } else {
+        replicas = fa.int("replicas", { expected: `an integer from ${minimum} to 50${why}`, min: minimum, max: 50, default: minimum });
+    }
+    const out: FastapiConfig = {
+        image: img,
+        modelName,
+        aliasSelectionMode,
+        defaultAlias,
+        canaryPercent,
+        logLevel,
+        replicas,
+        autoscaling,
+        runAsUser: uid(fa, "runAsUser", 2001),
+        runAsGroup: uid(fa, "runAsGroup", 2001),
+        readOnlyRootFilesystem: fa.bool("readOnlyRootFilesystem", { expected: "true or false", default: true }),
+        logStorageSize: storageSize(fa, "5Gi", "logStorageSize"),
+        resources: readResources(fa, "resources", DEFAULT_WORKLOAD_RESOURCES.fastapi),
+    };
+    fa.done();
+    return out;
+}
+
+function readMlflow(ml: ObjectReader, env: string): MlflowConfig {
+    const out = {
+        image: image(ml, "image", true),
+        replicas: ml.int("replicas", { expected: "an integer from 1 to 10", min: 1, max: 10, default: 1 }),
+        runAsUser: uid(ml, "runAsUser", 1000),
+        database: postgres(ml),
+        artifacts: s3Location(ml, "artifacts", env, `${env}/mlflow`),
+        resources: readResources(ml, "resources", DEFAULT_WORKLOAD_RESOURCES.mlflow),
+    };
+    ml.done();
+    return out;
+}
+
+function readAirflow(af: ObjectReader, env: string): AirflowConfig {
+    let img: AirflowConfig["image"];
+    if (af.has("image")) {
+        const ref = af.string("image", { expected: 'a pinned image "repository:tag" (a tag other than latest)', check: (v) => isPinnedImage(v) && parseImage(v)?.tag !== undefined });
+        const p = parseImage(ref);
+        if (p?.tag) img = { repository: p.repository, tag: p.tag };
+    }
+    const d = af.object("dags");
+    const dags = {
+        repository: d.string("repository", {
+            required: true,
+            expected: "a git URL (git@host:org/repo.git, ssh://... or https://...)",
+            check: (v) => SSH_GIT_URL.test(v) || HTTPS_GIT_URL.test(v),
+        }),
+        branch: d.string("branch", { expected: "a git branch name", pattern: GIT_REF, default: "main" }),
+        subPath: d.string("subPath", { expected: "a directory inside the repository, without leading slash", pattern: S3_PREFIX, default: "dags" }),
+        knownHosts: d.has("knownHosts") ? d.string("knownHosts", { expected: "known_hosts line(s) for the git host", check: (v) => v.trim().length > 0 }) : undefined,
+    };
+    d.done();
+    const res = af.object("resources");
+    const resources = {
+        scheduler: readResources(res, "scheduler", DEFAULT_WORKLOAD_RESOURCES.airflowScheduler),
+        apiServer: readResources(res, "apiServer", DEFAULT_WORKLOAD_RESOURCES.airflowApiServer),
+        dagProcessor: readResources(res, "dagProcessor", DEFAULT_WORKLOAD_RESOURCES.airflowDagProcessor),
+        triggerer: readResources(res, "triggerer", DEFAULT_WORKLOAD_RESOURCES.airflowTriggerer),
+        workers: readResources(res, "workers", DEFAULT_WORKLOAD_RESOURCES.airflowWorkers),
+    };
+    res.done();
+    const out = {
+        image: img,
+        dags,
+        database: postgres(af),
+        logs: s3Location(af, "logs", env, `${env}/airflow-logs`),
+        resources,
+    };
+    af.done();
+    return out;
+}
+
+/** True when git-sync reaches the DAG repository over SSH (and so needs a deploy key). */
+export function isSshRepository(url: string): boolean {
+    return SSH_GIT_URL.test(url);
+}
+
+export function readWorkloadSecrets(top: ObjectReader, secretKeys: ReadonlySet<string>, workloads: WorkloadsConfig): WorkloadSecrets {
+    const req = (key: string, expected: string, check?: (v: string) => boolean) =>
+        secretString(top, secretKeys, key, { expected, required: true, check }) ?? "";
+    const out = {
+        appSlackWebhookUrl: req("appSlackWebhookUrl", "an https Slack incoming-webhook URL for FastAPI and Airflow notifications", (v) => /^https:\/\/\S+$/.test(v)),
+        fastapiReloadToken: secretString(top, secretKeys, "fastapiReloadToken", {
+            expected: "a model-reload token of at least 24 characters",
+            check: (v) => v.length >= 24,
+        }),
+        mlflowDatabasePassword: req("mlflowDatabasePassword", "the MLflow PostgreSQL user's password", (v) => v.length > 0),
+        airflowDatabasePassword: req("airflowDatabasePassword", "the Airflow PostgreSQL user's password", (v) => v.length > 0),
+        s3AccessKeyId: req("s3AccessKeyId", "the object store access key id", (v) => v.length > 0),
+        s3SecretAccessKey: req("s3SecretAccessKey", "the object store secret access key", (v) => v.length > 0),
+        airflowGitSshKey: undefined as string | undefined,
+    };
+    const ssh = isSshRepository(workloads.airflow.dags.repository);
+    if (ssh) {
+        out.airflowGitSshKey = req("airflowGitSshKey", "the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH", (v) => v.trim().length > 0);
+    } else if (top.has("airflowGitSshKey")) {
+        top.problems.add("airflowGitSshKey", "no SSH key when workloads.airflow.dags.repository is an https URL", "a value (not shown: secret)");
+        top.string("airflowGitSshKey", { expected: "", sensitive: true });
+    }
+    return out;
+}
+
+/**
+ * Secret-only config keys whose absence stops the program, given the stack's other config, each with
+ * the shape of a placeholder that passes validation: the offline plan stands in for values only the
+ * user's machine can decrypt.
+ */
+export function requiredSecretPlaceholders(config: Readonly<Record<string, string>>, project: string): Record<string, (token: string) => string> {
+    const out: Record<string, (token: string) => string> = {
+        appSlackWebhookUrl: (t) => `https://hooks.slack.com/services/${t}`,
+        mlflowDatabasePassword: (t) => t,
+        airflowDatabasePassword: (t) => t,
+        s3AccessKeyId: (t) => t,
+        s3SecretAccessKey: (t) => t,
+    };
+    let repository: unknown;
+    try {
+        repository = JSON.parse(config[`${project}:workloads`] ?? "{}")?.airflow?.dags?.repository;
+    } catch {
+        // Invalid workloads config is reported by the schema itself.
+    }
+    if (typeof repository === "string" && isSshRepository(repository)) {
+        out.airflowGitSshKey = (t) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${t}\n-----END OPENSSH PRIVATE KEY-----\n`;
+    }
+    return out;
+}
