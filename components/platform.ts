@@ -27,7 +27,7 @@ export interface PlatformOutputs {
     contractVersion: number;
     env: string;
     namespaces: EnvNames["namespaces"];
-    urls: { grafana: string; prometheus: string; alertmanager: string; loki: string };
+    urls: { grafana: string; prometheus: string; alertmanager: string; loki: string; fastapi: string; mlflow: string; airflow: string };
     endpoints: EnvNames["endpoints"];
     storageClasses: pulumi.Output<{ nfs: string; localPath: string }>;
     releases: EnvNames["releases"];
@@ -163,6 +163,9 @@ export class Platform extends pulumi.ComponentResource {
                 prometheus: `https://${names.hosts.prometheus}`,
                 alertmanager: `https://${names.hosts.alertmanager}`,
                 loki: `https://${names.hosts.loki}`,
+                fastapi: `https://${names.hosts.fastapi}`,
+                mlflow: `https://${names.hosts.mlflow}`,
+                airflow: `https://${names.hosts.airflow}`,
             },
             endpoints: names.endpoints,
             storageClasses: pulumi

@@ -7,8 +7,10 @@ import type { ConfigError } from "../components/config/reader";
 import { ProgramFailure } from "../scripts/lib/mockRuntime";
 import { MINIMAL_CONFIG, runLoaded, stackFromConfig } from "./support/harness";
 
-async function expectRejected(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ConfigError> {
-    const failure = await runLoaded(stackFromConfig(config, secretKeys)).then(
+async function expectRejected(config: Record<string, unknown>, secretKeys: string[] = [], plaintextKeys: string[] = []): Promise<ConfigError> {
+    const stack = stackFromConfig(config, secretKeys);
+    const loaded = { ...stack, secretKeys: stack.secretKeys.filter((k) => !plaintextKeys.some((p) => k.endsWith(`:${p}`))) };
+    const failure = await runLoaded(loaded).then(
         () => undefined,
         (e: unknown) => e,
     );
@@ -21,6 +23,7 @@ async function expectRejected(config: Record<string, unknown>, secretKeys: strin
 }
 
 const nfs = MINIMAL_CONFIG.storage.nfs;
+const wl = MINIMAL_CONFIG.workloads;
 const cases: { kind: string; config: Record<string, unknown>; secretKeys?: string[]; message: string }[] = [
     {
         kind: "missing env",
@@ -124,12 +127,86 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         config: { ...MINIMAL_CONFIG, monitoring: ["prometheus"] },
         message: 'mlops-platform:monitoring: expected an object, got a list ["prometheus"]',
     },
+    {
+        kind: "missing FastAPI image",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, fastapi: {} } },
+        message:
+            'mlops-platform:workloads.fastapi.image: expected a pinned container image such as "registry.example.com/team/app:1.4.2" (a tag other than latest, or a @sha256 digest), got nothing (key not set)',
+    },
+    {
+        kind: "image on a moving tag",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, mlflow: { ...wl.mlflow, image: "ghcr.io/mlflow/mlflow:latest" } } },
+        message:
+            'mlops-platform:workloads.mlflow.image: expected a pinned container image such as "registry.example.com/team/app:1.4.2" (a tag other than latest, or a @sha256 digest), got "ghcr.io/mlflow/mlflow:latest"',
+    },
+    {
+        kind: "invalid alias selection mode",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, fastapi: { ...wl.fastapi, aliasSelectionMode: "a/b" } } },
+        message: 'mlops-platform:workloads.fastapi.aliasSelectionMode: expected ab_test, canary or blue_green, got "a/b"',
+    },
+    {
+        kind: "canary percent out of range",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, fastapi: { ...wl.fastapi, canaryPercent: 120 } } },
+        message: "mlops-platform:workloads.fastapi.canaryPercent: expected an integer percentage from 0 to 100, got number 120",
+    },
+    {
+        kind: "one FastAPI replica on a protected stack",
+        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } }, workloads: { ...wl, fastapi: { ...wl.fastapi, replicas: 1 } } },
+        message: "mlops-platform:workloads.fastapi.replicas: expected an integer from 2 to 50 (a protected stack serves from at least 2 pods), got number 1",
+    },
+    {
+        kind: "fixed replicas beside autoscaling",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, fastapi: { ...wl.fastapi, replicas: 3, autoscaling: { maxReplicas: 4 } } } },
+        message: "mlops-platform:workloads.fastapi.replicas: expected no fixed replica count when autoscaling is set (the autoscaler owns it), got number 3",
+    },
+    {
+        kind: "missing database secret",
+        config: { ...MINIMAL_CONFIG, mlflowDatabasePassword: undefined },
+        message:
+            "mlops-platform:mlflowDatabasePassword: expected the MLflow PostgreSQL user's password, set with pulumi config set --secret mlflowDatabasePassword, got nothing (key not set)",
+    },
+    {
+        kind: "missing Airflow database secret",
+        config: { ...MINIMAL_CONFIG, airflowDatabasePassword: undefined },
+        message:
+            "mlops-platform:airflowDatabasePassword: expected the Airflow PostgreSQL user's password, set with pulumi config set --secret airflowDatabasePassword, got nothing (key not set)",
+    },
+    {
+        kind: "missing MLflow database host",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, mlflow: { ...wl.mlflow, database: { name: "mlflow_dev", user: "mlflow" } } } },
+        message: "mlops-platform:workloads.mlflow.database.host: expected the PostgreSQL server's IPv4 address or DNS name, got nothing (key not set)",
+    },
+    {
+        kind: "artifact location that does not name the env",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, mlflow: { ...wl.mlflow, artifacts: { bucket: "ml-artifacts", prefix: "mlflow" } } } },
+        message:
+            'mlops-platform:workloads.mlflow.artifacts.prefix: expected a location that names the env "dev" in the bucket name or as a prefix segment (s3://ml-artifacts/dev/...), so envs never share objects, got "mlflow"',
+    },
+    {
+        kind: "SSH DAG repository without a deploy key",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, dags: { repository: "git@github.com:org/dags.git" } } } },
+        message:
+            "mlops-platform:airflowGitSshKey: expected the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH, set with pulumi config set --secret airflowGitSshKey, got nothing (key not set)",
+    },
+    {
+        kind: "DAG repository that is not a git URL",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, dags: { repository: "github.com/org/dags" } } } },
+        message: 'mlops-platform:workloads.airflow.dags.repository: expected a git URL (git@host:org/repo.git, ssh://... or https://...), got "github.com/org/dags"',
+    },
 ];
 
 describe("bad config is rejected before anything is registered", () => {
     it.each(cases)("$kind", async ({ config, secretKeys, message }) => {
         const error = await expectRejected(config, secretKeys);
         expect(error.message.split("\n").slice(1)).toEqual([`  - ${message}`]);
+    });
+
+    it("rejects a workload secret set in plaintext without echoing it", async () => {
+        const error = await expectRejected({ ...MINIMAL_CONFIG, s3SecretAccessKey: "plain-text-key" }, [], ["s3SecretAccessKey"]);
+        expect(error.problems).toEqual([
+            { key: "s3SecretAccessKey", expected: "a secret value (pulumi config set --secret s3SecretAccessKey)", got: "a plaintext value (not shown)" },
+        ]);
+        expect(error.message).not.toContain("plain-text-key");
     });
 
     it("never echoes a secret value, even a too-short one", async () => {

@@ -33,6 +33,9 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
                 prometheus: `https://prometheus-${env}.mlops.internal`,
                 alertmanager: `https://alertmanager-${env}.mlops.internal`,
                 loki: `https://loki-${env}.mlops.internal`,
+                fastapi: `https://fastapi-${env}.mlops.internal`,
+                mlflow: `https://mlflow-${env}.mlops.internal`,
+                airflow: `https://airflow-${env}.mlops.internal`,
             },
             endpoints: {
                 prometheus: svc(`monitoring-${env}-prometheus`, `monitoring-${env}`, 9090),
