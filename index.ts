@@ -14,6 +14,7 @@ const config = parsePlatformConfig(rawConfigFrom(pulumi.runtime.allConfig(), isS
 const platform = new Platform(`mlops-${config.env}`, {
     config,
     grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
+    alertmanagerSlackWebhook: config.alertmanagerSlackWebhook === undefined ? undefined : pulumi.secret(config.alertmanagerSlackWebhook),
 });
 
 export const contractVersion = platform.outputs.contractVersion;

@@ -74,7 +74,16 @@ export interface EnvNames {
     readonly secrets: {
         readonly grafanaAdmin: string;
         readonly alertmanagerConfig: string;
+        /** Holds only the Slack webhook URL; Alertmanager mounts it and reads it by file. */
+        readonly alertmanagerSlack: string;
     };
+    /** ConfigMaps the program writes for the env's observability stack. */
+    readonly configMaps: {
+        /** LogQL alerting rules, mounted into Loki's ruler directory of tenant `fake`. */
+        readonly lokiRules: string;
+    };
+    /** Alertmanager receiver names. */
+    readonly receivers: { readonly slack: string };
     /** Cluster-internal base URLs (no trailing slash). */
     readonly endpoints: {
         readonly prometheus: string;
@@ -90,6 +99,13 @@ export interface EnvNames {
     readonly hostPaths: {
         readonly promtailPositions: string;
         readonly localPathDefault: string;
+    };
+    /** Grafana dashboard UIDs, stable so alerts can link to them. */
+    readonly dashboardUids: {
+        readonly fastapiOverview: string;
+        readonly fastapiModels: string;
+        readonly platform: string;
+        readonly dataPipeline: string;
     };
     /** Grafana datasource UIDs, stable so dashboards can reference them. */
     readonly datasourceUids: { readonly prometheus: string; readonly loki: string; readonly alertmanager: string };
@@ -178,7 +194,10 @@ export function envNames(env: string, domain: string): EnvNames {
         secrets: {
             grafanaAdmin: `grafana-admin-${env}`,
             alertmanagerConfig: `alertmanager-config-${env}`,
+            alertmanagerSlack: `alertmanager-slack-${env}`,
         },
+        configMaps: { lokiRules: `loki-rules-${env}` },
+        receivers: { slack: `slack-${env}` },
         endpoints: {
             prometheus: svc(`${monitoringFullname}-prometheus`, monitoring, 9090),
             alertmanager: svc(`${monitoringFullname}-alertmanager`, monitoring, 9093),
@@ -192,6 +211,12 @@ export function envNames(env: string, domain: string): EnvNames {
         hostPaths: {
             promtailPositions: `/run/promtail-${env}`,
             localPathDefault: localPathNodeDir(env),
+        },
+        dashboardUids: {
+            fastapiOverview: `fastapi-overview-${env}`,
+            fastapiModels: `fastapi-models-${env}`,
+            platform: `platform-k8s-${env}`,
+            dataPipeline: `data-pipeline-${env}`,
         },
         datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
         metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,

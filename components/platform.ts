@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config/schema";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
+import { parseBytes } from "./config/quantities";
+import { AlertRules } from "./monitoring/alertRules";
+import { Dashboards } from "./monitoring/dashboards";
 import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
 import { EnvNames, envNames } from "./naming";
@@ -14,6 +17,8 @@ export interface PlatformArgs {
     readonly config: PlatformConfig;
     /** Secret config override for the Grafana admin password. */
     readonly grafanaAdminPassword?: pulumi.Output<string>;
+    /** Secret config: the Slack webhook of the env's Alertmanager. */
+    readonly alertmanagerSlackWebhook?: pulumi.Output<string>;
 }
 
 /** The documented stack outputs (see README "Outputs contract"). Bump `contractVersion` on breaking changes. */
@@ -69,9 +74,21 @@ export class Platform extends pulumi.ComponentResource {
                 ingress: cfg.ingress,
                 storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
                 retainVolumes: cfg.protect,
+                slackWebhook: args.alertmanagerSlackWebhook,
             },
             child({ dependsOn: [grafanaAdmin] }),
         );
+        // PrometheusRule is a CRD the monitoring release installs.
+        new AlertRules(
+            `alert-rules-${cfg.env}`,
+            {
+                names,
+                namespace: namespaces.monitoring,
+                options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0 },
+            },
+            child({ dependsOn: [monitoring] }),
+        );
+        new Dashboards(`dashboards-${cfg.env}`, { names, namespace: namespaces.monitoring }, child());
         // Loki and Promtail create ServiceMonitors: the monitoring release brings their CRDs.
         const loki = new Loki(
             `loki-${cfg.env}`,

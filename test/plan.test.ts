@@ -42,9 +42,17 @@ describe("offline plan", () => {
         const out = path.join(dir, "out", "dev");
         const files = writePlan(plan, out, stack.placeholders).map((f) => path.relative(out, f)).sort();
         expect(files).toEqual([
+            "alertmanager/alertmanager.yaml",
+            "alertmanager/slack.tmpl",
+            "dashboards/data-pipeline-dev.json",
+            "dashboards/fastapi-models-dev.json",
+            "dashboards/fastapi-overview-dev.json",
+            "dashboards/platform-k8s-dev.json",
             "outputs.json",
             "releases.json",
             "resources.json",
+            "rules/loki-fake.yaml",
+            "rules/prometheus.yaml",
             "values/loki-dev.yaml",
             "values/monitoring-dev.yaml",
             "values/nfs-dev.yaml",
@@ -65,9 +73,9 @@ describe("offline plan", () => {
 
     it("refuses to keep plan files that contain a placeholder", () => {
         const out = mkdtempSync(path.join(tmpdir(), "leak-"));
-        const plan = { resources: [], releases: [], values: {}, outputs: { leaked: "placeholder-xyz-123" } };
+        const plan = { resources: [], releases: [], values: {}, outputs: {}, artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" } };
         expect(() => writePlan(plan, out, ["placeholder-xyz-123"])).toThrow(
-            `a secret placeholder reached the plan files (${path.join(out, "outputs.json")}); nothing was kept`,
+            `a secret placeholder reached the plan files (${path.join(out, "alertmanager", "alertmanager.yaml")}); nothing was kept`,
         );
         expect(readdirSync(path.dirname(out)).includes(path.basename(out))).toBe(false);
     });

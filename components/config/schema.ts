@@ -76,7 +76,11 @@ export interface PlatformConfig {
     };
     /** Secret config override of the generated Grafana admin password (plain here; index.ts wraps it as a secret). */
     readonly grafanaAdminPassword?: string;
+    /** Secret config: the Slack incoming-webhook URL of the env's alerts (plain here; index.ts wraps it as a secret). */
+    readonly alertmanagerSlackWebhook?: string;
     readonly alerting: {
+        /** Channel override; unset posts to the webhook's own channel. */
+        readonly slack: { readonly channel?: string };
         readonly groupBy: readonly string[];
         readonly groupWait: string;
         readonly groupInterval: string;
@@ -131,6 +135,7 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const ABS_PATH = /^\/[^\s]*$/;
+const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 
 function isCidr(s: string): boolean {
     const [ip, bits, ...rest] = s.split("/");
@@ -240,7 +245,15 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     const logging = readLogging(top.object("logging"));
 
     const al = top.object("alerting");
+    const sl = al.object("slack");
+    const slack = {
+        channel: sl.has("channel")
+            ? sl.string("channel", { expected: 'a Slack channel such as "#alerts-dev"', pattern: SLACK_CHANNEL })
+            : undefined,
+    };
+    sl.done();
     const alerting = {
+        slack,
         groupBy: al.stringList("groupBy", {
             expected: "a label name",
             item: (s) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(s) || s === "...",
@@ -252,25 +265,35 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
     al.done();
 
-    let grafanaAdminPassword: string | undefined;
-    if (top.has("grafanaAdminPassword")) {
-        if (!raw.secretKeys.has("grafanaAdminPassword")) {
-            problems.add(
-                "grafanaAdminPassword",
-                "a secret value (pulumi config set --secret grafanaAdminPassword)",
-                "a plaintext value (not shown)",
-            );
-        }
-        grafanaAdminPassword = top.string("grafanaAdminPassword", {
-            expected: "a password of at least 16 characters",
-            sensitive: true,
-            check: (v) => v.length >= 16,
-        });
-    }
+    const grafanaAdminPassword = secretString(top, raw, "grafanaAdminPassword", {
+        expected: "a password of at least 16 characters",
+        check: (v) => v.length >= 16,
+    });
+    const alertmanagerSlackWebhook = secretString(top, raw, "alertmanagerSlackWebhook", {
+        expected: "a Slack incoming-webhook URL (https://...)",
+        check: (v) => /^https:\/\/[^\s/]+\/\S*$/.test(v),
+    });
 
     top.done();
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
-    return { env, domain, protect, ingress, storage, monitoring, logging, grafanaAdminPassword, alerting };
+    return { env, domain, protect, ingress, storage, monitoring, logging, grafanaAdminPassword, alertmanagerSlackWebhook, alerting };
+}
+
+/**
+ * An optional top-level key that must have been set with `--secret`: a plaintext value is a problem
+ * (it would sit readable in the stack file), and the value itself is never echoed.
+ */
+function secretString(
+    top: ObjectReader,
+    raw: RawConfig,
+    key: string,
+    opts: { expected: string; check: (v: string) => boolean },
+): string | undefined {
+    if (!top.has(key)) return undefined;
+    if (!raw.secretKeys.has(key)) {
+        top.problems.add(key, `a secret value (pulumi config set --secret ${key})`, "a plaintext value (not shown)");
+    }
+    return top.string(key, { ...opts, sensitive: true });
 }
 
 function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformConfig["storage"] {
