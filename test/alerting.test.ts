@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { THRESHOLDS } from "../components/monitoring/alertRules";
 import { StackRun, resourcesOfType, useBothStacks, valuesOf } from "./support/harness";
 import {
@@ -14,17 +14,14 @@ import {
     amtoolCheckConfig,
     amtoolRoute,
     checkLogql,
-    logqlChecker,
+    useLogqlChecker,
     promtoolCheckRules,
     promtoolTestRules,
     writeFiles,
 } from "./support/validators";
 
 const runs: Record<string, StackRun> = useBothStacks();
-let logql: string;
-beforeAll(() => {
-    logql = logqlChecker();
-}, 900_000);
+const checker = useLogqlChecker();
 
 interface RuleFile {
     groups: { name: string; rules: { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[];
@@ -327,7 +324,7 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
 
     it("log alert rules parse with Loki's LogQL parser and sit where the single binary's ruler reads them", () => {
         const rules = rulesOf(env, "loki-fake.yaml").groups.flatMap((g) => g.rules);
-        const { failures, result } = checkLogql(logql, rules.map((r) => ({ id: r.alert, expr: r.expr })));
+        const { failures, result } = checkLogql(checker.bin, rules.map((r) => ({ id: r.alert, expr: r.expr })));
         expect(failures, result.report).toEqual([]);
         expect(rules.find((r) => r.alert === "FastAPIErrorLogSpike")!.expr).toContain(`{namespace="fastapi-${env}"} |= "ERROR"`);
         expect(rules.find((r) => r.alert === "DataPipelineFailed")!.expr).toContain(`{namespace="airflow-${env}"}`);
@@ -373,7 +370,7 @@ describe("the validators catch mistakes with their own messages", () => {
     });
 
     it("Loki's parser rejects a broken LogQL expression", () => {
-        const { failures } = checkLogql(logql, [{ id: "broken", expr: 'sum(count_over_time({namespace="fastapi-dev"} |= [5m]))' }]);
+        const { failures } = checkLogql(checker.bin, [{ id: "broken", expr: 'sum(count_over_time({namespace="fastapi-dev"} |= [5m]))' }]);
         expect(failures).toHaveLength(1);
         expect(failures[0].id).toBe("broken");
         expect(failures[0].error).toContain("parse error");

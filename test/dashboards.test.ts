@@ -5,15 +5,12 @@
  */
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StackRun, resourcesOfType, useBothStacks, valuesOf } from "./support/harness";
-import { checkLogql, logqlChecker, promtoolCheckRules, writeFiles } from "./support/validators";
+import { checkLogql, promtoolCheckRules, useLogqlChecker, writeFiles } from "./support/validators";
 
 const runs: Record<string, StackRun> = useBothStacks();
-let logql: string;
-beforeAll(() => {
-    logql = logqlChecker();
-}, 900_000);
+const checker = useLogqlChecker();
 
 interface Target {
     refId: string;
@@ -104,7 +101,7 @@ describe.each(["dev", "prod"])("dashboards-%s", (env) => {
         const logPanels = dashboardsOf(env).flatMap((d) => d.panels.filter((p) => p.type === "logs"));
         expect(logPanels.length).toBeGreaterThanOrEqual(5);
         for (const p of logPanels) expect(p.datasource.uid).toBe(`loki-${env}`);
-        const { failures, result } = checkLogql(logql, loki.map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })));
+        const { failures, result } = checkLogql(checker.bin, loki.map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })));
         expect(failures, result.report).toEqual([]);
     });
 

@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { beforeAll } from "vitest";
+import { logqlChecker } from "../../scripts/lib/logqlCheck";
 
 export interface ToolResult {
     readonly status: number | null;
@@ -83,4 +85,13 @@ export const amtoolRoute = (dir: string, receiver: string, labels: Record<string
 export const promtoolCheckRules = (file: string) => run("promtool", ["check", "rules", file]);
 export const promtoolTestRules = (file: string) => run("promtool", ["test", "rules", file]);
 
-export { checkLogql, logqlChecker } from "../../scripts/lib/logqlCheck";
+export { checkLogql } from "../../scripts/lib/logqlCheck";
+
+/** The LogQL checker's path for a test file, built (cold: minutes) in a beforeAll of its own. */
+export function useLogqlChecker(): { bin: string } {
+    const checker = { bin: "" };
+    beforeAll(() => {
+        checker.bin = logqlChecker();
+    }, 900_000);
+    return checker;
+}
