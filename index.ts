@@ -20,6 +20,7 @@ const platform = new Platform(`mlops-${config.env}`, {
     config,
     grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
     workloadSecrets: secretOutputs(config.workloadSecrets),
+    alertmanagerSlackWebhook: pulumi.secret(config.alertmanagerSlackWebhook),
 });
 
 export const contractVersion = platform.outputs.contractVersion;

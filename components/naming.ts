@@ -84,8 +84,17 @@ export interface EnvNames {
         readonly airflowJwtSecret: string;
         readonly airflowGitSshKey: string;
         readonly airflowObjectStoreConnection: string;
+        /** Holds only the Slack webhook URL; Alertmanager mounts it and reads it by file. */
+        readonly alertmanagerSlack: string;
     };
     readonly volumeClaims: { readonly fastapiLogs: string };
+    /** ConfigMaps the program writes for the env's observability stack. */
+    readonly configMaps: {
+        /** LogQL alerting rules, mounted into Loki's ruler directory of tenant `fake`. */
+        readonly lokiRules: string;
+    };
+    /** Alertmanager receiver names. */
+    readonly receivers: { readonly slack: string };
     /** Cluster-internal base URLs (no trailing slash). */
     readonly endpoints: {
         readonly prometheus: string;
@@ -101,6 +110,13 @@ export interface EnvNames {
     readonly hostPaths: {
         readonly promtailPositions: string;
         readonly localPathDefault: string;
+    };
+    /** Grafana dashboard UIDs, stable so alerts can link to them. */
+    readonly dashboardUids: {
+        readonly fastapiOverview: string;
+        readonly fastapiModels: string;
+        readonly platform: string;
+        readonly dataPipeline: string;
     };
     /** Grafana datasource UIDs, stable so dashboards can reference them. */
     readonly datasourceUids: { readonly prometheus: string; readonly loki: string; readonly alertmanager: string };
@@ -198,8 +214,11 @@ export function envNames(env: string, domain: string): EnvNames {
             airflowJwtSecret: `${airflowRelease}-jwt-secret`,
             airflowGitSshKey: `${airflowRelease}-git-ssh-key`,
             airflowObjectStoreConnection: `${airflowRelease}-object-store-connection`,
+            alertmanagerSlack: `alertmanager-slack-${env}`,
         },
         volumeClaims: { fastapiLogs: `${fastapi}-logs` },
+        configMaps: { lokiRules: `loki-rules-${env}` },
+        receivers: { slack: `slack-${env}` },
         endpoints: {
             prometheus: svc(`${monitoringFullname}-prometheus`, monitoring, 9090),
             alertmanager: svc(`${monitoringFullname}-alertmanager`, monitoring, 9093),
@@ -213,6 +232,12 @@ export function envNames(env: string, domain: string): EnvNames {
         hostPaths: {
             promtailPositions: `/run/promtail-${env}`,
             localPathDefault: localPathNodeDir(env),
+        },
+        dashboardUids: {
+            fastapiOverview: `fastapi-overview-${env}`,
+            fastapiModels: `fastapi-models-${env}`,
+            platform: `platform-k8s-${env}`,
+            dataPipeline: `data-pipeline-${env}`,
         },
         datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
         metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,

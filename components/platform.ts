@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config/schema";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
+import { parseBytes } from "./config/quantities";
+import { AlertRules } from "./monitoring/alertRules";
+import { Dashboards } from "./monitoring/dashboards";
 import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
 import { EnvNames, envNames } from "./naming";
@@ -20,6 +23,8 @@ export interface PlatformArgs {
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The workloads' secret config, each value already marked secret. */
     readonly workloadSecrets: { readonly [K in keyof PlatformConfig["workloadSecrets"]]-?: PlatformConfig["workloadSecrets"][K] extends string ? pulumi.Output<string> : pulumi.Output<string> | undefined };
+    /** Secret config: the Slack webhook of the env's Alertmanager. */
+    readonly alertmanagerSlackWebhook: pulumi.Output<string>;
 }
 
 /** The documented stack outputs (see README "Outputs contract"). Bump `contractVersion` on breaking changes. */
@@ -75,9 +80,21 @@ export class Platform extends pulumi.ComponentResource {
                 ingress: cfg.ingress,
                 storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
                 retainVolumes: cfg.protect,
+                slackWebhook: args.alertmanagerSlackWebhook,
             },
             child({ dependsOn: [grafanaAdmin] }),
         );
+        // PrometheusRule is a CRD the monitoring release installs.
+        new AlertRules(
+            `alert-rules-${cfg.env}`,
+            {
+                names,
+                namespace: namespaces.monitoring,
+                options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0 },
+            },
+            child({ dependsOn: [monitoring] }),
+        );
+        new Dashboards(`dashboards-${cfg.env}`, { names, namespace: namespaces.monitoring }, child());
         // Loki and Promtail create ServiceMonitors: the monitoring release brings their CRDs.
         const loki = new Loki(
             `loki-${cfg.env}`,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ConfigError } from "../components/config/reader";
-import { ProgramFailure } from "../scripts/lib/mockRuntime";
+import { ProgramFailure, isSecretValue } from "../scripts/lib/mockRuntime";
 import { MINIMAL_CONFIG, runLoaded, stackFromConfig } from "./support/harness";
 
 async function expectRejected(config: Record<string, unknown>, secretKeys: string[] = [], plaintextKeys: string[] = []): Promise<ConfigError> {
@@ -24,7 +24,7 @@ async function expectRejected(config: Record<string, unknown>, secretKeys: strin
 
 const nfs = MINIMAL_CONFIG.storage.nfs;
 const wl = MINIMAL_CONFIG.workloads;
-const cases: { kind: string; config: Record<string, unknown>; secretKeys?: string[]; message: string }[] = [
+const cases: { kind: string; config: Record<string, unknown>; secretKeys?: string[]; plaintextKeys?: string[]; message: string }[] = [
     {
         kind: "missing env",
         config: { ...MINIMAL_CONFIG, env: undefined },
@@ -118,6 +118,24 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
             "mlops-platform:grafanaAdminPassword: expected a secret value (pulumi config set --secret grafanaAdminPassword), got a plaintext value (not shown)",
     },
     {
+        kind: "Slack webhook set as plaintext",
+        config: { ...MINIMAL_CONFIG, alertmanagerSlackWebhook: "https://hooks.slack.com/services/T0/B0/x" },
+        plaintextKeys: ["alertmanagerSlackWebhook"],
+        message:
+            "mlops-platform:alertmanagerSlackWebhook: expected a secret value (pulumi config set --secret alertmanagerSlackWebhook), got a plaintext value (not shown)",
+    },
+    {
+        kind: "Slack webhook that is not an https URL",
+        config: { ...MINIMAL_CONFIG, alertmanagerSlackWebhook: "hooks.slack.com/services/T0/B0/x" },
+        secretKeys: ["alertmanagerSlackWebhook"],
+        message: "mlops-platform:alertmanagerSlackWebhook: expected a Slack incoming-webhook URL (https://...) for the env's Alertmanager, got a value (not shown: secret)",
+    },
+    {
+        kind: "Slack channel without #",
+        config: { ...MINIMAL_CONFIG, alerting: { slack: { channel: "alerts-dev" } } },
+        message: 'mlops-platform:alerting.slack.channel: expected a Slack channel such as "#alerts-dev", got "alerts-dev"',
+    },
+    {
         kind: "boolean given as a word",
         config: { ...MINIMAL_CONFIG, protect: "yes" },
         message: 'mlops-platform:protect: expected true or false, got "yes"',
@@ -196,8 +214,8 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
 ];
 
 describe("bad config is rejected before anything is registered", () => {
-    it.each(cases)("$kind", async ({ config, secretKeys, message }) => {
-        const error = await expectRejected(config, secretKeys);
+    it.each(cases)("$kind", async ({ config, secretKeys, plaintextKeys, message }) => {
+        const error = await expectRejected(config, secretKeys, plaintextKeys);
         expect(error.message.split("\n").slice(1)).toEqual([`  - ${message}`]);
     });
 
@@ -226,6 +244,15 @@ describe("bad config is rejected before anything is registered", () => {
         });
         expect(error.problems.map((p) => p.key)).toEqual(["env", "storage.locaPath", "monitoring.prometheus.retention"]);
         expect(error.message.startsWith("invalid stack config (3 problems):\n")).toBe(true);
+    });
+
+    it("puts a secret Slack webhook into the Slack Secret only, never into the plan", async () => {
+        const webhook = "https://hooks.slack.com/services/T000/B000/not-a-real-token";
+        const ok = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, alertmanagerSlackWebhook: webhook }, ["alertmanagerSlackWebhook"]));
+        const secret = ok.run.resources.find((r) => r.name === "monitoring-dev-alertmanager-slack")!.inputs as any;
+        expect(isSecretValue(secret.stringData)).toBe(true);
+        expect(secret.stringData.value).toEqual({ url: webhook });
+        expect(JSON.stringify(ok.plan)).not.toContain("not-a-real-token");
     });
 
     it("accepts the minimal config and applies lab defaults", async () => {

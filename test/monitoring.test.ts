@@ -98,7 +98,7 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
             uid: `prometheus-${env}`,
             alertmanager: { uid: `alertmanager-${env}` },
         });
-        expect(g.sidecar.dashboards).toEqual({ searchNamespace: [`monitoring-${env}`] });
+        expect(g.sidecar.dashboards).toEqual({ enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: [`monitoring-${env}`] });
         expect(g.rbac).toEqual({ namespaced: true });
     });
 
@@ -140,6 +140,7 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
         expect(spec.useExistingSecret).toBe(true);
         expect(spec.configSecret).toBe(`alertmanager-config-${env}`);
         expect(spec.alertmanagerConfigSelector).toEqual({ matchLabels: { release: `monitoring-${env}` } });
+        expect(spec.secrets).toEqual([`alertmanager-slack-${env}`]);
         // The kubernetes SDK marks every Secret's stringData secret, so read the recorded input itself.
         const secret = runs[env].run.resources.find((r) => r.name === `monitoring-${env}-alertmanager-config`)!;
         const inputs = secret.inputs as any;
@@ -153,9 +154,40 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
             group_wait: "30s",
             group_interval: "5m",
             repeat_interval: env === "dev" ? "12h" : "4h",
-            routes: [{ matchers: ['alertname="Watchdog"'], receiver: "null", continue: false }],
+            routes: [
+                { matchers: ['alertname=~"Watchdog|InfoInhibitor"'], receiver: "null", continue: false },
+                { matchers: [`namespace=~"(.*-${env}|kube-system)?"`], receiver: `slack-${env}`, continue: false },
+            ],
         });
-        expect(config.receivers).toEqual([{ name: "null" }]);
+        expect(config.receivers).toEqual([
+            { name: "null" },
+            {
+                name: `slack-${env}`,
+                slack_configs: [
+                    {
+                        api_url_file: `/etc/alertmanager/secrets/alertmanager-slack-${env}/url`,
+                        ...(env === "prod" ? { channel: "#alerts-prod" } : {}),
+                        send_resolved: true,
+                        title: '{{ template "platform.slack.title" . }}',
+                        text: '{{ template "platform.slack.text" . }}',
+                        color: '{{ template "platform.slack.color" . }}',
+                    },
+                ],
+            },
+        ]);
+        expect(config.templates).toEqual(["/etc/alertmanager/config/*.tmpl"]);
+        expect(inputs.stringData.value["slack.tmpl"]).toContain(`[${env.toUpperCase()}][{{ .Status | toUpper }}`);
+        // The config is plain enough for the offline plan, which shows it as its own file.
+        expect(yaml.load(runs[env].plan.artifacts["alertmanager/alertmanager.yaml"])).toEqual(config);
+        expect(JSON.stringify(config)).not.toContain("hooks.slack.com");
+    });
+
+    it("keeps the Slack webhook from secret config in its own Secret in the monitoring namespace", () => {
+        const secret = runs[env].run.resources.find((r) => r.name === `monitoring-${env}-alertmanager-slack`)!;
+        const inputs = secret.inputs as any;
+        expect(inputs.metadata).toMatchObject({ name: `alertmanager-slack-${env}`, namespace: `monitoring-${env}` });
+        expect(isSecretValue(inputs.stringData)).toBe(true);
+        expect(inputs.stringData.value).toEqual({ url: runs[env].run.stack.config["mlops-platform:alertmanagerSlackWebhook"] });
     });
 
     it("exposes Grafana, Prometheus and Alertmanager over TLS on env hosts", () => {

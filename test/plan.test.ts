@@ -50,6 +50,7 @@ describe("offline plan", () => {
         expect(stack.secretKeys).toEqual(
             [
                 "grafanaAdminPassword",
+                "alertmanagerSlackWebhook",
                 "appSlackWebhookUrl",
                 "mlflowDatabasePassword",
                 "airflowDatabasePassword",
@@ -62,9 +63,17 @@ describe("offline plan", () => {
         const out = path.join(dir, "out", "dev");
         const files = writePlan(plan, out, stack.placeholders).map((f) => path.relative(out, f)).sort();
         expect(files).toEqual([
+            "alertmanager/alertmanager.yaml",
+            "alertmanager/slack.tmpl",
+            "dashboards/data-pipeline-dev.json",
+            "dashboards/fastapi-models-dev.json",
+            "dashboards/fastapi-overview-dev.json",
+            "dashboards/platform-k8s-dev.json",
             "outputs.json",
             "releases.json",
             "resources.json",
+            "rules/loki-fake.yaml",
+            "rules/prometheus.yaml",
             "values/airflow-dev.yaml",
             "values/loki-dev.yaml",
             "values/monitoring-dev.yaml",
@@ -97,14 +106,15 @@ describe("offline plan", () => {
             "  - mlops-platform:s3AccessKeyId: expected the object store access key id, set with pulumi config set --secret s3AccessKeyId, got nothing (key not set)",
             "  - mlops-platform:s3SecretAccessKey: expected the object store secret access key, set with pulumi config set --secret s3SecretAccessKey, got nothing (key not set)",
             "  - mlops-platform:airflowGitSshKey: expected the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH, set with pulumi config set --secret airflowGitSshKey, got nothing (key not set)",
+            "  - mlops-platform:alertmanagerSlackWebhook: expected a Slack incoming-webhook URL (https://...) for the env's Alertmanager, set with pulumi config set --secret alertmanagerSlackWebhook, got nothing (key not set)",
         ]);
     });
 
     it("refuses to keep plan files that contain a placeholder", () => {
         const out = mkdtempSync(path.join(tmpdir(), "leak-"));
-        const plan = { resources: [], releases: [], values: {}, outputs: { leaked: "placeholder-xyz-123" } };
+        const plan = { resources: [], releases: [], values: {}, outputs: {}, artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" } };
         expect(() => writePlan(plan, out, ["placeholder-xyz-123"])).toThrow(
-            `a secret placeholder reached the plan files (${path.join(out, "outputs.json")}); nothing was kept`,
+            `a secret placeholder reached the plan files (${path.join(out, "alertmanager", "alertmanager.yaml")}); nothing was kept`,
         );
         expect(readdirSync(path.dirname(out)).includes(path.basename(out))).toBe(false);
     });

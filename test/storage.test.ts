@@ -32,7 +32,7 @@ describe.each(["dev", "prod"])("storage-%s", (env) => {
             volumeBindingMode: "WaitForFirstConsumer",
             reclaimPolicy: env === "prod" ? "Retain" : "Delete",
         });
-        const cm = resourcesOfType(plan, "kubernetes:core/v1:ConfigMap")[0].inputs as any;
+        const cm = resourcesOfType(plan, "kubernetes:core/v1:ConfigMap").find((r) => r.name.startsWith("local-path"))!.inputs as any;
         expect(JSON.parse(cm.data["config.json"])).toEqual({
             nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [`/opt/local-path-provisioner/${env}`] }],
         });

@@ -71,7 +71,11 @@ export interface PlatformConfig {
     readonly workloadSecrets: WorkloadSecrets;
     /** Secret config override of the generated Grafana admin password (plain here; index.ts wraps it as a secret). */
     readonly grafanaAdminPassword?: string;
+    /** Secret config: the Slack incoming-webhook URL of the env's alerts (plain here; index.ts wraps it as a secret). */
+    readonly alertmanagerSlackWebhook: string;
     readonly alerting: {
+        /** Channel override; unset posts to the webhook's own channel. */
+        readonly slack: { readonly channel?: string };
         readonly groupBy: readonly string[];
         readonly groupWait: string;
         readonly groupInterval: string;
@@ -115,6 +119,8 @@ export const DEFAULT_RESOURCES = {
     loki: r("100m", "256Mi", "1", "1Gi"),
     promtail: r("50m", "64Mi", "200m", "256Mi"),
 } as const satisfies Record<string, Resources>;
+
+const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 
 /** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
 function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
@@ -165,7 +171,15 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     const logging = readLogging(top.object("logging"));
 
     const al = top.object("alerting");
+    const sl = al.object("slack");
+    const slack = {
+        channel: sl.has("channel")
+            ? sl.string("channel", { expected: 'a Slack channel such as "#alerts-dev"', pattern: SLACK_CHANNEL })
+            : undefined,
+    };
+    sl.done();
     const alerting = {
+        slack,
         groupBy: al.stringList("groupBy", {
             expected: "a label name",
             item: (s) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(s) || s === "...",
@@ -184,10 +198,30 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         expected: "a password of at least 16 characters",
         check: (v) => v.length >= 16,
     });
+    // Required: without it the env's alerts route correctly and then reach nobody.
+    const alertmanagerSlackWebhook =
+        secretString(top, raw.secretKeys, "alertmanagerSlackWebhook", {
+            expected: "a Slack incoming-webhook URL (https://...) for the env's Alertmanager",
+            required: true,
+            check: (v) => /^https:\/\/[^\s/]+\/\S*$/.test(v),
+        }) ?? "";
 
     top.done();
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
-    return { env, domain, protect, ingress, storage, monitoring, logging, workloads, workloadSecrets, grafanaAdminPassword, alerting };
+    return {
+        env,
+        domain,
+        protect,
+        ingress,
+        storage,
+        monitoring,
+        logging,
+        workloads,
+        workloadSecrets,
+        grafanaAdminPassword,
+        alertmanagerSlackWebhook,
+        alerting,
+    };
 }
 
 function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformConfig["storage"] {

@@ -339,12 +339,13 @@ export function readWorkloadSecrets(top: ObjectReader, secretKeys: ReadonlySet<s
 }
 
 /**
- * Secret-only config keys whose absence stops the program, given the stack's other config, each with
+ * Secret-only config keys (the workloads' and the Alertmanager webhook) whose absence stops the program, given the stack's other config, each with
  * the shape of a placeholder that passes validation: the offline plan stands in for values only the
  * user's machine can decrypt.
  */
 export function requiredSecretPlaceholders(config: Readonly<Record<string, string>>, project: string): Record<string, (token: string) => string> {
     const out: Record<string, (token: string) => string> = {
+        alertmanagerSlackWebhook: (t) => `https://hooks.slack.com/services/${t}`,
         appSlackWebhookUrl: (t) => `https://hooks.slack.com/services/${t}`,
         mlflowDatabasePassword: (t) => t,
         airflowDatabasePassword: (t) => t,

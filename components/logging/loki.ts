@@ -1,7 +1,11 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
+import { platformLabels } from "../labels";
+import { lokiRuleGroups } from "../monitoring/alertRules";
 import { EnvNames } from "../naming";
 import { charts } from "../versions";
 
@@ -18,6 +22,11 @@ export interface LokiArgs {
 
 /** UID and GID of the Loki image; pods writing to NFS run as the owner of what they write. */
 export const LOKI_UID = 10001;
+
+/** With auth disabled every request belongs to tenant `fake`; the local ruler reads <dir>/<tenant>/. */
+export const LOKI_TENANT = "fake";
+export const LOKI_RULES_DIR = "/etc/loki/rules";
+export const LOKI_RULES_FILE = "platform-alerts.yaml";
 
 export function lokiValues(args: LokiArgs, storageClassName: string): Record<string, unknown> {
     const { names, loki } = args;
@@ -47,6 +56,15 @@ export function lokiValues(args: LokiArgs, storageClassName: string): Record<str
                 delete_request_store: "filesystem",
             },
             limits_config: { retention_period: loki.retention },
+            // The single binary runs the ruler too; it reads the rules ConfigMap mounted below and
+            // sends to this env's Alertmanager only.
+            rulerConfig: {
+                alertmanager_url: names.endpoints.alertmanager,
+                storage: { type: "local", local: { directory: LOKI_RULES_DIR } },
+                // Scratch copy of the rules: the root filesystem is read-only, /tmp is an emptyDir.
+                rule_path: "/tmp/loki-rules-scratch",
+                enable_api: true,
+            },
             podSecurityContext: {
                 runAsNonRoot: true,
                 runAsUser: LOKI_UID,
@@ -55,9 +73,16 @@ export function lokiValues(args: LokiArgs, storageClassName: string): Record<str
                 fsGroupChangePolicy: "OnRootMismatch",
             },
         },
+        // The chart only renders loki.rulerConfig when the ruler is enabled; in Monolithic mode this
+        // creates no separate ruler workload.
+        ruler: { enabled: true },
         singleBinary: {
             replicas: 1,
             resources: loki.resources,
+            // ruler.directories is only mounted into the Distributed-mode ruler, so the program
+            // mounts its own rules ConfigMap into the single binary.
+            extraVolumes: [{ name: "platform-rules", configMap: { name: names.configMaps.lokiRules } }],
+            extraVolumeMounts: [{ name: "platform-rules", mountPath: `${LOKI_RULES_DIR}/${LOKI_TENANT}`, readOnly: true }],
             persistence: {
                 enabled: true,
                 storageClass: storageClassName,
@@ -96,19 +121,30 @@ export function lokiValues(args: LokiArgs, storageClassName: string): Record<str
     };
 }
 
-/** Loki for one env: a single binary with filesystem storage on the env's NFS class. */
+/** Loki for one env: a single binary with filesystem storage on the env's NFS class, and its log alert rules. */
 export class Loki extends pulumi.ComponentResource {
     readonly releaseName: pulumi.Output<string>;
+    readonly artifacts: Record<string, string>;
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:logging:Loki", name, {}, opts);
+        const rules = yaml.dump({ groups: lokiRuleGroups(args.names) }, { lineWidth: -1, noRefs: true });
+        const rulesConfigMap = new k8s.core.v1.ConfigMap(
+            `${name}-rules`,
+            {
+                metadata: { name: args.names.configMaps.lokiRules, namespace: args.namespace, labels: platformLabels(args.names.env, "loki") },
+                data: { [LOKI_RULES_FILE]: rules },
+            },
+            { parent: this },
+        );
         const values = pulumi.output(args.storageClassName).apply((sc) => lokiValues(args, sc));
         const release = helmRelease(
             args.names.releases.loki,
             { pin: charts.loki, releaseName: args.names.releases.loki, namespace: args.namespace, values },
-            { parent: this },
+            { parent: this, dependsOn: [rulesConfigMap] },
         );
         this.releaseName = release.name;
-        this.registerOutputs({ releaseName: this.releaseName });
+        this.artifacts = { [`rules/loki-${LOKI_TENANT}.yaml`]: rules };
+        this.registerOutputs({ releaseName: this.releaseName, artifacts: this.artifacts });
     }
 }

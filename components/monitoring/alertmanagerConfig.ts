@@ -1,14 +1,66 @@
 import { PlatformConfig } from "../config/schema";
+import { EnvNames } from "../naming";
 
 /** The receiver that swallows alerts nobody should be paged for. */
 export const NULL_RECEIVER = "null";
 
+/** Key of the webhook URL inside the Slack Secret. */
+export const SLACK_WEBHOOK_KEY = "url";
+
+/** Key of the message templates inside the Alertmanager config Secret. */
+export const SLACK_TEMPLATE_KEY = "slack.tmpl";
+
 /**
- * The Alertmanager configuration of one env, as the object written to `alertmanager.yaml`.
- * Watchdog fires permanently by design (it proves the pipeline works), so it is routed to the
- * `null` receiver first and can never reach a human channel.
+ * Where the operator puts what Alertmanager reads: every key of the config Secret lands in
+ * `/etc/alertmanager/config/`, and each Secret listed in `alertmanagerSpec.secrets` is mounted
+ * at `/etc/alertmanager/secrets/<name>/`.
  */
-export function alertmanagerConfig(alerting: PlatformConfig["alerting"]): Record<string, unknown> {
+export const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
+export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
+
+export const slackWebhookFile = (names: EnvNames) => `${ALERTMANAGER_SECRETS_DIR}/${names.secrets.alertmanagerSlack}/${SLACK_WEBHOOK_KEY}`;
+
+/**
+ * Slack message templates in Alertmanager's template language. The env tag is baked in at build
+ * time; everything else is read from the notification data, so one template serves every alert.
+ */
+export function slackTemplates(names: EnvNames): string {
+    const tag = `[${names.env.toUpperCase()}]`;
+    return `{{/* Slack messages of the ${names.env} Alertmanager. */}}
+{{ define "platform.slack.title" -}}
+${tag}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.namespace }} in {{ . }}{{ end }}
+{{- end }}
+
+{{ define "platform.slack.text" -}}
+{{ range .Alerts -}}
+*{{ .Status | toUpper }}* {{ if .Labels.severity }}\`{{ .Labels.severity }}\` {{ end }}{{ .Annotations.summary }}
+{{ with .Annotations.description }}{{ . }}
+{{ end }}{{ with .Annotations.runbook_url }}Runbook: {{ . }}
+{{ end }}{{ with .Labels.namespace }}Namespace: {{ . }}
+{{ end }}Started: {{ .StartsAt.Format "2006-01-02 15:04:05 MST" }}{{ if eq .Status "resolved" }}, resolved: {{ .EndsAt.Format "2006-01-02 15:04:05 MST" }}{{ end }}
+{{ end -}}
+{{- end }}
+
+{{ define "platform.slack.color" -}}
+{{ if eq .Status "firing" }}{{ if eq .CommonLabels.severity "critical" }}danger{{ else }}warning{{ end }}{{ else }}good{{ end }}
+{{- end }}
+`;
+}
+
+/**
+ * The Alertmanager configuration of one env, as the object written to `alertmanager.yaml`. It holds
+ * no secret: the Slack webhook is read from a mounted file, so the config can be shown in the
+ * offline plan and the webhook rotates without touching it.
+ *
+ * Routing, first match wins:
+ * 1. Watchdog and InfoInhibitor fire permanently by design: `null`, never a human channel.
+ * 2. Alerts of the env's namespaces, of kube-system, and alerts without a namespace label (node
+ *    and cluster-level alerts of this env's Prometheus): the env's Slack receiver.
+ * 3. Everything else (another env's namespace, `default`, ...) falls through to the root's `null`:
+ *    this Alertmanager only ever pages for its own env.
+ */
+export function alertmanagerConfig(names: EnvNames, alerting: PlatformConfig["alerting"]): Record<string, unknown> {
+    const slack = names.receivers.slack;
     return {
         route: {
             receiver: NULL_RECEIVER,
@@ -16,7 +68,11 @@ export function alertmanagerConfig(alerting: PlatformConfig["alerting"]): Record
             group_wait: alerting.groupWait,
             group_interval: alerting.groupInterval,
             repeat_interval: alerting.repeatInterval,
-            routes: [{ matchers: ['alertname="Watchdog"'], receiver: NULL_RECEIVER, continue: false }],
+            routes: [
+                { matchers: ['alertname=~"Watchdog|InfoInhibitor"'], receiver: NULL_RECEIVER, continue: false },
+                // Alertmanager anchors the regex; a missing label matches as "", which the trailing `?` allows.
+                { matchers: [`namespace=~"${names.metricNamespaceRegex}"`], receiver: slack, continue: false },
+            ],
         },
         // The kube-prometheus InfoInhibitor convention: info alerts are muted while a warning or
         // critical alert for the same namespace fires.
@@ -32,6 +88,22 @@ export function alertmanagerConfig(alerting: PlatformConfig["alerting"]): Record
                 equal: ["namespace"],
             },
         ],
-        receivers: [{ name: NULL_RECEIVER }],
+        receivers: [
+            { name: NULL_RECEIVER },
+            {
+                name: slack,
+                slack_configs: [
+                    {
+                        api_url_file: slackWebhookFile(names),
+                        ...(alerting.slack.channel ? { channel: alerting.slack.channel } : {}),
+                        send_resolved: true,
+                        title: '{{ template "platform.slack.title" . }}',
+                        text: '{{ template "platform.slack.text" . }}',
+                        color: '{{ template "platform.slack.color" . }}',
+                    },
+                ],
+            },
+        ],
+        templates: [`${ALERTMANAGER_CONFIG_DIR}/*.tmpl`],
     };
 }

@@ -7,7 +7,8 @@ import { ingressAnnotations } from "../ingress";
 import { platformLabels } from "../labels";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
 import { charts } from "../versions";
-import { alertmanagerConfig } from "./alertmanagerConfig";
+import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
+import { DASHBOARD_SIDECAR_LABEL } from "./dashboards/grafana";
 import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
 
 export interface MonitoringArgs {
@@ -19,10 +20,12 @@ export interface MonitoringArgs {
     readonly storageClasses: { readonly nfs: pulumi.Input<string>; readonly localPath: pulumi.Input<string> };
     /** Keep Grafana's claim when the release is uninstalled (prod). */
     readonly retainVolumes: boolean;
+    /** Slack incoming-webhook URL from secret config; unset leaves the webhook file empty. */
+    readonly slackWebhook: pulumi.Output<string>;
 }
 
 /** Inputs of the values builder, with the storage class names resolved. */
-export interface MonitoringValuesInput extends Omit<MonitoringArgs, "namespace" | "storageClasses"> {
+export interface MonitoringValuesInput extends Omit<MonitoringArgs, "namespace" | "storageClasses" | "slackWebhook"> {
     readonly storageClasses: { readonly nfs: string; readonly localPath: string };
 }
 
@@ -163,6 +166,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
                 // its own default config Secret; useExistingSecret does.
                 useExistingSecret: true,
                 configSecret: names.secrets.alertmanagerConfig,
+                // Mounted at /etc/alertmanager/secrets/<name>/; the Slack receiver reads its webhook there.
+                secrets: [names.secrets.alertmanagerSlack],
                 alertmanagerConfigSelector: releaseSelector,
                 alertmanagerConfigNamespaceSelector: envNamespaceSelector,
                 externalUrl: `https://${names.hosts.alertmanager}`,
@@ -195,7 +200,7 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
                 resources: m.grafana.sidecarResources,
                 // kube-prometheus-stack sets the dashboards sidecar to ALL namespaces; an env's Grafana
                 // must only load dashboards and datasources from its own namespace.
-                dashboards: { searchNamespace: [names.namespaces.monitoring] },
+                dashboards: { enabled: true, ...DASHBOARD_SIDECAR_LABEL, searchNamespace: [names.namespaces.monitoring] },
                 datasources: {
                     searchNamespace: [names.namespaces.monitoring],
                     uid: names.datasourceUids.prometheus,
@@ -218,27 +223,31 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
     };
 }
 
-/** kube-prometheus-stack for one env, with the Alertmanager config Secret it reads. */
+/** kube-prometheus-stack for one env, with the Alertmanager config and Slack webhook Secrets it reads. */
 export class Monitoring extends pulumi.ComponentResource {
     readonly releaseName: pulumi.Output<string>;
     readonly alertmanagerConfigSecret: pulumi.Output<string>;
+    /** Generated files shown in the offline plan (path under out/<stack>/ to content); never secret. */
+    readonly artifacts: Record<string, string>;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:monitoring:Monitoring", name, {}, opts);
         const { names } = args;
-        const configSecret = new k8s.core.v1.Secret(
-            `${name}-alertmanager-config`,
-            {
-                metadata: {
-                    name: names.secrets.alertmanagerConfig,
-                    namespace: args.namespace,
-                    labels: platformLabels(names.env, "alertmanager"),
+        const configYaml = yaml.dump(alertmanagerConfig(names, args.alerting), { lineWidth: -1 });
+        const templates = slackTemplates(names);
+        const secret = (suffix: string, secretName: string, stringData: Record<string, pulumi.Input<string>>) =>
+            new k8s.core.v1.Secret(
+                `${name}-alertmanager-${suffix}`,
+                {
+                    metadata: { name: secretName, namespace: args.namespace, labels: platformLabels(names.env, "alertmanager") },
+                    type: "Opaque",
+                    stringData,
                 },
-                type: "Opaque",
-                stringData: { "alertmanager.yaml": yaml.dump(alertmanagerConfig(args.alerting), { lineWidth: -1 }) },
-            },
-            { parent: this },
-        );
+                { parent: this },
+            );
+        // Its own Secret, read by file: the config holds no secret and the webhook rotates alone.
+        const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: pulumi.secret(args.slackWebhook) });
+        const configSecret = secret("config", names.secrets.alertmanagerConfig, { "alertmanager.yaml": configYaml, [SLACK_TEMPLATE_KEY]: templates });
         const release = helmRelease(
             names.releases.monitoring,
             {
@@ -249,10 +258,11 @@ export class Monitoring extends pulumi.ComponentResource {
                     .all([args.storageClasses.nfs, args.storageClasses.localPath])
                     .apply(([nfs, localPath]) => kubePrometheusStackValues({ ...args, storageClasses: { nfs, localPath } })),
             },
-            { parent: this, dependsOn: [configSecret] },
+            { parent: this, dependsOn: [configSecret, slackSecret] },
         );
         this.releaseName = release.name;
         this.alertmanagerConfigSecret = configSecret.metadata.name;
-        this.registerOutputs({ releaseName: this.releaseName, alertmanagerConfigSecret: this.alertmanagerConfigSecret });
+        this.artifacts = { "alertmanager/alertmanager.yaml": configYaml, [`alertmanager/${SLACK_TEMPLATE_KEY}`]: templates };
+        this.registerOutputs({ releaseName: this.releaseName, alertmanagerConfigSecret: this.alertmanagerConfigSecret, artifacts: this.artifacts });
     }
 }

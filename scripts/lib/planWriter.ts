@@ -43,6 +43,11 @@ export interface Plan {
     /** Values each release receives, by release name. */
     values: Record<string, unknown>;
     outputs: Record<string, unknown>;
+    /**
+     * Generated files (Alertmanager config, rule files, dashboards) by path under out/<stack>/,
+     * collected from the `artifacts` output components register.
+     */
+    artifacts: Record<string, string>;
 }
 
 /** Deep copy with secret values replaced by the marker. */
@@ -60,6 +65,20 @@ function patchesFor(rec: ResourceRecord, run: ProgramRun): unknown[] {
     // A rendered chart's patches are registered as the `patches` output of its parent component.
     const outputs = rec.parent ? run.componentOutputs.get(rec.parent) : undefined;
     return Array.isArray(outputs?.patches) ? (outputs.patches as unknown[]) : [];
+}
+
+/** Artifacts of every component; a secret one (which no component should register) becomes the marker. */
+function artifactsOf(run: ProgramRun): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const outputs of run.componentOutputs.values()) {
+        const artifacts = redact(outputs.artifacts);
+        if (typeof artifacts !== "object" || artifacts === null) continue;
+        for (const [file, content] of Object.entries(artifacts)) {
+            if (path.isAbsolute(file) || file.split(/[\\/]/).includes("..")) throw new Error(`artifact path ${file} leaves the plan directory`);
+            out[file] = typeof content === "string" ? content : SECRET_MARKER;
+        }
+    }
+    return out;
 }
 
 export function buildPlan(run: ProgramRun): Plan {
@@ -97,6 +116,7 @@ export function buildPlan(run: ProgramRun): Plan {
         releases,
         values,
         outputs: redact(run.outputs) as Record<string, unknown>,
+        artifacts: artifactsOf(run),
     };
 }
 
@@ -109,6 +129,10 @@ export function writePlan(plan: Plan, dir: string, placeholders: readonly string
     writeFileSync(path.join(dir, "outputs.json"), json(plan.outputs));
     for (const rel of plan.releases) {
         writeFileSync(path.join(dir, rel.valuesFile), yaml.dump(plan.values[rel.name], { lineWidth: -1, noRefs: true }));
+    }
+    for (const [file, content] of Object.entries(plan.artifacts)) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), content);
     }
     const written = listFiles(dir);
     const leaks = placeholders.filter((p) => p.length > 0).flatMap((p) => written.filter((f) => readFileSync(f, "utf8").includes(p)));

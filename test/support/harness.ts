@@ -44,6 +44,7 @@ export function useBothStacks(): Record<"dev" | "prod", StackRun> {
 
 /** Secret config every stack needs (set with `pulumi config set --secret` in real stacks). */
 export const MINIMAL_SECRETS = {
+    alertmanagerSlackWebhook: "https://hooks.slack.com/services/T000/B000/test-alerts-webhook",
     appSlackWebhookUrl: "https://hooks.slack.com/services/T000/B000/test-app-webhook",
     mlflowDatabasePassword: "test-mlflow-db-password",
     airflowDatabasePassword: "test-airflow-db-password",
