@@ -10,10 +10,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 
-const BINARIES = { prometheus: "/usr/bin/prometheus", promtool: "/usr/bin/promtool", alertmanager: "/usr/bin/prometheus-alertmanager" };
+/** Names as Debian's `prometheus` and `prometheus-alertmanager` packages install them. */
+const BINARIES = { prometheus: "prometheus", promtool: "promtool", alertmanager: "prometheus-alertmanager" };
+
+const onPath = (name: string) => (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, name)));
 
 export function requireBinaries(): void {
-    const missing = Object.values(BINARIES).filter((b) => !existsSync(b));
+    const missing = Object.values(BINARIES).filter((b) => !onPath(b));
     if (missing.length) {
         throw new Error(
             `missing ${missing.join(", ")}: the verify tests run the real servers. ` +
