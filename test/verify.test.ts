@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_NAMESPACE, envNames } from "../components/naming";
 import { VerifyOutputs } from "../scripts/lib/verify/outputs";
-import { startBlackhole } from "./support/fakeServices";
+import { startBlackhole, startRedirect } from "./support/fakeServices";
 import { ROOT, useBothStacks } from "./support/harness";
 import { RunningServer, freePort, requireBinaries } from "./support/realServers";
 import { Cluster, GRAFANA_AUTH, programAlertmanagerConfig, startCluster, stopCluster } from "./support/verifyCluster";
@@ -227,6 +227,17 @@ describe("endpoints that do not answer properly", () => {
         );
         expect(rules(trusted)).toBe(`${tls.url}: authentication failed (HTTP 401) for /api/v1/rules`);
         expect(rules(await runVerify([...args, "--insecure"]))).toBe(`${tls.url}: authentication failed (HTTP 401) for /api/v1/rules`);
+    });
+
+    it("names a redirect (login proxy) instead of failing on the HTML it gets", async () => {
+        const proxy = await startRedirect("https://login.example/oauth2/start");
+        try {
+            const run = await runVerify(["--outputs", outputsFile, "--timeout", "2", "--prometheus-url", proxy.url]);
+            const rules = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]))["prometheus.rules"];
+            expect(rules).toBe(`${proxy.url}/api/v1/rules: redirected (HTTP 302) to https://login.example/oauth2/start; give the final URL`);
+        } finally {
+            await proxy.stop();
+        }
     });
 
     it("says how to go on when the Pulumi CLI is missing, and rejects unknown arguments, with exit code 2", async () => {

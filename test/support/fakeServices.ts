@@ -105,3 +105,10 @@ export async function startBlackhole(): Promise<RunningServer> {
     const port = await listen(server);
     return { url: `http://127.0.0.1:${port}`, stop: stopper(server, sockets) };
 }
+
+/** What an ingress behind a login proxy answers: a redirect to the login page. */
+export const startRedirect = (location: string) =>
+    serve((_req, res) => {
+        res.writeHead(302, { location, "content-type": "text/html" });
+        res.end(`<a href="${location}">Found</a>`);
+    });

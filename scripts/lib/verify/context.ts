@@ -1,13 +1,14 @@
 /** Everything a check needs: where each service answers, how to talk to it, and the env's scope. */
 import { CheckResult } from "./report";
 import { EndpointError, HttpOptions } from "./http";
+import { VerifyOutputs } from "./outputs";
 import { EnvScope } from "./scope";
 
 export type Service = "prometheus" | "alertmanager" | "loki" | "grafana";
 
 export interface VerifyContext {
     readonly scope: EnvScope;
-    readonly outputs: import("./outputs").VerifyOutputs;
+    readonly outputs: VerifyOutputs;
     /** Base URL per service (ingress, in-cluster or a port-forward override). */
     readonly bases: Readonly<Record<Service, string>>;
     readonly http: HttpOptions;

@@ -60,7 +60,8 @@ export function describeNetworkError(url: URL, err: NodeJS.ErrnoException, timeo
     return `${where}: ${code ? `${code}: ` : ""}${err.message}`;
 }
 
-function describeStatus(url: URL, status: number, body: string): string {
+function describeStatus(url: URL, status: number, body: string, location?: string): string {
+    if (location && status >= 300 && status < 400) return `${url.origin}${url.pathname}: redirected (HTTP ${status}) to ${location}; give the final URL`;
     if (status === 401 || status === 403) return `${url.origin}: authentication failed (HTTP ${status}) for ${url.pathname}`;
     const snippet = body.replace(/\s+/g, " ").trim().slice(0, 200);
     return `${url.origin}${url.pathname}: HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
@@ -81,7 +82,7 @@ export async function getJson(url: URL, opts: HttpOptions, get: GetOptions = {})
         }
     }
     const signal = AbortSignal.timeout(opts.timeoutMs);
-    const { status, text, contentType } = await new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
+    const { status, text, contentType, location } = await new Promise<{ status: number; text: string; contentType: string; location?: string }>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException) => reject(new EndpointError(describeNetworkError(url, err, opts.timeoutMs)));
         const request = isHttps
             ? https.request(url, {
@@ -104,7 +105,12 @@ export async function getJson(url: URL, opts: HttpOptions, get: GetOptions = {})
             });
             res.on("error", onError);
             res.on("end", () =>
-                resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), contentType: String(res.headers["content-type"] ?? "") }),
+                resolve({
+                    status: res.statusCode ?? 0,
+                    text: Buffer.concat(chunks).toString("utf8"),
+                    contentType: String(res.headers["content-type"] ?? ""),
+                    location: res.headers.location,
+                }),
             );
         });
         request.end();
@@ -114,10 +120,10 @@ export async function getJson(url: URL, opts: HttpOptions, get: GetOptions = {})
     try {
         body = JSON.parse(text);
     } catch {
-        if (!accepted) throw new EndpointError(describeStatus(url, status, text), status);
+        if (!accepted) throw new EndpointError(describeStatus(url, status, text, location), status);
         throw new EndpointError(`${url.origin}${url.pathname}: expected JSON, got ${contentType || "an unknown content type"} (is the URL the right service?)`, status);
     }
-    if (!accepted) throw new EndpointError(describeStatus(url, status, typeof body === "object" ? JSON.stringify(body) : text), status);
+    if (!accepted) throw new EndpointError(describeStatus(url, status, typeof body === "object" ? JSON.stringify(body) : text, location), status);
     return { status, body };
 }
 
