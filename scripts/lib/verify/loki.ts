@@ -35,7 +35,6 @@ async function streams(ctx: VerifyContext, query: string, limit: number): Promis
 }
 
 const quote = (s: string) => JSON.stringify(s);
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function envStreamsCheck(ctx: VerifyContext, id: string, required: readonly string[]): Promise<CheckResult> {
     // One query per namespace: a shared line limit would let a chatty namespace hide a quiet one.
@@ -46,9 +45,8 @@ async function envStreamsCheck(ctx: VerifyContext, id: string, required: readonl
 }
 
 async function foreignStreamsCheck(ctx: VerifyContext, id: string): Promise<CheckResult> {
-    const allowed = [...ctx.scope.namespaces.map(escapeRegex), ctx.scope.names.logNamespaceRegex].join("|");
     // `namespace=~".+"` keeps the selector valid: Loki rejects selectors that all match the empty value.
-    const query = `{namespace=~".+",namespace!~${quote(allowed)}}`;
+    const query = `{namespace=~".+",namespace!~${quote(ctx.scope.allowedNamespacePattern)}}`;
     const result = await streams(ctx, query, FOREIGN_STREAM_LIMIT);
     const leaked = ctx.scope.leaked(result.map((s) => s.stream.namespace).filter((ns): ns is string => !!ns));
     if (leaked.length) return fail(id, `streams of other namespaces in the last hour: ${list(leaked)}`);

@@ -12,6 +12,8 @@ export interface EnvScope {
     readonly names: EnvNames;
     /** The env's namespaces as the outputs list them, sorted. */
     readonly namespaces: readonly string[];
+    /** Regex source (to be anchored) of the namespaces the env may see; Loki selectors use it as is. */
+    readonly allowedNamespacePattern: string;
     isAllowedNamespace(namespace: string): boolean;
     /** Namespaces seen that are neither the env's nor kube-system, sorted and unique. */
     leaked(seen: Iterable<string>): string[];
@@ -29,15 +31,17 @@ export function envScope(outputs: VerifyOutputs): EnvScope {
     const env = outputs.env;
     const names = envNames(env, "");
     const namespaces = [...new Set(Object.values(outputs.namespaces))].sort();
-    // The same filter the log agent uses (`.*-<env>|kube-system`), so verify and deploy agree.
-    const logFilter = new RegExp(`^(?:${names.logNamespaceRegex})$`);
-    const isAllowedNamespace = (ns: string) => namespaces.includes(ns) || logFilter.test(ns);
+    // The env's namespaces plus the log agent's own filter (`.*-<env>|kube-system`), so verify and deploy agree.
+    const allowedNamespacePattern = [...namespaces.map(escapeRegex), names.logNamespaceRegex].join("|");
+    const allowed = new RegExp(`^(?:${allowedNamespacePattern})$`);
+    const isAllowedNamespace = (ns: string) => allowed.test(ns);
     const prefixes = namespaces.filter((ns) => ns.endsWith(`-${env}`)).map((ns) => escapeRegex(ns.slice(0, -env.length - 1)));
     const ruleFile = new RegExp(`^(${prefixes.join("|")})-([a-z][a-z0-9]*)-`);
     return {
         env,
         names,
         namespaces,
+        allowedNamespacePattern,
         isAllowedNamespace,
         leaked: (seen) => [...new Set(seen)].filter((ns) => !isAllowedNamespace(ns)).sort(),
         foreignRuleNamespace(file) {
