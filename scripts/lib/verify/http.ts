@@ -45,7 +45,7 @@ function isTlsError(code: string): boolean {
     return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO/.test(code);
 }
 
-export function describeNetworkError(url: URL, err: NodeJS.ErrnoException, timeoutMs: number): string {
+function describeNetworkError(url: URL, err: NodeJS.ErrnoException, timeoutMs: number): string {
     const where = `${url.origin}`;
     if (err.name === "TimeoutError" || err.name === "AbortError") return `${where}: no answer within ${timeoutMs / 1000} s`;
     const code = err.code ?? "";
