@@ -1,0 +1,89 @@
+/**
+ * Alertmanager check: the running config is the program's (a receiver for this env next to
+ * `null`, Watchdog routed to `null`), not kube-prometheus-stack's default, which has the
+ * `null` receiver only. Routing is evaluated the way Alertmanager does it, on the live config.
+ */
+import * as yaml from "js-yaml";
+import { NULL_RECEIVER } from "../../../components/monitoring/alertmanagerConfig";
+import { CheckResult } from "./report";
+import { FormatError, VerifyContext, fail, guarded, list, pass } from "./context";
+import { apiUrl, getJson } from "./http";
+
+interface Route {
+    receiver?: string;
+    matchers?: string[];
+    match?: Record<string, string>;
+    match_re?: Record<string, string>;
+    continue?: boolean;
+    routes?: Route[];
+}
+
+type Matcher = (labels: Record<string, string>) => boolean;
+
+/** Alertmanager's matcher syntax (`name="value"`, `=~`, `!=`, `!~`; value quoted or bare); regexes are anchored. */
+export function parseMatcher(text: string): Matcher {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/.exec(text);
+    if (!m) throw new FormatError(`Alertmanager config: cannot read matcher ${JSON.stringify(text)}`);
+    const [, name, op, raw] = m;
+    const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+    const re = new RegExp(`^(?:${value})$`);
+    const get = (labels: Record<string, string>) => labels[name] ?? "";
+    switch (op) {
+        case "=":
+            return (l) => get(l) === value;
+        case "!=":
+            return (l) => get(l) !== value;
+        case "=~":
+            return (l) => re.test(get(l));
+        default:
+            return (l) => !re.test(get(l));
+    }
+}
+
+function routeMatches(route: Route, labels: Record<string, string>): boolean {
+    const matchers = [
+        ...(route.matchers ?? []).map(parseMatcher),
+        ...Object.entries(route.match ?? {}).map(([k, v]) => parseMatcher(`${k}=${JSON.stringify(v)}`)),
+        ...Object.entries(route.match_re ?? {}).map(([k, v]) => parseMatcher(`${k}=~${JSON.stringify(v)}`)),
+    ];
+    return matchers.every((m) => m(labels));
+}
+
+/** Receivers an alert reaches: depth-first, first matching child wins unless it says `continue`. */
+export function receiversFor(route: Route, labels: Record<string, string>, inherited = NULL_RECEIVER): string[] {
+    const receiver = route.receiver ?? inherited;
+    const found: string[] = [];
+    for (const child of route.routes ?? []) {
+        if (!routeMatches(child, labels)) continue;
+        found.push(...receiversFor(child, labels, receiver));
+        if (!child.continue) break;
+    }
+    return found.length ? found : [receiver];
+}
+
+/** The labels Watchdog fires with in kube-prometheus-stack's default rules. */
+export const WATCHDOG_LABELS = { alertname: "Watchdog", severity: "none" };
+
+async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult> {
+    const { body } = await getJson(apiUrl(ctx.bases.alertmanager, "/api/v2/status"), ctx.http);
+    const original = (body as { config?: { original?: unknown } }).config?.original;
+    if (typeof original !== "string") throw new FormatError("Alertmanager /api/v2/status: no config.original");
+    const config = yaml.load(original) as { route?: Route; receivers?: { name: string }[] };
+    if (!config?.route) throw new FormatError("Alertmanager /api/v2/status: the config has no route");
+    const receivers = (config.receivers ?? []).map((r) => r.name);
+    const env = ctx.scope.env;
+    const envReceivers = receivers.filter((r) => r !== NULL_RECEIVER && r.includes(env));
+    const watchdog = receiversFor(config.route, WATCHDOG_LABELS);
+    const problems: string[] = [];
+    if (!receivers.includes(NULL_RECEIVER)) problems.push(`no "${NULL_RECEIVER}" receiver`);
+    if (envReceivers.length === 0) {
+        problems.push(`no receiver for env ${env} (receivers: ${list(receivers)}): this looks like the chart's default config, not the program's`);
+    }
+    if (watchdog.join() !== NULL_RECEIVER) problems.push(`Watchdog reaches ${list(watchdog)}, expected only "${NULL_RECEIVER}"`);
+    const seen = `receivers: ${list(receivers)}; Watchdog -> ${list(watchdog)}`;
+    return problems.length ? fail(id, `${problems.join("; ")} [${seen}]`) : pass(id, seen);
+}
+
+export function alertmanagerChecks(ctx: VerifyContext): Promise<CheckResult>[] {
+    return [guarded("alertmanager.config", (id) => configCheck(ctx, id))];
+}

@@ -1,0 +1,103 @@
+/** Command line of `npm run verify`: parsed strictly, every mistake reported as a UsageError. */
+import { Service } from "./context";
+import { UsageError } from "./outputs";
+
+export type Via = "ingress" | "cluster";
+
+export interface VerifyArgs {
+    readonly stack?: string;
+    readonly outputsFile?: string;
+    readonly via: Via;
+    readonly urls: Partial<Record<Service, string>>;
+    readonly grafanaUser?: string;
+    readonly grafanaPassword?: string;
+    readonly caFile?: string;
+    readonly insecure: boolean;
+    readonly timeoutMs: number;
+    readonly lokiNamespaces?: string[];
+    readonly json: boolean;
+    readonly help: boolean;
+}
+
+export const USAGE = `usage: npm run verify -- <stack> [options]
+       npm run verify -- --outputs <outputs.json> [options]
+
+Checks a deployed env against its stack outputs (pulumi stack output --json -s <stack>).
+  --outputs <file>            read the outputs from a file instead of the Pulumi CLI
+  --via ingress|cluster       base URLs from outputs.urls (default) or outputs.endpoints (inside the cluster)
+  --prometheus-url <url>      override one service's base URL, e.g. a kubectl port-forward
+  --alertmanager-url <url>
+  --loki-url <url>
+  --grafana-url <url>
+  --grafana-user <user>       default $GRAFANA_USER
+  --grafana-password <pw>     default $GRAFANA_PASSWORD (prefer the variable: arguments show in ps)
+  --ca-file <pem>             trust this CA for https URLs as well as the system roots
+  --insecure                  do not verify https certificates
+  --timeout <seconds>         deadline per request (default 10)
+  --loki-namespaces <a,b>     namespaces that must have log streams (default: every env namespace)
+  --json                      print the report as JSON
+Exit codes: 0 every check passed, 1 a check failed, 2 the command could not run (arguments, outputs).`;
+
+const URL_FLAGS: Record<string, Service> = {
+    "--prometheus-url": "prometheus",
+    "--alertmanager-url": "alertmanager",
+    "--loki-url": "loki",
+    "--grafana-url": "grafana",
+};
+
+function checkedUrl(flag: string, value: string): string {
+    try {
+        const url = new URL(value);
+        if (url.protocol === "http:" || url.protocol === "https:") return value;
+    } catch {
+        // reported below
+    }
+    throw new UsageError(`${flag} expects an http(s) URL, got ${JSON.stringify(value)}`);
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): VerifyArgs {
+    const urls: Partial<Record<Service, string>> = {};
+    const out: { -readonly [K in keyof VerifyArgs]: VerifyArgs[K] } = {
+        via: "ingress",
+        urls,
+        grafanaUser: env.GRAFANA_USER || undefined,
+        grafanaPassword: env.GRAFANA_PASSWORD || undefined,
+        insecure: false,
+        timeoutMs: 10_000,
+        json: false,
+        help: false,
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined) throw new UsageError(`${flag} expects a value`);
+            return v;
+        };
+        if (flag in URL_FLAGS) urls[URL_FLAGS[flag]] = checkedUrl(flag, value());
+        else if (flag === "--outputs") out.outputsFile = value();
+        else if (flag === "--via") {
+            const v = value();
+            if (v !== "ingress" && v !== "cluster") throw new UsageError(`--via expects ingress or cluster, got ${JSON.stringify(v)}`);
+            out.via = v;
+        } else if (flag === "--grafana-user") out.grafanaUser = value();
+        else if (flag === "--grafana-password") out.grafanaPassword = value();
+        else if (flag === "--ca-file") out.caFile = value();
+        else if (flag === "--insecure") out.insecure = true;
+        else if (flag === "--timeout") {
+            const v = value();
+            const seconds = Number(v);
+            if (!/^\d+(\.\d+)?$/.test(v) || seconds <= 0 || seconds > 300) throw new UsageError(`--timeout expects seconds between 0 and 300, got ${JSON.stringify(v)}`);
+            out.timeoutMs = seconds * 1000;
+        } else if (flag === "--loki-namespaces") out.lokiNamespaces = value().split(",").map((s) => s.trim()).filter(Boolean);
+        else if (flag === "--json") out.json = true;
+        else if (flag === "--help" || flag === "-h") out.help = true;
+        else if (!flag.startsWith("-") && out.stack === undefined) out.stack = flag;
+        else throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
+    }
+    if (!out.help && !out.stack && !out.outputsFile) throw new UsageError(`give a stack or --outputs <file>\n${USAGE}`);
+    if (out.grafanaUser === undefined !== (out.grafanaPassword === undefined)) {
+        throw new UsageError("give both the Grafana user and password (--grafana-user/--grafana-password or GRAFANA_USER/GRAFANA_PASSWORD)");
+    }
+    return out;
+}

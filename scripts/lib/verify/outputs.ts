@@ -1,0 +1,94 @@
+/**
+ * The stack outputs the verify command is driven by: read from a file or from
+ * `pulumi stack output --json -s <stack>`, and checked against the contract before anything is
+ * asked of a cluster, so a wrong file fails with what is missing rather than with a bad URL later.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+/** The subset of the outputs contract (README "Outputs contract") the checks read. */
+export interface VerifyOutputs {
+    readonly contractVersion: number;
+    readonly env: string;
+    readonly namespaces: Readonly<Record<string, string>>;
+    readonly urls: Readonly<Record<string, string>>;
+    readonly endpoints: Readonly<Record<string, string>>;
+    readonly releases: Readonly<Record<string, string>>;
+    readonly monitoringReleaseLabel: { readonly release: string };
+    readonly grafanaDatasourceUids: Readonly<Record<string, string>>;
+    readonly grafanaAdminSecret: { readonly namespace: string; readonly name: string; readonly keys: { readonly user: string; readonly password: string } };
+}
+
+export const SUPPORTED_CONTRACT_VERSION = 1;
+
+/** Bad input (arguments, outputs): reported as one line, exit code 2. */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+const PULUMI_TIMEOUT_MS = 60_000;
+
+const isRecordOfStrings = (v: unknown): v is Record<string, string> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+
+/** Every problem with the document at once, as `<field>: <problem>`. */
+export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UsageError(`${source}: expected a JSON object of stack outputs`);
+    const o = doc as Record<string, unknown>;
+    const problems: string[] = [];
+    if (o.contractVersion !== SUPPORTED_CONTRACT_VERSION) {
+        problems.push(`contractVersion: expected ${SUPPORTED_CONTRACT_VERSION}, got ${JSON.stringify(o.contractVersion)}`);
+    }
+    if (typeof o.env !== "string" || !/^[a-z][a-z0-9]*$/.test(o.env)) problems.push(`env: expected an env name, got ${JSON.stringify(o.env)}`);
+    for (const key of ["namespaces", "urls", "endpoints", "releases", "grafanaDatasourceUids", "monitoringReleaseLabel"]) {
+        if (!isRecordOfStrings(o[key])) problems.push(`${key}: expected an object of strings`);
+    }
+    const secret = o.grafanaAdminSecret as Record<string, unknown> | undefined;
+    if (!secret || typeof secret.namespace !== "string" || typeof secret.name !== "string" || !isRecordOfStrings(secret.keys)) {
+        problems.push("grafanaAdminSecret: expected {namespace, name, keys: {user, password}}");
+    }
+    if (problems.length) throw new UsageError(`${source} does not match the outputs contract: ${problems.join("; ")}`);
+    return o as unknown as VerifyOutputs;
+}
+
+export function readOutputsFile(file: string): VerifyOutputs {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (err) {
+        throw new UsageError(`cannot read --outputs ${file}: ${(err as Error).message}`);
+    }
+    try {
+        return parseOutputs(JSON.parse(text), file);
+    } catch (err) {
+        if (err instanceof UsageError) throw err;
+        throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
+    }
+}
+
+/** Runs `pulumi stack output --json -s <stack>` with a deadline. */
+export function readStackOutputs(stack: string, pulumiBinary = "pulumi"): VerifyOutputs {
+    const command = `pulumi stack output --json -s ${stack}`;
+    const run = spawnSync(pulumiBinary, ["stack", "output", "--json", "-s", stack], { encoding: "utf8", timeout: PULUMI_TIMEOUT_MS });
+    const err = run.error as NodeJS.ErrnoException | undefined;
+    if (err?.code === "ENOENT") {
+        throw new UsageError(
+            `the Pulumi CLI (${pulumiBinary}) is not on PATH; run \`${command} > outputs.json\` where it is and pass --outputs outputs.json`,
+        );
+    }
+    if (err?.code === "ETIMEDOUT") throw new UsageError(`\`${command}\` did not finish within ${PULUMI_TIMEOUT_MS / 1000} s`);
+    if (err) throw new UsageError(`\`${command}\` failed to start: ${err.message}`);
+    if (run.status !== 0) {
+        const why = (run.stderr || run.stdout).trim().split("\n").slice(-3).join(" ");
+        throw new UsageError(`\`${command}\` exited with ${run.status}: ${why}`);
+    }
+    try {
+        return parseOutputs(JSON.parse(run.stdout), command);
+    } catch (e) {
+        if (e instanceof UsageError) throw e;
+        throw new UsageError(`\`${command}\` did not print JSON: ${(e as Error).message}`);
+    }
+}

@@ -1,0 +1,269 @@
+/**
+ * `npm run verify` end to end: the CLI as a child process against real Prometheus and
+ * Alertmanager servers and Loki/Grafana fakes, for a clean env, a leaking env and broken endpoints.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as https from "node:https";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM_NAMESPACE, envNames } from "../components/naming";
+import { VerifyOutputs } from "../scripts/lib/verify/outputs";
+import { startBlackhole, startRedirect } from "./support/fakeServices";
+import { ROOT, useBothStacks } from "./support/harness";
+import { RunningServer, freePort, requireBinaries } from "./support/realServers";
+import { Cluster, GRAFANA_AUTH, programAlertmanagerConfig, startCluster, stopCluster } from "./support/verifyCluster";
+
+const runs = useBothStacks();
+const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+interface CliRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+function runVerify(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+    const started = Date.now();
+    const childEnv = { ...process.env, GRAFANA_USER: "", GRAFANA_PASSWORD: "", ...env };
+    return new Promise((resolve) => {
+        execFile(process.execPath, [TSX_CLI, "scripts/verify.ts", ...args], { cwd: ROOT, env: childEnv, timeout: 30_000 }, (err, stdout, stderr) => {
+            resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr, ms: Date.now() - started });
+        });
+    });
+}
+
+let dir: string;
+let outputsFile: string;
+let dev: VerifyOutputs;
+let prod: VerifyOutputs;
+let clean: Cluster;
+let leaking: Cluster;
+
+const urlFlags = (c: Cluster) => [
+    "--outputs", outputsFile,
+    "--prometheus-url", c.prometheus.url,
+    "--alertmanager-url", c.alertmanager.url,
+    "--loki-url", c.loki.url,
+    "--grafana-url", c.grafana.url,
+];
+const grafanaEnv = { GRAFANA_USER: GRAFANA_AUTH.user, GRAFANA_PASSWORD: GRAFANA_AUTH.password };
+
+/** `PASS  <id>  <evidence>` lines as objects; the header and summary lines are asserted apart. */
+const checkLines = (stdout: string) =>
+    stdout
+        .trim()
+        .split("\n")
+        .slice(1, -1)
+        .map((line) => {
+            const [, status, id, evidence] = /^(PASS|FAIL)  (\S+) +(.*)$/.exec(line) ?? [];
+            return { id, ok: status === "PASS", evidence };
+        });
+
+const sorted = (xs: string[]) => [...xs].sort().join(", ");
+
+beforeAll(async () => {
+    requireBinaries();
+    dev = runs.dev.plan.outputs as unknown as VerifyOutputs;
+    prod = runs.prod.plan.outputs as unknown as VerifyOutputs;
+    dir = mkdtempSync(path.join(os.tmpdir(), "verify-test-"));
+    outputsFile = path.join(dir, "outputs.json");
+    writeFileSync(outputsFile, JSON.stringify(dev));
+    [clean, leaking] = await Promise.all([startCluster(dev, runs.dev, prod, false), startCluster(dev, runs.dev, prod, true)]);
+});
+
+afterAll(async () => {
+    await Promise.all([stopCluster(clean), stopCluster(leaking)]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a clean env", () => {
+    it("passes every check with its evidence and exits 0", async () => {
+        const run = await runVerify(urlFlags(clean), grafanaEnv);
+        expect(run.stderr).toBe("");
+        expect(run.code).toBe(0);
+        const names = envNames(dev.env, "");
+        const envPods = sorted([...Object.values(dev.namespaces), SYSTEM_NAMESPACE]);
+        const receivers = programAlertmanagerConfig(runs.dev, dev.env).receivers.map((r: { name: string }) => r.name);
+        expect(checkLines(run.stdout)).toEqual([
+            { id: "prometheus.pod-namespaces", ok: true, evidence: `kube_pod_info namespaces: ${envPods}` },
+            { id: "prometheus.cadvisor-namespaces", ok: true, evidence: `cAdvisor container series namespaces: ${envPods}` },
+            {
+                id: "prometheus.targets",
+                ok: true,
+                evidence:
+                    `FastAPI ${names.workloads.fastapi.job} 1/1 up; Loki ${dev.namespaces.observability}/${dev.releases.loki} 1/1 up; ` +
+                    `log agent ${dev.releases.promtail} 1/1 up`,
+            },
+            { id: "prometheus.rules", ok: true, evidence: `2 rule groups of env ${dev.env} loaded, none of another env` },
+            { id: "alertmanager.config", ok: true, evidence: `receivers: ${receivers.join(", ")}; Watchdog -> null` },
+            { id: "loki.env-streams", ok: true, evidence: `streams in the last hour for: ${sorted(Object.values(dev.namespaces))}` },
+            { id: "loki.other-env-streams", ok: true, evidence: "no streams outside the env's namespaces and kube-system in the last hour" },
+            ...Object.entries(dev.grafanaDatasourceUids).map(([kind, uid]) => ({
+                id: `grafana.datasource.${kind}`,
+                ok: true,
+                evidence: `${uid}: OK (${kind} fixture is working)`,
+            })),
+        ]);
+        expect(receivers).toContain(`slack-${dev.env}`);
+        expect(run.stdout.split("\n")[0]).toBe(
+            `env ${dev.env}: prometheus ${clean.prometheus.url}, alertmanager ${clean.alertmanager.url}, loki ${clean.loki.url}, grafana ${clean.grafana.url}`,
+        );
+        expect(run.stdout.trim().split("\n").pop()).toBe(`10 passed, 0 failed: env ${dev.env}, all checks passed`);
+    });
+
+    it("asks Loki only with query_range over the last hour in nanoseconds", async () => {
+        clean.loki.requests.length = 0;
+        const before = BigInt(Date.now()) * 1_000_000n;
+        const run = await runVerify(urlFlags(clean), grafanaEnv);
+        const after = BigInt(Date.now()) * 1_000_000n;
+        expect(run.code).toBe(0);
+        expect(new Set(clean.loki.requests.map((r) => r.path))).toEqual(new Set(["/loki/api/v1/query_range"]));
+        for (const { params } of clean.loki.requests) {
+            expect(params.start).toMatch(/^\d{19}$/);
+            expect(params.end).toMatch(/^\d{19}$/);
+            expect(BigInt(params.end) - BigInt(params.start)).toBe(3_600_000_000_000n);
+            expect(BigInt(params.end) >= before && BigInt(params.end) <= after).toBe(true);
+            expect(params.direction).toBe("backward");
+        }
+        const allowed = [...Object.values(dev.namespaces).sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), `.*-${dev.env}|kube-system`];
+        expect(clean.loki.requests.map((r) => `${r.params.query} limit=${r.params.limit}`).sort()).toEqual(
+            [
+                ...Object.values(dev.namespaces).map((ns) => `{namespace="${ns}"} limit=1`),
+                `{namespace=~".+",namespace!~${JSON.stringify(allowed.join("|"))}} limit=1000`,
+            ].sort(),
+        );
+    });
+});
+
+describe("a leaking env", () => {
+    it("fails with the leaked namespaces, the other env's rule group, the chart's Alertmanager config and the down target", async () => {
+        const run = await runVerify(urlFlags(leaking), grafanaEnv);
+        expect(run.stderr).toBe("");
+        expect(run.code).toBe(1);
+        const envPods = sorted([...Object.values(dev.namespaces), SYSTEM_NAMESPACE]);
+        const lines = checkLines(run.stdout);
+        expect(lines.map((l) => `${l.ok ? "PASS" : "FAIL"} ${l.id}`)).toEqual([
+            "FAIL prometheus.pod-namespaces",
+            "FAIL prometheus.cadvisor-namespaces",
+            "FAIL prometheus.targets",
+            "FAIL prometheus.rules",
+            "FAIL alertmanager.config",
+            "PASS loki.env-streams",
+            "FAIL loki.other-env-streams",
+            ...Object.keys(dev.grafanaDatasourceUids).map((kind) => `${kind === "loki" ? "FAIL" : "PASS"} grafana.datasource.${kind}`),
+        ]);
+        const evidence = Object.fromEntries(lines.map((l) => [l.id, l.evidence]));
+        expect(evidence["prometheus.pod-namespaces"]).toBe(`leaked namespaces: ${sorted(Object.values(prod.namespaces))} (kube_pod_info; allowed: ${envPods})`);
+        expect(evidence["prometheus.cadvisor-namespaces"]).toBe(`leaked namespaces: ${prod.namespaces.fastapi} (cAdvisor container series; allowed: ${envPods})`);
+        expect(evidence["prometheus.targets"]).toMatch(
+            new RegExp(`^log agent ${dev.releases.promtail}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`),
+        );
+        expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);
+        expect(evidence["alertmanager.config"]).toBe(
+            `no receiver for env ${dev.env} (receivers: null): this looks like the chart's default config, not the program's [receivers: null; Watchdog -> null]`,
+        );
+        expect(evidence["loki.other-env-streams"]).toBe(
+            `streams of other namespaces in the last hour: ${sorted([prod.namespaces.storage, prod.namespaces.monitoring])}`,
+        );
+        expect(evidence["grafana.datasource.loki"]).toBe(`${dev.grafanaDatasourceUids.loki}: ERROR (Unable to connect with Loki. Please check the server logs for more details.)`);
+        expect(run.stdout.trim().split("\n").pop()).toBe(`3 passed, 7 failed: env ${dev.env}, 7 of 10 checks failed`);
+    });
+
+    it("prints the same verdicts as JSON with --json", async () => {
+        const [text, json] = await Promise.all([runVerify(urlFlags(leaking), grafanaEnv), runVerify([...urlFlags(leaking), "--json"], grafanaEnv)]);
+        expect(json.code).toBe(1);
+        const report = JSON.parse(json.stdout);
+        expect(Object.keys(report)).toEqual(["env", "ok", "summary", "targets", "checks"]);
+        expect(report.env).toBe(dev.env);
+        expect(report.ok).toBe(false);
+        expect(report.summary).toEqual({ passed: 3, failed: 7 });
+        expect(report.targets).toEqual({ prometheus: leaking.prometheus.url, alertmanager: leaking.alertmanager.url, loki: leaking.loki.url, grafana: leaking.grafana.url });
+        expect(report.checks).toEqual(checkLines(text.stdout));
+        expect(report.checks.map((c: object) => Object.keys(c))).toEqual(report.checks.map(() => ["id", "ok", "evidence"]));
+    });
+});
+
+describe("endpoints that do not answer properly", () => {
+    let blackhole: RunningServer;
+    let tls: { url: string; stop: () => Promise<void>; certFile: string };
+    beforeAll(async () => {
+        blackhole = await startBlackhole();
+        tls = await startSelfSignedServer(dir);
+    });
+    afterAll(async () => {
+        await blackhole?.stop();
+        await tls?.stop();
+    });
+
+    it("reports refused, silent and auth failures per check, within the deadline, without a stack trace", async () => {
+        const refused = `http://127.0.0.1:${await freePort()}`;
+        const run = await runVerify(
+            ["--outputs", outputsFile, "--timeout", "1", "--prometheus-url", refused, "--alertmanager-url", blackhole.url, "--loki-url", blackhole.url, "--grafana-url", clean.grafana.url],
+            { GRAFANA_USER: GRAFANA_AUTH.user, GRAFANA_PASSWORD: "wrong-password-never-printed" },
+        );
+        expect(run.code).toBe(1);
+        expect(run.stderr).toBe("");
+        expect(run.ms).toBeLessThan(10_000);
+        const evidence = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]));
+        expect(evidence["prometheus.rules"]).toBe(`${refused}: connection refused (is the service or your kubectl port-forward running?)`);
+        expect(evidence["alertmanager.config"]).toBe(`${blackhole.url}: no answer within 1 s`);
+        expect(evidence["loki.other-env-streams"]).toBe(`${blackhole.url}: no answer within 1 s`);
+        expect(evidence["grafana.datasource.prometheus"]).toBe(
+            `${clean.grafana.url}: authentication failed (HTTP 401) for /api/datasources/uid/${dev.grafanaDatasourceUids.prometheus}/health: check the Grafana user and password (user ${GRAFANA_AUTH.user})`,
+        );
+        expect(run.stdout).not.toContain("wrong-password-never-printed");
+        expect(run.stdout.trim().split("\n").pop()).toBe(`0 passed, 10 failed: env ${dev.env}, 10 of 10 checks failed`);
+    });
+
+    it("names a certificate problem and accepts the CA given with --ca-file", async () => {
+        const args = ["--outputs", outputsFile, "--timeout", "2", "--prometheus-url", tls.url];
+        const [untrusted, trusted] = await Promise.all([runVerify(args), runVerify([...args, "--ca-file", tls.certFile])]);
+        const rules = (r: CliRun) => Object.fromEntries(checkLines(r.stdout).map((l) => [l.id, l.evidence]))["prometheus.rules"];
+        expect(rules(untrusted)).toBe(
+            `${tls.url}: TLS error DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate; pass --ca-file <pem> with the ingress CA, or --insecure to skip verification`,
+        );
+        expect(rules(trusted)).toBe(`${tls.url}: authentication failed (HTTP 401) for /api/v1/rules`);
+        expect(rules(await runVerify([...args, "--insecure"]))).toBe(`${tls.url}: authentication failed (HTTP 401) for /api/v1/rules`);
+    });
+
+    it("names a redirect (login proxy) instead of failing on the HTML it gets", async () => {
+        const proxy = await startRedirect("https://login.example/oauth2/start");
+        try {
+            const run = await runVerify(["--outputs", outputsFile, "--timeout", "2", "--prometheus-url", proxy.url]);
+            const rules = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]))["prometheus.rules"];
+            expect(rules).toBe(`${proxy.url}/api/v1/rules: redirected (HTTP 302) to https://login.example/oauth2/start; give the final URL`);
+        } finally {
+            await proxy.stop();
+        }
+    });
+
+    it("says how to go on when the Pulumi CLI is missing, and rejects unknown arguments, with exit code 2", async () => {
+        const noCli = await runVerify([dev.env], { PATH: "/nonexistent" });
+        expect(noCli.code).toBe(2);
+        expect(noCli.stdout).toBe("");
+        expect(noCli.stderr.trim()).toBe(
+            `the Pulumi CLI (pulumi) is not on PATH; run \`pulumi stack output --json -s ${dev.env} > outputs.json\` where it is and pass --outputs outputs.json`,
+        );
+        const unknown = await runVerify(["--outputs", outputsFile, "--frobnicate"]);
+        expect(unknown.code).toBe(2);
+        expect(unknown.stderr.split("\n")[0]).toBe("unknown argument --frobnicate");
+    });
+});
+
+/** An https server with a fresh self-signed certificate for 127.0.0.1 that answers every request with 401. */
+async function startSelfSignedServer(tmp: string) {
+    const keyFile = path.join(tmp, "tls.key");
+    const certFile = path.join(tmp, "tls.crt");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile], { stdio: "pipe" });
+    const { readFileSync } = await import("node:fs");
+    const server = https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_req, res) => {
+        res.writeHead(401, { "content-type": "application/json" });
+        res.end('{"message":"Unauthorized"}');
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    return { url: `https://127.0.0.1:${port}`, certFile, stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
