@@ -37,27 +37,15 @@ export const CHART_DEFAULT_ALERTMANAGER_CONFIG = {
     receivers: [{ name: NULL_RECEIVER }],
 };
 
-/**
- * The Alertmanager config the program renders for the env (its Secret's `alertmanager.yaml`),
- * made runnable offline. Per-env Slack receivers are being added in parallel (issue 4); while the
- * rendered config has only `null`, the receiver and namespace route the design requires
- * (section 3.7) are added here, and nothing is added once the program renders them itself.
- */
+/** The Alertmanager config the program renders for the env (its Secret's `alertmanager.yaml`), as is. */
 export function programAlertmanagerConfig(run: StackRun, env: string): Record<string, any> {
     const secretName = envNames(env, "").secrets.alertmanagerConfig;
     const secret = run.run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as any)?.name === secretName);
     const stringData = secret?.inputs.stringData;
     if (!isSecretValue(stringData)) throw new Error(`the ${env} stack renders no secret ${secretName}`);
     const config = yaml.load((stringData.value as Record<string, string>)["alertmanager.yaml"]) as Record<string, any>;
-    if (!config.receivers.some((r: { name: string }) => r.name !== NULL_RECEIVER && r.name.includes(env))) {
-        const receiver = `slack-${env}`;
-        config.receivers.push({ name: receiver, slack_configs: [{ api_url: "http://127.0.0.1:9/slack", channel: `#alerts-${env}` }] });
-        config.route.routes.push({ receiver, matchers: [`namespace=~"${envNames(env, "").logNamespaceRegex}"`] });
-    }
-    // Offline the Slack webhook is a secret placeholder; a real Alertmanager insists on a URL.
-    return JSON.parse(JSON.stringify(config), (key, value) =>
-        key === "api_url" && typeof value === "string" && !/^https?:\/\//.test(value) ? "http://127.0.0.1:9/slack" : value,
-    );
+    // The webhook is read from a file (api_url_file) only when a notification is sent.
+    return config;
 }
 
 const envNamespaces = (o: VerifyOutputs) => Object.values(o.namespaces);
