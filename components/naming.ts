@@ -118,6 +118,11 @@ export interface EnvNames {
         readonly platform: string;
         readonly dataPipeline: string;
     };
+    /**
+     * Prometheus `job` of the log agent's targets: the promtail chart's ServiceMonitor selects its
+     * `<fullname>-metrics` Service, and prometheus-operator names the job after the Service.
+     */
+    readonly logAgentJob: string;
     /** Grafana datasource UIDs, stable so dashboards can reference them. */
     readonly datasourceUids: { readonly prometheus: string; readonly loki: string; readonly alertmanager: string };
     /**
@@ -239,6 +244,7 @@ export function envNames(env: string, domain: string): EnvNames {
             platform: `platform-k8s-${env}`,
             dataPipeline: `data-pipeline-${env}`,
         },
+        logAgentJob: `promtail-${env}-metrics`,
         datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
         metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,
         logNamespaceRegex: `${envSuffix}|${SYSTEM_NAMESPACE}`,

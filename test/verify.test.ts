@@ -95,7 +95,7 @@ describe("a clean env", () => {
                 ok: true,
                 evidence:
                     `FastAPI ${names.workloads.fastapi.job} 1/1 up; Loki ${dev.namespaces.observability}/${dev.releases.loki} 1/1 up; ` +
-                    `log agent ${dev.releases.promtail} 1/1 up`,
+                    `log agent ${envNames(dev.env, "").logAgentJob} 1/1 up`,
             },
             { id: "prometheus.rules", ok: true, evidence: `2 rule groups of env ${dev.env} loaded, none of another env` },
             { id: "alertmanager.config", ok: true, evidence: `receivers: ${receivers.join(", ")}; Watchdog -> null` },
@@ -159,7 +159,7 @@ describe("a leaking env", () => {
         expect(evidence["prometheus.pod-namespaces"]).toBe(`leaked namespaces: ${sorted(Object.values(prod.namespaces))} (kube_pod_info; allowed: ${envPods})`);
         expect(evidence["prometheus.cadvisor-namespaces"]).toBe(`leaked namespaces: ${prod.namespaces.fastapi} (cAdvisor container series; allowed: ${envPods})`);
         expect(evidence["prometheus.targets"]).toMatch(
-            new RegExp(`^log agent ${dev.releases.promtail}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`),
+            new RegExp(`^log agent ${envNames(dev.env, "").logAgentJob}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`),
         );
         expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);
         expect(evidence["alertmanager.config"]).toBe(

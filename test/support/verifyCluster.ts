@@ -90,7 +90,7 @@ export async function startCluster(dev: VerifyOutputs, devRun: StackRun, other: 
             // The Loki chart's ServiceMonitor rewrites job to `<namespace>/<service>`.
             { job: `${dev.namespaces.observability}/${dev.releases.loki}`, targets: [host(targets[1])] },
             // In the leaking cluster the log agent is down: nothing listens on its port.
-            { job: dev.releases.promtail, targets: [leaking ? `127.0.0.1:${await freePort()}` : host(targets[2])] },
+            { job: envNames(dev.env, "").logAgentJob, targets: [leaking ? `127.0.0.1:${await freePort()}` : host(targets[2])] },
             ...(leaking ? [{ job: envNames(other.env, "").workloads.fastapi.job, targets: [host(targets[2])], labels: { namespace: other.namespaces.fastapi } }] : []),
         ],
     };

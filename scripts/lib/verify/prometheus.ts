@@ -43,7 +43,7 @@ export function expectedJobs(ctx: VerifyContext): { what: string; job: string }[
     return [
         { what: "FastAPI", job: ctx.scope.names.workloads.fastapi.job },
         { what: "Loki", job: ctx.outputs.releases.loki },
-        { what: "log agent", job: ctx.outputs.releases.promtail },
+        { what: "log agent", job: ctx.scope.names.logAgentJob },
     ];
 }
 
