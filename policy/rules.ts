@@ -272,11 +272,11 @@ const CHART_NFS_WRITERS: Record<string, { what: string; classPath: string; enabl
     ],
 };
 
-const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod"];
+const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
 
 function podSpecOf(r: CheckedResource): Record<string, any> | undefined {
     const kind = kindOf(r.type);
-    if (!r.type.startsWith("kubernetes:") || (!WORKLOAD_KINDS.includes(kind) && kind !== "CronJob")) return undefined;
+    if (!r.type.startsWith("kubernetes:") || !WORKLOAD_KINDS.includes(kind)) return undefined;
     if (kind === "Pod") return r.props.spec;
     if (kind === "CronJob") return at(r.props, "spec.jobTemplate.spec.template.spec");
     return at(r.props, "spec.template.spec");
