@@ -44,11 +44,7 @@ export class Platform extends pulumi.ComponentResource {
         const child = (extra: pulumi.ComponentResourceOptions = {}) => ({ parent: this, providers: { kubernetes: provider }, ...extra });
 
         const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect }, child());
-        new NetworkPolicies(
-            `network-${cfg.env}`,
-            { names, namespaces, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network },
-            child(),
-        );
+        new NetworkPolicies(`network-${cfg.env}`, { names, namespaces, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network }, child());
         const nfs = new NfsProvisioner(`nfs-${cfg.env}`, { names, namespace: namespaces.storage, nfs: cfg.storage.nfs }, child());
         const localPath = new LocalPathStorage(
             `local-path-${cfg.env}`,
