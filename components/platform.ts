@@ -10,6 +10,7 @@ import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
 import { EnvNames, envNames } from "./naming";
 import { EnvNamespaces } from "./namespaces";
+import { NetworkPolicies } from "./network/networkPolicies";
 import { LocalPathStorage } from "./storage/localPath";
 import { NfsProvisioner } from "./storage/nfsProvisioner";
 import { Airflow } from "./workloads/airflow";
@@ -54,6 +55,7 @@ export class Platform extends pulumi.ComponentResource {
         const child = (extra: pulumi.ComponentResourceOptions = {}) => ({ parent: this, providers: { kubernetes: provider }, ...extra });
 
         const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect }, child());
+        new NetworkPolicies(`network-${cfg.env}`, { names, namespaces, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network }, child());
         const nfs = new NfsProvisioner(`nfs-${cfg.env}`, { names, namespace: namespaces.storage, nfs: cfg.storage.nfs }, child());
         const localPath = new LocalPathStorage(
             `local-path-${cfg.env}`,

@@ -30,6 +30,14 @@ export interface PlatformConfig {
         readonly clusterIssuer?: string;
         /** Client CIDRs allowed through the ingress (nginx allow-list); empty allows all. */
         readonly sourceRanges: readonly string[];
+        /** Namespace of the ingress controller pods; network policies admit them to the served ports. */
+        readonly controllerNamespace: string;
+    };
+    readonly network: {
+        /** Default-deny ingress and egress in the workload namespaces, with the allowances they need. */
+        readonly defaultDenyWorkloads: boolean;
+        /** Where workloads may connect outside the cluster (external PostgreSQL, S3) when default-deny is on. */
+        readonly externalEgressCidrs: readonly string[];
     };
     readonly storage: {
         readonly nfs: {
@@ -163,8 +171,20 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
             ? ing.string("clusterIssuer", { expected: "a cert-manager ClusterIssuer name", pattern: DNS_LABEL })
             : undefined,
         sourceRanges: ing.stringList("sourceRanges", { expected: "an IPv4 CIDR such as 192.168.18.0/24", item: isCidr }),
+        controllerNamespace: ing.string("controllerNamespace", { expected: "a namespace name", default: "ingress-nginx", pattern: DNS_LABEL }),
     };
     ing.done();
+
+    const net = top.object("network");
+    const network = {
+        defaultDenyWorkloads: net.bool("defaultDenyWorkloads", { expected: "true or false", default: protect }),
+        externalEgressCidrs: net.stringList("externalEgressCidrs", {
+            expected: "an IPv4 CIDR such as 10.20.0.0/16",
+            item: isCidr,
+            default: ["0.0.0.0/0"],
+        }),
+    };
+    net.done();
 
     const storage = readStorage(top.object("storage"), env, protect);
     const monitoring = readMonitoring(top.object("monitoring"));
@@ -213,6 +233,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         domain,
         protect,
         ingress,
+        network,
         storage,
         monitoring,
         logging,

@@ -1,0 +1,172 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { platformLabels } from "../labels";
+import { EnvNames, SYSTEM_NAMESPACE } from "../naming";
+
+export interface NetworkPoliciesArgs {
+    readonly names: EnvNames;
+    /** The env's namespaces as created (so the policies wait for them). */
+    readonly namespaces: { readonly [K in keyof EnvNames["namespaces"]]: pulumi.Input<string> };
+    /** Namespace of the ingress controller pods. */
+    readonly ingressControllerNamespace: string;
+    /** Default-deny in the workload namespaces (fastapi, mlflow, airflow) plus the allowances they need. */
+    readonly defaultDenyWorkloads: boolean;
+    /** Egress destinations outside the cluster for the workloads (external PostgreSQL, S3). */
+    readonly externalEgressCidrs: readonly string[];
+}
+
+type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** Loki's HTTP port: push, query and /metrics all go through it. */
+export const LOKI_HTTP_PORT = 3100;
+/**
+ * Container ports the workloads listen on (NetworkPolicy ports are pod ports, not Service ports):
+ * FastAPI's Service maps 80 to 8000, MLflow and the Airflow API server serve on their Service port.
+ */
+export const WORKLOAD_POD_PORTS = { fastapi: 8000, mlflow: 5000, airflow: 8080 } as const;
+
+/** The label Kubernetes sets on every namespace (1.22+): selects a namespace by exact name. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const inNamespace = (namespace: string, podLabels?: Record<string, string>): Peer => ({
+    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+    ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}),
+});
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+/** Pod labels the charts set (their selector labels), per env. */
+export function podSelectors(names: EnvNames) {
+    return {
+        // loki chart: loki.selectorLabels = name (chart name) + instance (release).
+        loki: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": names.releases.loki },
+        // promtail chart: promtail.selectorLabels.
+        promtail: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": names.releases.promtail },
+        // grafana subchart of kube-prometheus-stack: instance is the KPS release.
+        grafana: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": names.releases.monitoring },
+        // Prometheus pods made by the env's operator; the namespace makes it this env's.
+        prometheus: { "app.kubernetes.io/name": "prometheus" },
+        dns: { "k8s-app": "kube-dns" },
+    };
+}
+
+/** Every NetworkPolicy spec of one env by namespace and policy name (exported for tests and the plan). */
+export function networkPolicySpecs(args: Omit<NetworkPoliciesArgs, "namespaces">): Record<string, Record<string, PolicySpec>> {
+    const { names } = args;
+    const ns = names.namespaces;
+    const pods = podSelectors(names);
+    const controller = inNamespace(args.ingressControllerNamespace);
+    const prometheus = inNamespace(ns.monitoring, pods.prometheus);
+
+    const specs: Record<string, Record<string, PolicySpec>> = {
+        [ns.observability]: {
+            // Loki takes pushes only from its env's Promtail and queries only from its env's Grafana and
+            // its own ruler (the same pods in Monolithic mode); Prometheus scrapes it and the ingress
+            // controller serves loki-<env>.<domain>.
+            [`${names.releases.loki}-ingress`]: {
+                podSelector: { matchLabels: pods.loki },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    { from: [inNamespace(ns.observability, pods.promtail)], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [inNamespace(ns.monitoring, pods.grafana)], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [inNamespace(ns.observability, pods.loki)] },
+                    { from: [prometheus], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [controller], ports: tcp(LOKI_HTTP_PORT) },
+                ],
+            },
+        },
+    };
+    if (!args.defaultDenyWorkloads) return specs;
+
+    const workloads = [
+        { namespace: ns.fastapi, port: WORKLOAD_POD_PORTS.fastapi, callers: [ns.airflow], calls: [{ namespace: ns.mlflow, port: WORKLOAD_POD_PORTS.mlflow }] },
+        { namespace: ns.mlflow, port: WORKLOAD_POD_PORTS.mlflow, callers: [ns.fastapi, ns.airflow], calls: [] },
+        {
+            namespace: ns.airflow,
+            port: WORKLOAD_POD_PORTS.airflow,
+            callers: [],
+            calls: [
+                { namespace: ns.mlflow, port: WORKLOAD_POD_PORTS.mlflow },
+                { namespace: ns.fastapi, port: WORKLOAD_POD_PORTS.fastapi },
+            ],
+        },
+    ];
+    for (const w of workloads) {
+        specs[w.namespace] = {
+            "default-deny": { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+            "allow-dns": {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{ to: [inNamespace(SYSTEM_NAMESPACE, pods.dns)], ports: [{ protocol: "UDP", port: 53 }, ...tcp(53)] }],
+            },
+            // Components of one workload (Airflow's scheduler, workers, API server, ...) talk to each other.
+            "allow-same-namespace": {
+                podSelector: {},
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: {} }] }],
+                egress: [{ to: [{ podSelector: {} }] }],
+            },
+            "allow-ingress-controller": { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [controller], ports: tcp(w.port) }] },
+            // Prometheus may scrape whatever its monitors point at in the namespace.
+            "allow-prometheus": { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [prometheus] }] },
+            ...(w.callers.length
+                ? {
+                      "allow-env-callers": {
+                          podSelector: {},
+                          policyTypes: ["Ingress"],
+                          ingress: [{ from: w.callers.map((c) => inNamespace(c)), ports: tcp(w.port) }],
+                      },
+                  }
+                : {}),
+            ...(w.calls.length
+                ? {
+                      "allow-env-calls": {
+                          podSelector: {},
+                          policyTypes: ["Egress"],
+                          egress: w.calls.map((c) => ({ to: [inNamespace(c.namespace)], ports: tcp(c.port) })),
+                      },
+                  }
+                : {}),
+            ...(args.externalEgressCidrs.length
+                ? {
+                      "allow-external-egress": {
+                          podSelector: {},
+                          policyTypes: ["Egress"],
+                          egress: [{ to: args.externalEgressCidrs.map((cidr) => ({ ipBlock: { cidr } })) }],
+                      },
+                  }
+                : {}),
+        };
+    }
+    return specs;
+}
+
+/**
+ * The env's NetworkPolicies: Loki admits only its env's agent, Grafana, ruler, Prometheus and the
+ * ingress controller; with `defaultDenyWorkloads`, the workload namespaces deny everything except
+ * DNS, their own pods, the ingress controller, Prometheus, same-env callers and external egress.
+ */
+export class NetworkPolicies extends pulumi.ComponentResource {
+    readonly policyNames: string[];
+
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:network:NetworkPolicies", name, {}, opts);
+        const created: Record<string, pulumi.Input<string>> = Object.fromEntries(
+            (Object.keys(args.names.namespaces) as (keyof EnvNames["namespaces"])[]).map((k) => [args.names.namespaces[k], args.namespaces[k]]),
+        );
+        this.policyNames = [];
+        for (const [namespace, policies] of Object.entries(networkPolicySpecs(args))) {
+            for (const [policyName, spec] of Object.entries(policies)) {
+                new k8s.networking.v1.NetworkPolicy(
+                    `${namespace}-${policyName}`,
+                    {
+                        metadata: { name: policyName, namespace: created[namespace] ?? namespace, labels: platformLabels(args.names.env, "network-policy") },
+                        spec,
+                    },
+                    { parent: this },
+                );
+                this.policyNames.push(`${namespace}/${policyName}`);
+            }
+        }
+        this.registerOutputs({ policyNames: this.policyNames });
+    }
+}

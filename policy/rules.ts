@@ -1,0 +1,536 @@
+/**
+ * The guardrail policies as pure functions: each rule looks at one resource (type, props, options)
+ * with a small context derived from the whole stack, and returns violation messages. The policy
+ * pack (policy/index.ts) runs them under `pulumi preview --policy-pack policy`; the tests run the
+ * same functions over the offline plan of both stacks and over broken copies of its resources.
+ *
+ * Each rule encodes a row of the "Lessons" table in the design notes (see `lesson`).
+ */
+import * as yaml from "js-yaml";
+import { ENV_LABEL } from "../components/naming";
+import { charts } from "../components/versions";
+
+/** What a rule sees of a resource: the same fields in a real preview and in the offline plan. */
+export interface CheckedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, any>;
+    readonly protect: boolean;
+    /** Known in the offline plan; Pulumi's policy API does not expose it, so undefined there. */
+    readonly retainOnDelete?: boolean;
+}
+
+/** Policy configuration, the same for every policy of the pack. */
+export interface GuardrailConfig {
+    /** Every env that shares the cluster; a stack may name no env of this list but its own. */
+    readonly envs: readonly string[];
+    /** Envs whose volumes and namespaces must survive `pulumi destroy` and replacements. */
+    readonly protectedEnvs: readonly string[];
+    /** The stack's env; by default read from the env label of the namespaces the stack creates. */
+    readonly env?: string;
+}
+
+export const DEFAULT_CONFIG: GuardrailConfig = { envs: ["dev", "prod"], protectedEnvs: ["prod"] };
+
+export interface StackContext {
+    readonly env: string;
+    readonly otherEnvs: readonly string[];
+    readonly protectedEnv: boolean;
+    /** StorageClass names known to be NFS (besides any class whose name contains "nfs"). */
+    readonly nfsClasses: ReadonlySet<string>;
+    /** `<namespace>/<claim>` to storage class, for claims declared in the stack. */
+    readonly claimClasses: ReadonlyMap<string, string>;
+}
+
+export interface Rule {
+    readonly name: string;
+    readonly description: string;
+    /** The row of the design notes' lessons table this rule makes impossible. */
+    readonly lesson: string;
+    check(resource: CheckedResource, ctx: StackContext): string[];
+}
+
+export interface Violation {
+    readonly policy: string;
+    readonly urn: string;
+    readonly message: string;
+}
+
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+const PV = "kubernetes:core/v1:PersistentVolume";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+
+const kindOf = (type: string) => type.split(":").pop() ?? type;
+const isChart = (r: CheckedResource) => r.type === HELM_RELEASE || r.type === HELM_CHART;
+const chartName = (r: CheckedResource): string => String(r.props.chart ?? "");
+const releaseOf = (r: CheckedResource): string => String(r.props.name ?? r.name);
+const valuesOf = (r: CheckedResource): Record<string, any> => (isObject(r.props.values) ? r.props.values : {});
+const metaName = (r: CheckedResource): string => String(r.props.metadata?.name ?? r.name);
+const describe = (r: CheckedResource) => (isChart(r) ? `release ${releaseOf(r)}` : `${kindOf(r.type)} ${metaName(r)}`);
+
+function isObject(v: unknown): v is Record<string, any> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Reads a dotted path; undefined as soon as a step is missing. */
+export function at(obj: unknown, path: string): any {
+    let cur: any = obj;
+    for (const key of path.split(".")) {
+        if (!isObject(cur)) return undefined;
+        cur = cur[key];
+    }
+    return cur;
+}
+
+/** Every object inside `value` with the dotted path that leads to it. */
+function objectsIn(value: unknown, path = ""): { path: string; key: string; obj: Record<string, any> }[] {
+    const out: { path: string; key: string; obj: Record<string, any> }[] = [];
+    const visit = (v: unknown, p: string, key: string) => {
+        if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${p}[${i}]`, key));
+        else if (isObject(v)) {
+            out.push({ path: p, key, obj: v });
+            for (const [k, child] of Object.entries(v)) visit(child, p ? `${p}.${k}` : k, k);
+        }
+    };
+    visit(value, path, "");
+    return out;
+}
+
+/** Every string leaf (and object key) inside a value. */
+function stringsIn(value: unknown, out: string[] = []): string[] {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => stringsIn(v, out));
+    else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+            out.push(k);
+            stringsIn(v, out);
+        }
+    }
+    return out;
+}
+
+function isNfsClass(name: unknown, ctx: StackContext): name is string {
+    return typeof name === "string" && (ctx.nfsClasses.has(name) || /nfs/i.test(name));
+}
+
+/** Builds the stack context from every resource of the stack. */
+export function stackContext(resources: readonly CheckedResource[], config: GuardrailConfig = DEFAULT_CONFIG): StackContext {
+    const labelled = new Set(resources.filter((r) => r.type === NAMESPACE).map((r) => r.props.metadata?.labels?.[ENV_LABEL] as string | undefined));
+    labelled.delete(undefined);
+    const env = config.env ?? (labelled.size === 1 ? [...labelled][0]! : undefined);
+    if (!env) {
+        throw new Error(
+            `cannot tell the stack's env: its namespaces carry ${labelled.size ? [...labelled].join(", ") : "no"} ${ENV_LABEL} label; set the policy config "env"`,
+        );
+    }
+    const nfsClasses = new Set<string>();
+    for (const r of resources) {
+        if (r.type === STORAGE_CLASS && /nfs/i.test(String(r.props.provisioner ?? ""))) nfsClasses.add(metaName(r));
+        if (isChart(r) && chartName(r) === charts.nfsSubdirProvisioner.chart) {
+            const name = at(valuesOf(r), "storageClass.name");
+            if (typeof name === "string") nfsClasses.add(name);
+        }
+    }
+    const claimClasses = new Map<string, string>();
+    for (const r of resources) {
+        if (r.type !== PVC) continue;
+        const sc = r.props.spec?.storageClassName;
+        if (typeof sc === "string") claimClasses.set(`${r.props.metadata?.namespace}/${metaName(r)}`, sc);
+    }
+    return {
+        env,
+        otherEnvs: config.envs.filter((e) => e !== env),
+        protectedEnv: config.protectedEnvs.includes(env),
+        nfsClasses,
+        claimClasses,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus TSDB never on NFS
+
+const tsdbNotOnNfs: Rule = {
+    name: "prometheus-tsdb-not-on-nfs",
+    description: "The Prometheus TSDB has an explicit storage class that is not NFS (local-path).",
+    lesson: "Prometheus slow on NFS",
+    check(r, ctx) {
+        let sc: unknown;
+        let where: string;
+        if (isChart(r) && chartName(r) === charts.kubePrometheusStack.chart) {
+            if (at(valuesOf(r), "prometheus.enabled") === false) return [];
+            where = "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName";
+            sc = at(valuesOf(r), where);
+        } else if (r.type === "kubernetes:monitoring.coreos.com/v1:Prometheus") {
+            where = "spec.storage.volumeClaimTemplate.spec.storageClassName";
+            sc = at(r.props, where);
+        } else {
+            return [];
+        }
+        if (sc === undefined) return [`${describe(r)}: the Prometheus TSDB has no storage class (${where}); it must be a local-path class, never NFS`];
+        if (isNfsClass(sc, ctx)) return [`${describe(r)}: the Prometheus TSDB is on NFS class ${sc}; it must be on a local-path class`];
+        return [];
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Every monitor and rule labelled for its own env only
+
+const MONITOR_KINDS = ["ServiceMonitor", "PodMonitor", "Probe", "PrometheusRule", "ScrapeConfig"];
+/** Chart values keys under which charts create monitors or rules, each with a `labels` map. */
+const MONITOR_VALUE_KEYS = ["serviceMonitor", "podMonitor", "prometheusRule"];
+const KPS_SELECTORS = ["serviceMonitor", "podMonitor", "probe", "scrapeConfig", "rule"];
+
+const monitorsOwnEnv: Rule = {
+    name: "monitors-labelled-for-own-env",
+    description:
+        "Every ServiceMonitor, PodMonitor, Probe, ScrapeConfig and PrometheusRule carries release: monitoring-<env> of its own env, and Prometheus selects only that label.",
+    lesson: "dev Prometheus showed prod namespaces",
+    check(r, ctx) {
+        const want = `monitoring-${ctx.env}`;
+        const out: string[] = [];
+        const labelProblem = (what: string, labels: Record<string, any> | undefined) => {
+            const release = labels?.release;
+            if (release !== want) out.push(`${what} must be labelled release=${want} for its own env only (has release=${release ?? "<none>"})`);
+            const envLabel = labels?.[ENV_LABEL];
+            if (envLabel !== undefined && envLabel !== ctx.env) out.push(`${what} carries ${ENV_LABEL}=${envLabel}, not ${ctx.env}`);
+        };
+        const kind = kindOf(r.type);
+        if (r.type.startsWith("kubernetes:monitoring.coreos.com/") && MONITOR_KINDS.includes(kind)) {
+            labelProblem(`${kind} ${metaName(r)}`, r.props.metadata?.labels);
+        }
+        if (!isChart(r)) return out;
+        for (const { path, key, obj } of objectsIn(valuesOf(r), "values")) {
+            if (MONITOR_VALUE_KEYS.includes(key) && obj.enabled === true) {
+                labelProblem(`${describe(r)}: ${path}`, obj.labels ?? obj.additionalLabels);
+            }
+        }
+        if (chartName(r) === charts.kubePrometheusStack.chart) {
+            for (const sel of KPS_SELECTORS) {
+                const path = `prometheus.prometheusSpec.${sel}Selector`;
+                const release = at(valuesOf(r), `${path}.matchLabels.release`);
+                if (release !== want) out.push(`${describe(r)}: ${path} must select release=${want} only (selects ${release ?? "everything"})`);
+            }
+        }
+        return out;
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// No cross-env URL, host or namespace
+
+const crossEnvPattern = (env: string) => new RegExp(`[a-z0-9]-${env}(?![a-z0-9])`);
+
+const noCrossEnv: Rule = {
+    name: "no-cross-env-reference",
+    description: "No resource of one env names another env's namespace, host, service URL or release (`<name>-<other env>`), nor carries its env label.",
+    lesson: "dev Prometheus showed prod namespaces; Promtail positions shared between envs",
+    check(r, ctx) {
+        const out: string[] = [];
+        const strings = stringsIn(r.props);
+        for (const other of ctx.otherEnvs) {
+            const pattern = crossEnvPattern(other);
+            const hits = [...new Set(strings.filter((s) => pattern.test(s)))];
+            if (hits.length) out.push(`${describe(r)} in env ${ctx.env} references env ${other}: ${hits.slice(0, 3).join(", ")}`);
+            const labelled = objectsIn(r.props).filter(({ obj }) => obj[ENV_LABEL] === other);
+            if (labelled.length) out.push(`${describe(r)} in env ${ctx.env} selects or carries ${ENV_LABEL}=${other} at ${labelled[0]!.path || "<root>"}`);
+        }
+        return out;
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pods writing to NFS set fsGroup
+
+/** Chart values that put a pod's data on a claim: storage class path, fsGroup path. */
+const CHART_NFS_WRITERS: Record<string, { what: string; classPath: string; enabledPath?: string; fsGroupPath: string }[]> = {
+    [charts.kubePrometheusStack.chart]: [
+        {
+            what: "Grafana",
+            classPath: "grafana.persistence.storageClassName",
+            enabledPath: "grafana.persistence.enabled",
+            fsGroupPath: "grafana.securityContext.fsGroup",
+        },
+        {
+            what: "Alertmanager",
+            classPath: "alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName",
+            fsGroupPath: "alertmanager.alertmanagerSpec.securityContext.fsGroup",
+        },
+    ],
+    [charts.loki.chart]: [
+        {
+            what: "Loki",
+            classPath: "singleBinary.persistence.storageClass",
+            enabledPath: "singleBinary.persistence.enabled",
+            fsGroupPath: "loki.podSecurityContext.fsGroup",
+        },
+    ],
+};
+
+const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
+
+function podSpecOf(r: CheckedResource): Record<string, any> | undefined {
+    const kind = kindOf(r.type);
+    if (!r.type.startsWith("kubernetes:") || !WORKLOAD_KINDS.includes(kind)) return undefined;
+    if (kind === "Pod") return r.props.spec;
+    if (kind === "CronJob") return at(r.props, "spec.jobTemplate.spec.template.spec");
+    return at(r.props, "spec.template.spec");
+}
+
+const nfsFsGroup: Rule = {
+    name: "nfs-writers-set-fsgroup",
+    description: "Every pod that mounts an NFS volume (an nfs volume, or a claim on an NFS class) sets securityContext.fsGroup.",
+    lesson: "PermissionError writing logs to NFS",
+    check(r, ctx) {
+        if (isChart(r)) {
+            const values = valuesOf(r);
+            return (CHART_NFS_WRITERS[chartName(r)] ?? [])
+                .filter((w) => (w.enabledPath === undefined || at(values, w.enabledPath) === true) && isNfsClass(at(values, w.classPath), ctx))
+                .filter((w) => typeof at(values, w.fsGroupPath) !== "number")
+                .map((w) => `${describe(r)}: ${w.what} writes to NFS class ${at(values, w.classPath)} but ${w.fsGroupPath} is not set`);
+        }
+        const spec = podSpecOf(r);
+        if (!spec) return [];
+        const namespace = r.props.metadata?.namespace;
+        const nfsMounts: string[] = [];
+        for (const v of (spec.volumes ?? []) as Record<string, any>[]) {
+            if (v.nfs) nfsMounts.push(`volume ${v.name} (nfs ${v.nfs.server}:${v.nfs.path})`);
+            const claim = v.persistentVolumeClaim?.claimName;
+            const sc = claim && ctx.claimClasses.get(`${namespace}/${claim}`);
+            if (isNfsClass(sc, ctx)) nfsMounts.push(`claim ${claim} on class ${sc}`);
+        }
+        for (const t of (r.props.spec?.volumeClaimTemplates ?? []) as Record<string, any>[]) {
+            const sc = t.spec?.storageClassName;
+            if (isNfsClass(sc, ctx)) nfsMounts.push(`claim template ${t.metadata?.name} on class ${sc}`);
+        }
+        if (nfsMounts.length === 0 || typeof spec.securityContext?.fsGroup === "number") return [];
+        return [`${describe(r)} mounts NFS (${nfsMounts.join(", ")}) but sets no securityContext.fsGroup`];
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Log agent grace period at most 10 s
+
+export const LOG_AGENTS = ["promtail", "alloy", "grafana-agent", "fluent-bit", "fluentd", "vector"];
+export const MAX_LOG_AGENT_GRACE_SECONDS = 10;
+
+const logAgentGrace: Rule = {
+    name: "log-agent-grace-period",
+    description: `The log agent's DaemonSet has terminationGracePeriodSeconds of at most ${MAX_LOG_AGENT_GRACE_SECONDS} and no NFS or claim volumes; a log-agent chart is rendered (helm.v4.Chart) so its DaemonSet is checked too.`,
+    lesson: "a node took 40 s to shut down (log agent waiting on NFS)",
+    check(r) {
+        if (r.type === HELM_RELEASE && LOG_AGENTS.includes(chartName(r))) {
+            return [
+                `${describe(r)}: log agent chart ${chartName(r)} is a helm.v3.Release, whose DaemonSet no patch or policy can see; render it with helm.v4.Chart and patch terminationGracePeriodSeconds`,
+            ];
+        }
+        if (r.type !== "kubernetes:apps/v1:DaemonSet") return [];
+        const labels = { ...r.props.metadata?.labels, ...at(r.props, "spec.template.metadata.labels") };
+        const agent = LOG_AGENTS.find((a) => labels["app.kubernetes.io/name"] === a || labels.app === a);
+        if (!agent) return [];
+        const spec = at(r.props, "spec.template.spec") ?? {};
+        const out: string[] = [];
+        const grace = spec.terminationGracePeriodSeconds;
+        if (typeof grace !== "number" || grace > MAX_LOG_AGENT_GRACE_SECONDS) {
+            out.push(
+                `${describe(r)}: log agent ${agent} must set terminationGracePeriodSeconds to at most ${MAX_LOG_AGENT_GRACE_SECONDS} (has ${grace ?? "the default 30"})`,
+            );
+        }
+        const remote = ((spec.volumes ?? []) as Record<string, any>[]).filter((v) => v.nfs || v.persistentVolumeClaim).map((v) => v.name);
+        if (remote.length) out.push(`${describe(r)}: log agent ${agent} must not mount NFS or claims (${remote.join(", ")})`);
+        return out;
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Every chart version pinned
+
+const EXACT_SEMVER = /^\d+\.\d+\.\d+$/;
+
+const chartPinned: Rule = {
+    name: "chart-version-pinned",
+    description: "Every Helm release or chart uses an exact version and repository equal to its pin in components/versions.ts.",
+    lesson: "values keys checked against the chart (only possible against a known chart version)",
+    check(r) {
+        if (!isChart(r)) return [];
+        const chart = chartName(r);
+        const version = r.props.version;
+        const repo = r.props.repositoryOpts?.repo;
+        if (typeof version !== "string" || !EXACT_SEMVER.test(version)) {
+            return [`${describe(r)}: chart ${chart} version ${JSON.stringify(version ?? null)} is not an exact version (x.y.z)`];
+        }
+        const pin = Object.values(charts).find((c) => c.chart === chart && c.repo === repo);
+        if (!pin) return [`${describe(r)}: chart ${chart} from ${repo} is not pinned in components/versions.ts`];
+        if (pin.version !== version) return [`${describe(r)}: chart ${chart}@${version} differs from its pin ${pin.version} in components/versions.ts`];
+        return [];
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// No plaintext secret in chart values or ConfigMaps
+
+/** Keys whose value is a credential even though the name ends like a reference (`apiKey`). */
+const CREDENTIAL_KEY = /(client[_-]?secret|api[_-]?key|secret[_-]?(access[_-]?)?key|access[_-]?key|private[_-]?key)$/i;
+/** Keys that name where a credential lives (a Secret, a key in it, a file), not the credential. */
+const REFERENCE_KEY = /(^existing|(key|name|ref|file|path|secret|secrets)$)/i;
+const SENSITIVE_KEY = /(password|passwd|token|secret|webhook|api[_-]?url|credential)/i;
+/** Values that are references resolved elsewhere: env or file expansion, templates. */
+const REFERENCE_VALUE = /^\$|\{\{|\$__(file|env)\{/;
+
+export function isSensitiveKey(key: string): boolean {
+    if (CREDENTIAL_KEY.test(key)) return true;
+    if (REFERENCE_KEY.test(key)) return false;
+    return SENSITIVE_KEY.test(key);
+}
+
+function plaintextSecrets(value: unknown, path: string): string[] {
+    const found: string[] = [];
+    for (const { path: p, obj } of objectsIn(value, path)) {
+        // `{secretName, secretKey}` (Airflow's `secret` list and similar) names a key inside a Secret.
+        const secretRef = typeof obj.secretName === "string";
+        for (const [k, v] of Object.entries(obj)) {
+            if (secretRef && k === "secretKey") continue;
+            if (typeof v === "string" && v.trim() !== "" && isSensitiveKey(k) && !REFERENCE_VALUE.test(v.trim())) found.push(p ? `${p}.${k}` : k);
+        }
+    }
+    return found;
+}
+
+/** A ConfigMap entry may itself be a YAML or JSON document (a config file). */
+function parsedDocument(text: string): unknown {
+    try {
+        return yaml.load(text);
+    } catch {
+        return undefined;
+    }
+}
+
+const noPlaintextSecret: Rule = {
+    name: "no-plaintext-secret",
+    description: "No password, token, secret, webhook or API key is written literally into chart values or a ConfigMap; reference an existing Secret instead.",
+    lesson: "secret created in the wrong namespace (secrets are created by the program in their consumer's namespace and only referenced)",
+    check(r) {
+        let found: string[] = [];
+        if (isChart(r)) found = plaintextSecrets(valuesOf(r), "values");
+        else if (r.type === CONFIG_MAP) {
+            const data = (r.props.data ?? {}) as Record<string, unknown>;
+            found = plaintextSecrets(data, "data");
+            for (const [k, v] of Object.entries(data)) {
+                if (typeof v === "string" && v.includes("\n")) found.push(...plaintextSecrets(parsedDocument(v), `data.${k}`));
+            }
+        }
+        return found.length ? [`${describe(r)} holds plaintext secrets at ${found.join(", ")}; reference an existing Secret instead`] : [];
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Prod volumes retained
+
+const prodRetained: Rule = {
+    name: "protected-env-volumes-retained",
+    description:
+        "In a protected env (prod) every resource is protected, namespaces are retained on delete, and every volume outlives its claim, release and stack (reclaim policy Retain, Helm keep, Loki whenDeleted Retain).",
+    lesson: "thousands of leftover NFS directories / data loss on destroy (prod volumes are retained)",
+    check(r, ctx) {
+        if (!ctx.protectedEnv) return [];
+        const out: string[] = [];
+        if (!r.protect) out.push(`${describe(r)} in protected env ${ctx.env} must be protected (protect: true)`);
+        if (r.type === NAMESPACE && r.retainOnDelete === false) out.push(`${describe(r)} in protected env ${ctx.env} must be retained on delete`);
+        if (r.type === STORAGE_CLASS && r.props.reclaimPolicy !== "Retain") {
+            out.push(`${describe(r)} in protected env ${ctx.env} must use reclaimPolicy Retain (has ${r.props.reclaimPolicy ?? "the default Delete"})`);
+        }
+        if (r.type === PV && at(r.props, "spec.persistentVolumeReclaimPolicy") !== "Retain") {
+            out.push(`${describe(r)} in protected env ${ctx.env} must use persistentVolumeReclaimPolicy Retain`);
+        }
+        if (!isChart(r)) return out;
+        const values = valuesOf(r);
+        const need = (path: string, actual: unknown, want: unknown, why: string) => {
+            if (actual !== want) out.push(`${describe(r)} in protected env ${ctx.env}: ${path} must be ${JSON.stringify(want)} (${why})`);
+        };
+        switch (chartName(r)) {
+            case charts.nfsSubdirProvisioner.chart:
+                need("storageClass.reclaimPolicy", at(values, "storageClass.reclaimPolicy"), "Retain", "NFS volumes outlive their claims");
+                need("storageClass.archiveOnDelete", at(values, "storageClass.archiveOnDelete"), true, "deleted claims are archived, never removed");
+                break;
+            case charts.kubePrometheusStack.chart:
+                if (at(values, "grafana.persistence.enabled") === true) {
+                    const keep = at(values, "grafana.persistence.annotations")?.["helm.sh/resource-policy"];
+                    need('grafana.persistence.annotations["helm.sh/resource-policy"]', keep, "keep", "Helm keeps Grafana's claim");
+                }
+                break;
+            case charts.loki.chart:
+                if (at(values, "singleBinary.persistence.enableStatefulSetAutoDeletePVC") === true) {
+                    need(
+                        "singleBinary.persistence.whenDeleted",
+                        at(values, "singleBinary.persistence.whenDeleted"),
+                        "Retain",
+                        "the StatefulSet keeps Loki's claim",
+                    );
+                }
+                break;
+        }
+        return out;
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Every Ingress has TLS
+
+function hostsOf(list: unknown): string[] {
+    return Array.isArray(list) ? list.map((h) => (isObject(h) ? h.host : h)).filter((h): h is string => typeof h === "string") : [];
+}
+
+function uncoveredHosts(hosts: string[], tls: unknown): string[] {
+    const covered = new Set(Array.isArray(tls) ? tls.flatMap((t) => (isObject(t) ? hostsOf(t.hosts) : [])) : []);
+    return hosts.filter((h) => !covered.has(h));
+}
+
+const ingressTls: Rule = {
+    name: "ingress-has-tls",
+    description: "Every Ingress (a resource or a chart's ingress values) serves each of its hosts with TLS.",
+    lesson: "a mistyped values key exposed /metrics (nothing is served in the clear)",
+    check(r) {
+        if (r.type === INGRESS) {
+            const hosts = hostsOf(r.props.spec?.rules);
+            const tls = r.props.spec?.tls;
+            if (!Array.isArray(tls) || tls.length === 0) return [`${describe(r)} has no TLS section`];
+            const bare = uncoveredHosts(hosts, tls);
+            return bare.length ? [`${describe(r)} serves ${bare.join(", ")} without TLS`] : [];
+        }
+        if (!isChart(r)) return [];
+        const out: string[] = [];
+        for (const { path, key, obj } of objectsIn(valuesOf(r), "values")) {
+            if (key !== "ingress" || obj.enabled !== true) continue;
+            if (!Array.isArray(obj.tls) || obj.tls.length === 0) {
+                out.push(`${describe(r)}: ingress ${path} has no TLS section`);
+                continue;
+            }
+            const bare = uncoveredHosts(hostsOf(obj.hosts), obj.tls);
+            if (bare.length) out.push(`${describe(r)}: ingress ${path} serves ${bare.join(", ")} without TLS`);
+        }
+        return out;
+    },
+};
+
+export const RULES: readonly Rule[] = [
+    tsdbNotOnNfs,
+    monitorsOwnEnv,
+    noCrossEnv,
+    nfsFsGroup,
+    logAgentGrace,
+    chartPinned,
+    noPlaintextSecret,
+    prodRetained,
+    ingressTls,
+];
+
+/** Runs every rule over every resource of a stack. */
+export function evaluate(resources: readonly CheckedResource[], config: GuardrailConfig = DEFAULT_CONFIG, rules = RULES): Violation[] {
+    const ctx = stackContext(resources, config);
+    return rules.flatMap((rule) => resources.flatMap((r) => rule.check(r, ctx).map((message) => ({ policy: rule.name, urn: r.urn, message }))));
+}

