@@ -35,11 +35,7 @@ function chartArgs(args: HelmInstallArgs) {
 }
 
 /** A real Helm release, for charts that need hooks or install shared CRDs. */
-export function helmRelease(
-    name: string,
-    args: HelmInstallArgs,
-    opts: pulumi.CustomResourceOptions,
-): k8s.helm.v3.Release {
+export function helmRelease(name: string, args: HelmInstallArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
         name,
         {
@@ -65,9 +61,8 @@ export function renderedChart(
     opts: pulumi.ComponentResourceOptions,
 ): k8s.helm.v4.Chart {
     const patches = args.patches ?? [];
-    return new k8s.helm.v4.Chart(
-        name,
-        chartArgs(args),
-        { ...opts, transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : [])] },
-    );
+    return new k8s.helm.v4.Chart(name, chartArgs(args), {
+        ...opts,
+        transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : [])],
+    });
 }

@@ -10,9 +10,7 @@ export function ingressAnnotations(ingress: PlatformConfig["ingress"]): Record<s
     return {
         "nginx.ingress.kubernetes.io/ssl-redirect": "true",
         ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}),
-        ...(ingress.sourceRanges.length
-            ? { "nginx.ingress.kubernetes.io/whitelist-source-range": ingress.sourceRanges.join(",") }
-            : {}),
+        ...(ingress.sourceRanges.length ? { "nginx.ingress.kubernetes.io/whitelist-source-range": ingress.sourceRanges.join(",") } : {}),
     };
 }
 

@@ -22,11 +22,7 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
         copy[head] = value;
     } else {
         const child = copy[head];
-        copy[head] = setPath(
-            typeof child === "object" && child !== null ? (child as Record<string, unknown>) : {},
-            rest.join("."),
-            value,
-        );
+        copy[head] = setPath(typeof child === "object" && child !== null ? (child as Record<string, unknown>) : {}, rest.join("."), value);
     }
     return copy;
 }

@@ -23,7 +23,11 @@ export interface PlatformArgs {
     /** Secret config override for the Grafana admin password. */
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The workloads' secret config, each value already marked secret. */
-    readonly workloadSecrets: { readonly [K in keyof PlatformConfig["workloadSecrets"]]-?: PlatformConfig["workloadSecrets"][K] extends string ? pulumi.Output<string> : pulumi.Output<string> | undefined };
+    readonly workloadSecrets: {
+        readonly [K in keyof PlatformConfig["workloadSecrets"]]-?: PlatformConfig["workloadSecrets"][K] extends string
+            ? pulumi.Output<string>
+            : pulumi.Output<string> | undefined;
+    };
     /** Secret config: the Slack webhook of the env's Alertmanager. */
     readonly alertmanagerSlackWebhook: pulumi.Output<string>;
 }

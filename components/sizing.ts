@@ -19,9 +19,21 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
     const w = cfg.workloads;
     const reloader = { name: "config-reloader", resources: m.operator.configReloaderResources };
     return [
-        { workload: "nfs-subdir-external-provisioner", kind: "Deployment", replicas: 1, containers: [{ name: "provisioner", resources: cfg.storage.nfs.resources }] },
+        {
+            workload: "nfs-subdir-external-provisioner",
+            kind: "Deployment",
+            replicas: 1,
+            containers: [{ name: "provisioner", resources: cfg.storage.nfs.resources }],
+        },
         ...(cfg.storage.localPath.mode === "install"
-            ? [{ workload: "local-path-provisioner", kind: "Deployment" as const, replicas: 1, containers: [{ name: "provisioner", resources: cfg.storage.localPath.resources }] }]
+            ? [
+                  {
+                      workload: "local-path-provisioner",
+                      kind: "Deployment" as const,
+                      replicas: 1,
+                      containers: [{ name: "provisioner", resources: cfg.storage.localPath.resources }],
+                  },
+              ]
             : []),
         { workload: "prometheus-operator", kind: "Deployment", replicas: 1, containers: [{ name: "operator", resources: m.operator.resources }] },
         { workload: "prometheus", kind: "StatefulSet", replicas: 1, containers: [{ name: "prometheus", resources: m.prometheus.resources }, reloader] },
@@ -36,12 +48,22 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
                 { name: "sidecar-datasources", resources: m.grafana.sidecarResources },
             ],
         },
-        { workload: "kube-state-metrics", kind: "Deployment", replicas: 1, containers: [{ name: "kube-state-metrics", resources: m.kubeStateMetrics.resources }] },
+        {
+            workload: "kube-state-metrics",
+            kind: "Deployment",
+            replicas: 1,
+            containers: [{ name: "kube-state-metrics", resources: m.kubeStateMetrics.resources }],
+        },
         { workload: "node-exporter", kind: "DaemonSet", replicas: 1, containers: [{ name: "node-exporter", resources: m.nodeExporter.resources }] },
         { workload: "loki", kind: "StatefulSet", replicas: 1, containers: [{ name: "loki", resources: cfg.logging.loki.resources }] },
         { workload: "promtail", kind: "DaemonSet", replicas: 1, containers: [{ name: "promtail", resources: cfg.logging.promtail.resources }] },
         // Workloads at their minimum scale; Airflow task pods (workers) come and go and are not counted.
-        { workload: "fastapi", kind: "Deployment", replicas: w.fastapi.autoscaling?.minReplicas ?? w.fastapi.replicas ?? 1, containers: [{ name: "fastapi", resources: w.fastapi.resources }] },
+        {
+            workload: "fastapi",
+            kind: "Deployment",
+            replicas: w.fastapi.autoscaling?.minReplicas ?? w.fastapi.replicas ?? 1,
+            containers: [{ name: "fastapi", resources: w.fastapi.resources }],
+        },
         { workload: "mlflow", kind: "Deployment", replicas: w.mlflow.replicas, containers: [{ name: "mlflow", resources: w.mlflow.resources }] },
         ...(["scheduler", "apiServer", "dagProcessor", "triggerer"] as const).map((c) => ({
             workload: `airflow-${c}`,

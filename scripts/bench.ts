@@ -20,6 +20,7 @@ function loadEmptyProgramFresh(): () => Promise<Record<string, unknown>> {
     const file = path.join(__dirname, "lib", "emptyProgram.ts");
     return async () => {
         delete require.cache[require.resolve(file)];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh CommonJS load is the point
         return require(file) as Record<string, unknown>;
     };
 }
@@ -52,7 +53,13 @@ async function main(): Promise<void> {
         rows.push([name, String(RUNS), program.toFixed(1), empty.toFixed(1), (program - empty).toFixed(1), heap.toFixed(1)]);
     }
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
+    for (const row of [header, ...rows])
+        console.log(
+            row
+                .map((c, i) => c.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        );
     // maxRSS is reported in KiB.
     console.log(`peak RSS: ${((process.resourceUsage().maxRSS * 1024) / MIB).toFixed(1)} MiB`);
 }

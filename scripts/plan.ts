@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
-    const cfg = parsePlatformConfig(rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), stack.project), stack.project);
+    const cfg = parsePlatformConfig(
+        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), stack.project),
+        stack.project,
+    );
     const totals = requestTotals(workloadInventory(cfg));
     console.log(`Plan for stack ${stack.stack} (env ${cfg.env}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
     printTree(plan);

@@ -38,7 +38,10 @@ function unitCases(env: string, other: string, tsdbClaimBytes: number): Case[] {
     const faOther = `namespace="fastapi-${other}",job="fastapi-${other}"`;
     const fastapi = { namespace: `fastapi-${env}`, job: `fastapi-${env}` };
     const obs = `observability-${env}`;
-    const req = (labels: string, status: string, values: string) => ({ series: `http_requests_total{${labels},handler="/predict",method="POST",status="${status}"}`, values });
+    const req = (labels: string, status: string, values: string) => ({
+        series: `http_requests_total{${labels},handler="/predict",method="POST",status="${status}"}`,
+        values,
+    });
     const buckets = (labels: string, counts: [number, number, number]) =>
         (["0.1", "0.5", "1", "+Inf"] as const).map((le, i) => ({
             series: `http_request_duration_seconds_bucket{${labels},handler="/predict",method="POST",le="${le}"}`,
@@ -67,9 +70,27 @@ function unitCases(env: string, other: string, tsdbClaimBytes: number): Case[] {
         values,
     });
     const down = (alert: string, ns: string, name: string, otherNs: string, otherName: string): Case[] => [
-        { name: `${alert} fires when no replica is available`, input: [deployment(ns, name, "1 1 0x10")], evalTime: "10m", alert, expected: [{ namespace: ns, deployment: name, severity: "critical" }] },
-        { name: `${alert} fires when the Deployment is gone`, input: [deployment(otherNs, otherName, "1x10")], evalTime: "10m", alert, expected: [{ namespace: ns, deployment: name, severity: "critical" }] },
-        { name: `${alert} stays quiet while available, whatever the other env does`, input: [deployment(ns, name, "1x10"), deployment(otherNs, otherName, "0x10")], evalTime: "10m", alert, expected: [] },
+        {
+            name: `${alert} fires when no replica is available`,
+            input: [deployment(ns, name, "1 1 0x10")],
+            evalTime: "10m",
+            alert,
+            expected: [{ namespace: ns, deployment: name, severity: "critical" }],
+        },
+        {
+            name: `${alert} fires when the Deployment is gone`,
+            input: [deployment(otherNs, otherName, "1x10")],
+            evalTime: "10m",
+            alert,
+            expected: [{ namespace: ns, deployment: name, severity: "critical" }],
+        },
+        {
+            name: `${alert} stays quiet while available, whatever the other env does`,
+            input: [deployment(ns, name, "1x10"), deployment(otherNs, otherName, "0x10")],
+            evalTime: "10m",
+            alert,
+            expected: [],
+        },
     ];
     const pvc = "alertmanager-monitoring-db";
     return [
@@ -110,7 +131,10 @@ function unitCases(env: string, other: string, tsdbClaimBytes: number): Case[] {
         },
         {
             name: "FastAPIInstanceDown ignores the other env's job",
-            input: [{ series: `up{${faOther},instance="10.0.0.8:8000"}`, values: "0x10" }, { series: `up{${fa},instance="10.0.0.7:8000"}`, values: "1x10" }],
+            input: [
+                { series: `up{${faOther},instance="10.0.0.8:8000"}`, values: "0x10" },
+                { series: `up{${fa},instance="10.0.0.7:8000"}`, values: "1x10" },
+            ],
             evalTime: "8m",
             alert: "FastAPIInstanceDown",
             expected: [],
@@ -209,7 +233,9 @@ function unitCases(env: string, other: string, tsdbClaimBytes: number): Case[] {
 
 /** A promtool unit-test file for the rules; annotations are left out (promtool compares them verbatim). */
 function promtoolTests(rules: RuleFile, cases: Case[]): { rules: string; tests: string } {
-    const bare = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }) => r) })) };
+    const bare = {
+        groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "annotations"))) })),
+    };
     const tests = {
         rule_files: ["rules.yaml"],
         evaluation_interval: "1m",
@@ -235,10 +261,26 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
 
     it.each([
         ["Watchdog goes to null", "null", { alertname: "Watchdog", severity: "none", namespace: `monitoring-${env}` }],
-        ["a critical FastAPI alert goes to the env's Slack receiver", `slack-${env}`, { alertname: "FastAPIHighErrorRate", severity: "critical", namespace: `fastapi-${env}` }],
-        ["a node alert without namespace goes to the env's Slack receiver", `slack-${env}`, { alertname: "NodeFilesystemAlmostOutOfSpace", severity: "warning" }],
-        ["a kube-system alert goes to the env's Slack receiver", `slack-${env}`, { alertname: "KubePodCrashLooping", severity: "warning", namespace: "kube-system" }],
-        ["an alert of the other env's namespace goes nowhere human", "null", { alertname: "FastAPIHighErrorRate", severity: "critical", namespace: `fastapi-${other}` }],
+        [
+            "a critical FastAPI alert goes to the env's Slack receiver",
+            `slack-${env}`,
+            { alertname: "FastAPIHighErrorRate", severity: "critical", namespace: `fastapi-${env}` },
+        ],
+        [
+            "a node alert without namespace goes to the env's Slack receiver",
+            `slack-${env}`,
+            { alertname: "NodeFilesystemAlmostOutOfSpace", severity: "warning" },
+        ],
+        [
+            "a kube-system alert goes to the env's Slack receiver",
+            `slack-${env}`,
+            { alertname: "KubePodCrashLooping", severity: "warning", namespace: "kube-system" },
+        ],
+        [
+            "an alert of the other env's namespace goes nowhere human",
+            "null",
+            { alertname: "FastAPIHighErrorRate", severity: "critical", namespace: `fastapi-${other}` },
+        ],
         ["an alert of a foreign namespace goes nowhere human", "null", { alertname: "KubePodCrashLooping", severity: "warning", namespace: "default" }],
     ])("routing: %s (amtool config routes test)", (_label, receiver, labels) => {
         const res = amtoolRoute(alertmanagerDir(artifacts()), receiver, labels);
@@ -264,8 +306,15 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
         // Each alert of the library has a firing case and a quiet case.
         const alerts = rulesOf(env, "prometheus.yaml").groups.flatMap((g) => g.rules.map((r) => r.alert));
         for (const alert of alerts) {
-            expect(cases.some((c) => c.alert === alert && c.expected.length > 0), `${alert} fires somewhere`).toBe(true);
-            if (alert !== "FastAPITargetsMissing") expect(cases.some((c) => c.alert === alert && c.expected.length === 0), `${alert} stays quiet somewhere`).toBe(true);
+            expect(
+                cases.some((c) => c.alert === alert && c.expected.length > 0),
+                `${alert} fires somewhere`,
+            ).toBe(true);
+            if (alert !== "FastAPITargetsMissing")
+                expect(
+                    cases.some((c) => c.alert === alert && c.expected.length === 0),
+                    `${alert} stays quiet somewhere`,
+                ).toBe(true);
         }
     });
 
@@ -286,14 +335,7 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
             "FastAPIErrorLogSpike",
             "DataPipelineFailed",
         ]);
-        const allowed = new Set([
-            `fastapi-${env}`,
-            `mlflow-${env}`,
-            `airflow-${env}`,
-            `observability-${env}`,
-            `monitoring-${env}`,
-            `.*-${env}|kube-system`,
-        ]);
+        const allowed = new Set([`fastapi-${env}`, `mlflow-${env}`, `airflow-${env}`, `observability-${env}`, `monitoring-${env}`, `.*-${env}|kube-system`]);
         for (const r of rules) {
             const namespaces = [...r.expr.matchAll(/namespace(?:=~|=)"([^"]*)"/g)].map((m) => m[1]);
             expect(namespaces.length, `${r.alert} filters by namespace`).toBeGreaterThan(0);
@@ -324,7 +366,10 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
 
     it("log alert rules parse with Loki's LogQL parser and sit where the single binary's ruler reads them", () => {
         const rules = rulesOf(env, "loki-fake.yaml").groups.flatMap((g) => g.rules);
-        const { failures, result } = checkLogql(checker.bin, rules.map((r) => ({ id: r.alert, expr: r.expr })));
+        const { failures, result } = checkLogql(
+            checker.bin,
+            rules.map((r) => ({ id: r.alert, expr: r.expr })),
+        );
         expect(failures, result.report).toEqual([]);
         expect(rules.find((r) => r.alert === "FastAPIErrorLogSpike")!.expr).toContain(`{namespace="fastapi-${env}"} |= "ERROR"`);
         expect(rules.find((r) => r.alert === "DataPipelineFailed")!.expr).toContain(`{namespace="airflow-${env}"}`);

@@ -34,8 +34,7 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     {
         kind: "env with a hyphen (would break the -<env> suffix scheme)",
         config: { ...MINIMAL_CONFIG, env: "pre-prod" },
-        message:
-            'mlops-platform:env: expected an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod), got "pre-prod"',
+        message: 'mlops-platform:env: expected an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod), got "pre-prod"',
     },
     {
         kind: "domain that is not a DNS name",
@@ -128,7 +127,8 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         kind: "Slack webhook that is not an https URL",
         config: { ...MINIMAL_CONFIG, alertmanagerSlackWebhook: "hooks.slack.com/services/T0/B0/x" },
         secretKeys: ["alertmanagerSlackWebhook"],
-        message: "mlops-platform:alertmanagerSlackWebhook: expected a Slack incoming-webhook URL (https://...) for the env's Alertmanager, got a value (not shown: secret)",
+        message:
+            "mlops-platform:alertmanagerSlackWebhook: expected a Slack incoming-webhook URL (https://...) for the env's Alertmanager, got a value (not shown: secret)",
     },
     {
         kind: "Slack channel without #",
@@ -169,7 +169,12 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     },
     {
         kind: "one FastAPI replica on a protected stack",
-        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } }, workloads: { ...wl, fastapi: { ...wl.fastapi, replicas: 1 } } },
+        config: {
+            ...MINIMAL_CONFIG,
+            protect: true,
+            storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } },
+            workloads: { ...wl, fastapi: { ...wl.fastapi, replicas: 1 } },
+        },
         message: "mlops-platform:workloads.fastapi.replicas: expected an integer from 2 to 50 (a protected stack serves from at least 2 pods), got number 1",
     },
     {
@@ -209,7 +214,8 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     {
         kind: "DAG repository that is not a git URL",
         config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, dags: { repository: "github.com/org/dags" } } } },
-        message: 'mlops-platform:workloads.airflow.dags.repository: expected a git URL (git@host:org/repo.git, ssh://... or https://...), got "github.com/org/dags"',
+        message:
+            'mlops-platform:workloads.airflow.dags.repository: expected a git URL (git@host:org/repo.git, ssh://... or https://...), got "github.com/org/dags"',
     },
 ];
 
@@ -229,9 +235,7 @@ describe("bad config is rejected before anything is registered", () => {
 
     it("never echoes a secret value, even a too-short one", async () => {
         const error = await expectRejected({ ...MINIMAL_CONFIG, grafanaAdminPassword: "short" }, ["grafanaAdminPassword"]);
-        expect(error.problems).toEqual([
-            { key: "grafanaAdminPassword", expected: "a password of at least 16 characters", got: "a value (not shown: secret)" },
-        ]);
+        expect(error.problems).toEqual([{ key: "grafanaAdminPassword", expected: "a password of at least 16 characters", got: "a value (not shown: secret)" }]);
         expect(error.message).not.toContain("short");
     });
 

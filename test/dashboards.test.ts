@@ -85,7 +85,11 @@ describe.each(["dev", "prod"])("dashboards-%s", (env) => {
     });
 
     it("every PromQL expression passes promtool check rules", () => {
-        const items = dashboardsOf(env).flatMap((d) => targetsOf(d).filter((t) => t.target.datasource.type === "prometheus").map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })));
+        const items = dashboardsOf(env).flatMap((d) =>
+            targetsOf(d)
+                .filter((t) => t.target.datasource.type === "prometheus")
+                .map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })),
+        );
         expect(items.length).toBe(29);
         for (const i of items) expect(i.expr, i.id).not.toContain("$");
         const dir = writeFiles({ "dashboards.yaml": promRulesFile(items) });
@@ -101,7 +105,10 @@ describe.each(["dev", "prod"])("dashboards-%s", (env) => {
         const logPanels = dashboardsOf(env).flatMap((d) => d.panels.filter((p) => p.type === "logs"));
         expect(logPanels.length).toBeGreaterThanOrEqual(5);
         for (const p of logPanels) expect(p.datasource.uid).toBe(`loki-${env}`);
-        const { failures, result } = checkLogql(checker.bin, loki.map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })));
+        const { failures, result } = checkLogql(
+            checker.bin,
+            loki.map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })),
+        );
         expect(failures, result.report).toEqual([]);
     });
 

@@ -76,9 +76,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
     it("6: Promtail reads only env namespaces and kube-system and pushes to the env's Loki by cluster DNS name", () => {
         const c = promtail().config;
         expect(c.clients).toEqual([{ url: push }]);
-        expect(c.snippets.extraRelabelConfigs).toEqual([
-            { action: "keep", source_labels: ["__meta_kubernetes_namespace"], regex: `.*-${env}|kube-system` },
-        ]);
+        expect(c.snippets.extraRelabelConfigs).toEqual([{ action: "keep", source_labels: ["__meta_kubernetes_namespace"], regex: `.*-${env}|kube-system` }]);
         expect(promtail().serviceMonitor).toEqual({ enabled: true, labels: { release: `monitoring-${env}` } });
     });
 
@@ -130,9 +128,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
 });
 
 describe("post-render patch transform", () => {
-    const transform = patchTransform([
-        { kind: "DaemonSet", name: "promtail-dev", set: { "spec.template.spec.terminationGracePeriodSeconds": 10 } },
-    ]);
+    const transform = patchTransform([{ kind: "DaemonSet", name: "promtail-dev", set: { "spec.template.spec.terminationGracePeriodSeconds": 10 } }]);
     const daemonSet = (name: string) => ({
         type: "kubernetes:apps/v1:DaemonSet",
         name: `observability-dev/${name}`,

@@ -61,7 +61,9 @@ describe("offline plan", () => {
         );
         const { plan } = await runLoaded(stack);
         const out = path.join(dir, "out", "dev");
-        const files = writePlan(plan, out, stack.placeholders).map((f) => path.relative(out, f)).sort();
+        const files = writePlan(plan, out, stack.placeholders)
+            .map((f) => path.relative(out, f))
+            .sort();
         expect(files).toEqual([
             "alertmanager/alertmanager.yaml",
             "alertmanager/slack.tmpl",

@@ -191,7 +191,10 @@ describe("each policy reports its violation", () => {
             r.props.values.grafana.adminPassword = "hunter2hunter2hunter2";
             r.props.values.grafana["grafana.ini"].security = { secret_key: "abc", admin_password: "$__file{/etc/secrets/pw}" };
             // A reference to a key inside a Secret is fine; a literal credential beside it is not.
-            r.props.values.extraSecretEnv = [{ envName: "TOKEN", secretName: "app-secrets", secretKey: "TOKEN" }, { envName: "X", apiKey: "literal" }];
+            r.props.values.extraSecretEnv = [
+                { envName: "TOKEN", secretName: "app-secrets", secretKey: "TOKEN" },
+                { envName: "X", apiKey: "literal" },
+            ];
         });
         expect(run(kps, "no-plaintext-secret")).toEqual([
             "release monitoring-dev holds plaintext secrets at values.grafana.adminPassword, values.grafana.grafana.ini.security.secret_key, values.extraSecretEnv[1].apiKey; reference an existing Secret instead",

@@ -11,7 +11,10 @@ const runs: Record<string, StackRun> = useBothStacks();
 
 const configOf = (stack: string) => {
     const r = runs[stack].run.stack;
-    return parsePlatformConfig(rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project), r.project);
+    return parsePlatformConfig(
+        rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project),
+        r.project,
+    );
 };
 
 describe.each(["dev", "prod"])("stack %s", (env) => {

@@ -43,11 +43,16 @@ let clean: Cluster;
 let leaking: Cluster;
 
 const urlFlags = (c: Cluster) => [
-    "--outputs", outputsFile,
-    "--prometheus-url", c.prometheus.url,
-    "--alertmanager-url", c.alertmanager.url,
-    "--loki-url", c.loki.url,
-    "--grafana-url", c.grafana.url,
+    "--outputs",
+    outputsFile,
+    "--prometheus-url",
+    c.prometheus.url,
+    "--alertmanager-url",
+    c.alertmanager.url,
+    "--loki-url",
+    c.loki.url,
+    "--grafana-url",
+    c.grafana.url,
 ];
 const grafanaEnv = { GRAFANA_USER: GRAFANA_AUTH.user, GRAFANA_PASSWORD: GRAFANA_AUTH.password };
 
@@ -58,7 +63,7 @@ const checkLines = (stdout: string) =>
         .split("\n")
         .slice(1, -1)
         .map((line) => {
-            const [, status, id, evidence] = /^(PASS|FAIL)  (\S+) +(.*)$/.exec(line) ?? [];
+            const [, status, id, evidence] = /^(PASS|FAIL) {2}(\S+) +(.*)$/.exec(line) ?? [];
             return { id, ok: status === "PASS", evidence };
         });
 
@@ -128,7 +133,12 @@ describe("a clean env", () => {
             expect(BigInt(params.end) >= before && BigInt(params.end) <= after).toBe(true);
             expect(params.direction).toBe("backward");
         }
-        const allowed = [...Object.values(dev.namespaces).sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), `.*-${dev.env}|kube-system`];
+        const allowed = [
+            ...Object.values(dev.namespaces)
+                .sort()
+                .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")),
+            `.*-${dev.env}|kube-system`,
+        ];
         expect(clean.loki.requests.map((r) => `${r.params.query} limit=${r.params.limit}`).sort()).toEqual(
             [
                 ...Object.values(dev.namespaces).map((ns) => `{namespace="${ns}"} limit=1`),
@@ -157,9 +167,13 @@ describe("a leaking env", () => {
         ]);
         const evidence = Object.fromEntries(lines.map((l) => [l.id, l.evidence]));
         expect(evidence["prometheus.pod-namespaces"]).toBe(`leaked namespaces: ${sorted(Object.values(prod.namespaces))} (kube_pod_info; allowed: ${envPods})`);
-        expect(evidence["prometheus.cadvisor-namespaces"]).toBe(`leaked namespaces: ${prod.namespaces.fastapi} (cAdvisor container series; allowed: ${envPods})`);
+        expect(evidence["prometheus.cadvisor-namespaces"]).toBe(
+            `leaked namespaces: ${prod.namespaces.fastapi} (cAdvisor container series; allowed: ${envPods})`,
+        );
         expect(evidence["prometheus.targets"]).toMatch(
-            new RegExp(`^log agent ${envNames(dev.env, "").logAgentJob}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`),
+            new RegExp(
+                `^log agent ${envNames(dev.env, "").logAgentJob}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`,
+            ),
         );
         expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);
         expect(evidence["alertmanager.config"]).toBe(
@@ -168,7 +182,9 @@ describe("a leaking env", () => {
         expect(evidence["loki.other-env-streams"]).toBe(
             `streams of other namespaces in the last hour: ${sorted([prod.namespaces.storage, prod.namespaces.monitoring])}`,
         );
-        expect(evidence["grafana.datasource.loki"]).toBe(`${dev.grafanaDatasourceUids.loki}: ERROR (Unable to connect with Loki. Please check the server logs for more details.)`);
+        expect(evidence["grafana.datasource.loki"]).toBe(
+            `${dev.grafanaDatasourceUids.loki}: ERROR (Unable to connect with Loki. Please check the server logs for more details.)`,
+        );
         expect(run.stdout.trim().split("\n").pop()).toBe(`3 passed, 7 failed: env ${dev.env}, 7 of 10 checks failed`);
     });
 
@@ -180,7 +196,12 @@ describe("a leaking env", () => {
         expect(report.env).toBe(dev.env);
         expect(report.ok).toBe(false);
         expect(report.summary).toEqual({ passed: 3, failed: 7 });
-        expect(report.targets).toEqual({ prometheus: leaking.prometheus.url, alertmanager: leaking.alertmanager.url, loki: leaking.loki.url, grafana: leaking.grafana.url });
+        expect(report.targets).toEqual({
+            prometheus: leaking.prometheus.url,
+            alertmanager: leaking.alertmanager.url,
+            loki: leaking.loki.url,
+            grafana: leaking.grafana.url,
+        });
         expect(report.checks).toEqual(checkLines(text.stdout));
         expect(report.checks.map((c: object) => Object.keys(c))).toEqual(report.checks.map(() => ["id", "ok", "evidence"]));
     });
@@ -201,7 +222,20 @@ describe("endpoints that do not answer properly", () => {
     it("reports refused, silent and auth failures per check, within the deadline, without a stack trace", async () => {
         const refused = `http://127.0.0.1:${await freePort()}`;
         const run = await runVerify(
-            ["--outputs", outputsFile, "--timeout", "1", "--prometheus-url", refused, "--alertmanager-url", blackhole.url, "--loki-url", blackhole.url, "--grafana-url", clean.grafana.url],
+            [
+                "--outputs",
+                outputsFile,
+                "--timeout",
+                "1",
+                "--prometheus-url",
+                refused,
+                "--alertmanager-url",
+                blackhole.url,
+                "--loki-url",
+                blackhole.url,
+                "--grafana-url",
+                clean.grafana.url,
+            ],
             { GRAFANA_USER: GRAFANA_AUTH.user, GRAFANA_PASSWORD: "wrong-password-never-printed" },
         );
         expect(run.code).toBe(1);
@@ -257,7 +291,27 @@ describe("endpoints that do not answer properly", () => {
 async function startSelfSignedServer(tmp: string) {
     const keyFile = path.join(tmp, "tls.key");
     const certFile = path.join(tmp, "tls.crt");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile], { stdio: "pipe" });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            keyFile,
+            "-out",
+            certFile,
+        ],
+        { stdio: "pipe" },
+    );
     const { readFileSync } = await import("node:fs");
     const server = https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_req, res) => {
         res.writeHead(401, { "content-type": "application/json" });

@@ -72,7 +72,14 @@ describe("arguments and outputs", () => {
             GRAFANA_USER: "admin",
             GRAFANA_PASSWORD: "pw",
         });
-        expect(args).toMatchObject({ stack: "dev", via: "cluster", timeoutMs: 2500, urls: { loki: "http://127.0.0.1:3100" }, grafanaUser: "admin", grafanaPassword: "pw" });
+        expect(args).toMatchObject({
+            stack: "dev",
+            via: "cluster",
+            timeoutMs: 2500,
+            urls: { loki: "http://127.0.0.1:3100" },
+            grafanaUser: "admin",
+            grafanaPassword: "pw",
+        });
         expect(() => parseArgs([])).toThrow("give a stack or --outputs <file>");
         expect(() => parseArgs(["dev", "--timeout", "0"])).toThrow('--timeout expects seconds between 0 and 300, got "0"');
         expect(() => parseArgs(["dev", "--prometheus-url", "localhost:9090"])).toThrow('--prometheus-url expects an http(s) URL, got "localhost:9090"');

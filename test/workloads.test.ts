@@ -9,7 +9,10 @@ const runs: Record<string, StackRun> = useBothStacks();
 
 const obj = (env: string, type: string, name: string) => {
     const found = resourcesOfType(runs[env].plan, `kubernetes:${type}`).filter((r) => (r.inputs as any).metadata?.name === name);
-    expect(found.map((r) => r.name), `${type} ${name}`).toHaveLength(1);
+    expect(
+        found.map((r) => r.name),
+        `${type} ${name}`,
+    ).toHaveLength(1);
     return found[0].inputs as any;
 };
 /** Inputs as the provider receives them, secrets unwrapped: only for asserting secret shapes. */
@@ -334,7 +337,9 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
         });
         const metadata = rawSecretData(env, ns, `airflow-${env}-metadata`).connection;
         expect(metadata.startsWith(`postgresql://airflow:`)).toBe(true);
-        expect(metadata.endsWith(`@${env === "dev" ? "192.168.18.142" : "192.168.18.143"}:5432/airflow_${env}?sslmode=${env === "dev" ? "prefer" : "require"}`)).toBe(true);
+        expect(
+            metadata.endsWith(`@${env === "dev" ? "192.168.18.142" : "192.168.18.143"}:5432/airflow_${env}?sslmode=${env === "dev" ? "prefer" : "require"}`),
+        ).toBe(true);
     });
 
     it("generates the fernet key (URL-safe base64 of 32 bytes), API secret and JWT secret once with @pulumi/random", () => {
@@ -383,7 +388,10 @@ describe.each([
         const refs = references();
         for (const [kind, list] of Object.entries(refs)) {
             expect(list.length, kind).toBeGreaterThan(0);
-            expect(list.filter((s) => !own(s)), `${kind} not naming ${env}`).toEqual([]);
+            expect(
+                list.filter((s) => !own(s)),
+                `${kind} not naming ${env}`,
+            ).toEqual([]);
             expect(list.filter(names), `${kind} naming ${other}`).toEqual([]);
         }
         expect(refs.urls).toEqual(

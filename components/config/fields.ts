@@ -61,11 +61,7 @@ export function readResources(parent: ObjectReader, name: string, defaults: Reso
     const rm = parseBytes(requests.memory);
     const lm = parseBytes(limits.memory);
     if (rm !== undefined && lm !== undefined && rm > lm) {
-        parent.problems.add(
-            obj.keyOf("requests.memory"),
-            `at most limits.memory (${limits.memory})`,
-            describeValue(requests.memory),
-        );
+        parent.problems.add(obj.keyOf("requests.memory"), `at most limits.memory (${limits.memory})`, describeValue(requests.memory));
     }
     return { requests, limits };
 }

@@ -103,10 +103,7 @@ export class ObjectReader {
             this.problems.add(key, opts.expected, describeValue(raw, secret));
             return "";
         }
-        const ok =
-            (!opts.pattern || opts.pattern.test(value)) &&
-            (!opts.oneOf || opts.oneOf.includes(value)) &&
-            (!opts.check || opts.check(value));
+        const ok = (!opts.pattern || opts.pattern.test(value)) && (!opts.oneOf || opts.oneOf.includes(value)) && (!opts.check || opts.check(value));
         if (!ok) this.problems.add(key, opts.expected, describeValue(value, secret));
         return value;
     }
@@ -132,12 +129,7 @@ export class ObjectReader {
             return opts.default ?? 0;
         }
         const n = typeof raw === "string" && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-        if (
-            typeof n !== "number" ||
-            !Number.isInteger(n) ||
-            (opts.min !== undefined && n < opts.min) ||
-            (opts.max !== undefined && n > opts.max)
-        ) {
+        if (typeof n !== "number" || !Number.isInteger(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
             this.problems.add(key, opts.expected, describeValue(raw));
             return opts.default ?? 0;
         }
@@ -175,11 +167,7 @@ export class ObjectReader {
         const known = [...this.read].sort();
         for (const k of Object.keys(this.data)) {
             if (!this.read.has(k)) {
-                this.problems.add(
-                    this.keyOf(k),
-                    known.length ? `one of the known keys (${known.join(", ")})` : "no keys here",
-                    `unknown key "${k}"`,
-                );
+                this.problems.add(this.keyOf(k), known.length ? `one of the known keys (${known.join(", ")})` : "no keys here", `unknown key "${k}"`);
             }
         }
     }

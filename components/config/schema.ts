@@ -6,7 +6,21 @@
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
 import { localPathNodeDir } from "../naming";
-import { ABS_PATH, DNS_LABEL, DNS_NAME, ENV_PATTERN, IPV4, ReclaimPolicy, Resources, duration, isCidr, r, readResources, secretString, storageSize } from "./fields";
+import {
+    ABS_PATH,
+    DNS_LABEL,
+    DNS_NAME,
+    ENV_PATTERN,
+    IPV4,
+    ReclaimPolicy,
+    Resources,
+    duration,
+    isCidr,
+    r,
+    readResources,
+    secretString,
+    storageSize,
+} from "./fields";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
@@ -14,8 +28,7 @@ import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
 export type { ReclaimPolicy, ResourceList, Resources } from "./fields";
 
 export type LocalPathConfig =
-    | { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources }
-    | { readonly mode: "existing"; readonly className: string };
+    { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources } | { readonly mode: "existing"; readonly className: string };
 
 export interface PlatformConfig {
     /** Short env token used in every derived name (`dev`, `prod`). */
@@ -193,9 +206,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     const al = top.object("alerting");
     const sl = al.object("slack");
     const slack = {
-        channel: sl.has("channel")
-            ? sl.string("channel", { expected: 'a Slack channel such as "#alerts-dev"', pattern: SLACK_CHANNEL })
-            : undefined,
+        channel: sl.has("channel") ? sl.string("channel", { expected: 'a Slack channel such as "#alerts-dev"', pattern: SLACK_CHANNEL }) : undefined,
     };
     sl.done();
     const alerting = {

@@ -230,8 +230,18 @@ function readFastapi(fa: ObjectReader, protect: boolean): FastapiConfig {
         }
         const as = fa.object("autoscaling");
         const minReplicas = as.int("minReplicas", { expected: `an integer from ${minimum} to 50${why}`, min: minimum, max: 50, default: minimum });
-        const maxReplicas = as.int("maxReplicas", { expected: `an integer from minReplicas (${minReplicas}) to 50`, min: minReplicas, max: 50, required: true });
-        const targetCpuUtilization = as.int("targetCpuUtilization", { expected: "a CPU utilisation percentage from 10 to 100", min: 10, max: 100, default: 70 });
+        const maxReplicas = as.int("maxReplicas", {
+            expected: `an integer from minReplicas (${minReplicas}) to 50`,
+            min: minReplicas,
+            max: 50,
+            required: true,
+        });
+        const targetCpuUtilization = as.int("targetCpuUtilization", {
+            expected: "a CPU utilisation percentage from 10 to 100",
+            min: 10,
+            max: 100,
+            default: 70,
+        });
         as.done();
         autoscaling = { minReplicas, maxReplicas, targetCpuUtilization };
     } else {
@@ -272,7 +282,10 @@ function readMlflow(ml: ObjectReader, env: string): MlflowConfig {
 function readAirflow(af: ObjectReader, env: string): AirflowConfig {
     let img: AirflowConfig["image"];
     if (af.has("image")) {
-        const ref = af.string("image", { expected: 'a pinned image "repository:tag" (a tag other than latest)', check: (v) => isPinnedImage(v) && parseImage(v)?.tag !== undefined });
+        const ref = af.string("image", {
+            expected: 'a pinned image "repository:tag" (a tag other than latest)',
+            check: (v) => isPinnedImage(v) && parseImage(v)?.tag !== undefined,
+        });
         const p = parseImage(ref);
         if (p?.tag) img = { repository: p.repository, tag: p.tag };
     }
@@ -285,7 +298,9 @@ function readAirflow(af: ObjectReader, env: string): AirflowConfig {
         }),
         branch: d.string("branch", { expected: "a git branch name", pattern: GIT_REF, default: "main" }),
         subPath: d.string("subPath", { expected: "a directory inside the repository, without leading slash", pattern: S3_PREFIX, default: "dags" }),
-        knownHosts: d.has("knownHosts") ? d.string("knownHosts", { expected: "known_hosts line(s) for the git host", check: (v) => v.trim().length > 0 }) : undefined,
+        knownHosts: d.has("knownHosts")
+            ? d.string("knownHosts", { expected: "known_hosts line(s) for the git host", check: (v) => v.trim().length > 0 })
+            : undefined,
     };
     d.done();
     const res = af.object("resources");
@@ -317,7 +332,9 @@ export function readWorkloadSecrets(top: ObjectReader, secretKeys: ReadonlySet<s
     const req = (key: string, expected: string, check?: (v: string) => boolean) =>
         secretString(top, secretKeys, key, { expected, required: true, check }) ?? "";
     const out = {
-        appSlackWebhookUrl: req("appSlackWebhookUrl", "an https Slack incoming-webhook URL for FastAPI and Airflow notifications", (v) => /^https:\/\/\S+$/.test(v)),
+        appSlackWebhookUrl: req("appSlackWebhookUrl", "an https Slack incoming-webhook URL for FastAPI and Airflow notifications", (v) =>
+            /^https:\/\/\S+$/.test(v),
+        ),
         fastapiReloadToken: secretString(top, secretKeys, "fastapiReloadToken", {
             expected: "a model-reload token of at least 24 characters",
             check: (v) => v.length >= 24,
@@ -330,7 +347,11 @@ export function readWorkloadSecrets(top: ObjectReader, secretKeys: ReadonlySet<s
     };
     const ssh = isSshRepository(workloads.airflow.dags.repository);
     if (ssh) {
-        out.airflowGitSshKey = req("airflowGitSshKey", "the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH", (v) => v.trim().length > 0);
+        out.airflowGitSshKey = req(
+            "airflowGitSshKey",
+            "the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH",
+            (v) => v.trim().length > 0,
+        );
     } else if (top.has("airflowGitSshKey")) {
         top.problems.add("airflowGitSshKey", "no SSH key when workloads.airflow.dags.repository is an https URL", "a value (not shown: secret)");
         top.string("airflowGitSshKey", { expected: "", sensitive: true });

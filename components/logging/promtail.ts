@@ -47,9 +47,7 @@ export function promtailValues(args: PromtailArgs): Record<string, unknown> {
             snippets: {
                 pipelineStages: PIPELINE_STAGES,
                 // Appended after the chart's own relabelings: drop every pod outside the env and kube-system.
-                extraRelabelConfigs: [
-                    { action: "keep", source_labels: ["__meta_kubernetes_namespace"], regex: names.logNamespaceRegex },
-                ],
+                extraRelabelConfigs: [{ action: "keep", source_labels: ["__meta_kubernetes_namespace"], regex: names.logNamespaceRegex }],
             },
         },
         // The chart's defaults with the positions hostPath made per-env; all hostPath, no NFS.

@@ -143,23 +143,17 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
                         for: "10m",
                         severity: "warning",
                         summary: "The log agent is not running on every node",
-                        description:
-                            "{{ $value }} node(s) have no ready Promtail pod: their logs are not collected. Check the DaemonSet's pods and events.",
+                        description: "{{ $value }} node(s) have no ready Promtail pod: their logs are not collected. Check the DaemonSet's pods and events.",
                         dashboard: d.platform,
                     },
                 ),
-                rule(
-                    names,
-                    "LokiDown",
-                    `kube_statefulset_status_replicas_ready${sel({ namespace: ns.observability, statefulset: names.releases.loki })} < 1`,
-                    {
-                        for: "5m",
-                        severity: "critical",
-                        summary: "Loki has no ready replica",
-                        description: "Logs are neither stored nor queryable, and log alerts are not evaluated. Check the Loki pod, its NFS volume and its events.",
-                        dashboard: d.platform,
-                    },
-                ),
+                rule(names, "LokiDown", `kube_statefulset_status_replicas_ready${sel({ namespace: ns.observability, statefulset: names.releases.loki })} < 1`, {
+                    for: "5m",
+                    severity: "critical",
+                    summary: "Loki has no ready replica",
+                    description: "Logs are neither stored nor queryable, and log alerts are not evaluated. Check the Loki pod, its NFS volume and its events.",
+                    dashboard: d.platform,
+                }),
                 rule(
                     names,
                     "LokiIngestionFailing",
@@ -169,7 +163,8 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
                         for: "10m",
                         severity: "critical",
                         summary: "Loki rejects more than 5% of log pushes",
-                        description: "{{ $value | humanizePercentage }} of pushes fail with 5xx. Check Loki's logs and whether its NFS volume is full or read-only.",
+                        description:
+                            "{{ $value | humanizePercentage }} of pushes fail with 5xx. Check Loki's logs and whether its NFS volume is full or read-only.",
                         dashboard: d.platform,
                     },
                 ),

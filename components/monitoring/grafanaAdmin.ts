@@ -28,9 +28,7 @@ export class GrafanaAdmin extends pulumi.ComponentResource {
 
     constructor(name: string, args: GrafanaAdminArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:monitoring:GrafanaAdmin", name, {}, opts);
-        const password =
-            args.password ??
-            new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result;
+        const password = args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result;
         const secret = new k8s.core.v1.Secret(
             `${name}-secret`,
             {

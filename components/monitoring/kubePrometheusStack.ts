@@ -43,7 +43,11 @@ const METRICS_PATH_LABEL = { action: "replace", sourceLabels: ["__metrics_path__
 
 /** The chart's default cAdvisor metric drops (kept, since our list replaces the default). */
 const CADVISOR_DEFAULT_DROPS = [
-    { sourceLabels: ["__name__"], action: "drop", regex: "container_cpu_(cfs_throttled_seconds_total|load_average_10s|system_seconds_total|user_seconds_total)" },
+    {
+        sourceLabels: ["__name__"],
+        action: "drop",
+        regex: "container_cpu_(cfs_throttled_seconds_total|load_average_10s|system_seconds_total|user_seconds_total)",
+    },
     {
         sourceLabels: ["__name__"],
         action: "drop",

@@ -4,7 +4,11 @@
  */
 export function sel(matchers: Record<string, string>): string {
     const one = ([k, v]: [string, string]): string => {
-        for (const [prefix, op] of [["!~", "!~"], ["~", "=~"], ["!", "!="]] as const) {
+        for (const [prefix, op] of [
+            ["!~", "!~"],
+            ["~", "=~"],
+            ["!", "!="],
+        ] as const) {
             if (v.startsWith(prefix)) return `${k}${op}${JSON.stringify(v.slice(prefix.length))}`;
         }
         return `${k}=${JSON.stringify(v)}`;

@@ -21,8 +21,7 @@ export class AppSecrets extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:workloads:AppSecrets", name, {}, opts);
-        const reloadToken =
-            args.reloadToken ?? new random.RandomPassword(`${name}-reload-token`, { length: 40, special: false }, { parent: this }).result;
+        const reloadToken = args.reloadToken ?? new random.RandomPassword(`${name}-reload-token`, { length: 40, special: false }, { parent: this }).result;
         this.secretName = args.names.secrets.workloadApp;
         for (const [component, namespace] of Object.entries(args.namespaces)) {
             workloadSecret(

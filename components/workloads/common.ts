@@ -15,7 +15,13 @@ export function workloadLabels(env: string, app: string, instance: string): Reco
 /** A ClusterIP Service exposing the pods' container port named `http` under the same name. */
 export function httpService(
     resourceName: string,
-    args: { readonly name: string; readonly namespace: pulumi.Input<string>; readonly labels: Record<string, string>; readonly selector: Record<string, string>; readonly port: number },
+    args: {
+        readonly name: string;
+        readonly namespace: pulumi.Input<string>;
+        readonly labels: Record<string, string>;
+        readonly selector: Record<string, string>;
+        readonly port: number;
+    },
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Service {
     return new k8s.core.v1.Service(

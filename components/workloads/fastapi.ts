@@ -153,11 +153,7 @@ export class FastapiServing extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const service = httpService(
-            `${name}-service`,
-            { name: wl.service, namespace: args.namespace, labels, selector, port: wl.port },
-            { parent: this },
-        );
+        const service = httpService(`${name}-service`, { name: wl.service, namespace: args.namespace, labels, selector, port: wl.port }, { parent: this });
 
         // The only monitor of these pods: Prometheus names the job after the Service (`fastapi-<env>`),
         // which the alert rules and dashboards match on.

@@ -81,12 +81,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
                                     command: ["mlflow", "server"],
                                     // The backend URI (with its password) is read from the environment,
                                     // so it never appears in the pod spec or the process arguments.
-                                    args: [
-                                        "--host=0.0.0.0",
-                                        `--port=${wl.port}`,
-                                        "--serve-artifacts",
-                                        `--artifacts-destination=${s3Uri(mlflow.artifacts)}`,
-                                    ],
+                                    args: ["--host=0.0.0.0", `--port=${wl.port}`, "--serve-artifacts", `--artifacts-destination=${s3Uri(mlflow.artifacts)}`],
                                     env: [
                                         {
                                             name: "MLFLOW_BACKEND_STORE_URI",
@@ -102,7 +97,12 @@ export class MlflowTracking extends pulumi.ComponentResource {
                                     ],
                                     envFrom: [{ secretRef: { name: objectStore.metadata.name } }],
                                     ports: [{ name: "http", containerPort: wl.port, protocol: "TCP" }],
-                                    livenessProbe: { httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
+                                    livenessProbe: {
+                                        httpGet: { path: "/health", port: "http" },
+                                        initialDelaySeconds: 10,
+                                        periodSeconds: 10,
+                                        failureThreshold: 3,
+                                    },
                                     readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
                                     resources: k8sResources(mlflow.resources),
                                     securityContext: containerSecurityContext(true),
@@ -117,11 +117,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const service = httpService(
-            `${name}-service`,
-            { name: wl.service, namespace: args.namespace, labels, selector, port: wl.port },
-            { parent: this },
-        );
+        const service = httpService(`${name}-service`, { name: wl.service, namespace: args.namespace, labels, selector, port: wl.port }, { parent: this });
 
         tlsIngress(
             `${name}-ingress`,

@@ -9,9 +9,6 @@ export function postgresUri(db: PostgresConfig, password: pulumi.Input<string>, 
     return pulumi.secret(
         pulumi
             .output(password)
-            .apply(
-                (pw) =>
-                    `${scheme}://${encodeURIComponent(db.user)}:${encodeURIComponent(pw)}@${db.host}:${db.port}/${db.database}?sslmode=${db.sslMode}`,
-            ),
+            .apply((pw) => `${scheme}://${encodeURIComponent(db.user)}:${encodeURIComponent(pw)}@${db.host}:${db.port}/${db.database}?sslmode=${db.sslMode}`),
     );
 }

@@ -10,6 +10,7 @@ export function loadProgramFresh(root: string): () => Promise<Record<string, unk
         for (const key of Object.keys(require.cache)) {
             if (key.startsWith(root) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
         }
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- Pulumi loads index.ts the same way
         return require(path.join(root, "index.ts")) as Record<string, unknown>;
     };
 }

@@ -14,7 +14,9 @@ function goBinary(): string {
     for (const dir of [...(process.env.PATH ?? "").split(path.delimiter), "/usr/local/go/bin"]) {
         if (dir && existsSync(path.join(dir, "go"))) return path.join(dir, "go");
     }
-    throw new Error("go is required to build tools/logql-check (Loki's LogQL parser) but was not found on PATH or in /usr/local/go/bin: install Go from https://go.dev/dl/");
+    throw new Error(
+        "go is required to build tools/logql-check (Loki's LogQL parser) but was not found on PATH or in /usr/local/go/bin: install Go from https://go.dev/dl/",
+    );
 }
 
 /** Path of the checker binary, built if this source version has no cached build yet. */
@@ -47,7 +49,10 @@ export interface LogqlFailure {
 }
 
 /** Parses every expression with Loki's parser; returns the failures and the raw output for messages. */
-export function checkLogql(bin: string, items: { id: string; expr: string }[]): { failures: LogqlFailure[]; result: { status: number | null; report: string } } {
+export function checkLogql(
+    bin: string,
+    items: { id: string; expr: string }[],
+): { failures: LogqlFailure[]; result: { status: number | null; report: string } } {
     const res = spawnSync(bin, [], { input: JSON.stringify(items), encoding: "utf8" });
     if (res.error) throw res.error;
     const report = `$ logql-check\n(exit ${res.status})\n${res.stdout}${res.stderr}`;

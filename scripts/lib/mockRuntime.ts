@@ -91,10 +91,7 @@ function settle(value: unknown): Promise<unknown> {
     });
 }
 
-export async function runProgram(
-    stack: LoadedStack,
-    loadProgram: () => Promise<Record<string, unknown>>,
-): Promise<ProgramRun> {
+export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<Record<string, unknown>>): Promise<ProgramRun> {
     const resources: ResourceRecord[] = [];
     const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete">>();
     const componentOutputs = new Map<string, Record<string, unknown>>();

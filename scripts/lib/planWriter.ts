@@ -144,7 +144,5 @@ export function writePlan(plan: Plan, dir: string, placeholders: readonly string
 }
 
 function listFiles(dir: string): string[] {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)],
-    );
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

@@ -101,8 +101,7 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
             return v;
         };
         const resolved = resolve(value);
-        config[qualified] =
-            typeof resolved === "object" && resolved !== null ? JSON.stringify(resolved) : String(resolved);
+        config[qualified] = typeof resolved === "object" && resolved !== null ? JSON.stringify(resolved) : String(resolved);
         if (secret) secretKeys.push(qualified);
     }
     // Secret keys the stack file does not hold (set only on the user's machine) can be given too.

@@ -61,7 +61,10 @@ async function startProcess(binary: string, args: (port: number) => string[], re
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
         if (child.exitCode !== null) break;
-        const ok = await fetch(url + readyPath).then((r) => r.ok, () => false);
+        const ok = await fetch(url + readyPath).then(
+            (r) => r.ok,
+            () => false,
+        );
         if (ok) return { url, stop };
         await new Promise((r) => setTimeout(r, 100));
     }
@@ -101,7 +104,10 @@ export async function startPrometheus(setup: PrometheusSetup): Promise<RunningSe
         "/-/ready",
         dir,
     );
-    await untilEveryTargetScraped(server.url, setup.scrapeJobs.reduce((n, j) => n + j.targets.length, 0));
+    await untilEveryTargetScraped(
+        server.url,
+        setup.scrapeJobs.reduce((n, j) => n + j.targets.length, 0),
+    );
     return server;
 }
 

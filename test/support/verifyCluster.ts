@@ -91,7 +91,9 @@ export async function startCluster(dev: VerifyOutputs, devRun: StackRun, other: 
             { job: `${dev.namespaces.observability}/${dev.releases.loki}`, targets: [host(targets[1])] },
             // In the leaking cluster the log agent is down: nothing listens on its port.
             { job: envNames(dev.env, "").logAgentJob, targets: [leaking ? `127.0.0.1:${await freePort()}` : host(targets[2])] },
-            ...(leaking ? [{ job: envNames(other.env, "").workloads.fastapi.job, targets: [host(targets[2])], labels: { namespace: other.namespaces.fastapi } }] : []),
+            ...(leaking
+                ? [{ job: envNames(other.env, "").workloads.fastapi.job, targets: [host(targets[2])], labels: { namespace: other.namespaces.fastapi } }]
+                : []),
         ],
     };
     const ns = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -104,7 +106,9 @@ export async function startCluster(dev: VerifyOutputs, devRun: StackRun, other: 
     const health = Object.fromEntries(
         Object.entries(dev.grafanaDatasourceUids).map(([kind, uid]) => [
             uid,
-            leaking && kind === "loki" ? { ok: false, message: "Unable to connect with Loki. Please check the server logs for more details." } : { ok: true, message: `${kind} fixture is working` },
+            leaking && kind === "loki"
+                ? { ok: false, message: "Unable to connect with Loki. Please check the server logs for more details." }
+                : { ok: true, message: `${kind} fixture is working` },
         ]),
     );
     const [prom, am, loki, grafana] = await Promise.all([

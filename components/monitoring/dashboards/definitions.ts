@@ -33,7 +33,12 @@ function fastapiOverview(names: EnvNames): Dashboard {
         })
         .stat({ title: "p95 latency", w: 6, unit: "s", queries: [{ expr: `histogram_quantile(0.95, sum by (le) (rate(${buckets}[${RATE}])))` }] })
         .stat({ title: "Instances up", w: 6, queries: [{ expr: `sum(up${sel(f)})` }] })
-        .timeseries({ title: "Requests per second by status", w: 12, unit: "reqps", queries: [{ expr: `sum by (status) (rate(${http()}[${RATE}]))`, legend: "{{status}}" }] })
+        .timeseries({
+            title: "Requests per second by status",
+            w: 12,
+            unit: "reqps",
+            queries: [{ expr: `sum by (status) (rate(${http()}[${RATE}]))`, legend: "{{status}}" }],
+        })
         .timeseries({
             title: "Latency p50 / p95",
             w: 12,
@@ -49,7 +54,12 @@ function fastapiOverview(names: EnvNames): Dashboard {
             unit: "short",
             queries: [{ expr: `sum by (pod) (rate(container_cpu_usage_seconds_total${pods}[${RATE}]))`, legend: "{{pod}}" }],
         })
-        .timeseries({ title: "Memory per pod", w: 12, unit: "bytes", queries: [{ expr: `sum by (pod) (container_memory_working_set_bytes${pods})`, legend: "{{pod}}" }] })
+        .timeseries({
+            title: "Memory per pod",
+            w: 12,
+            unit: "bytes",
+            queries: [{ expr: `sum by (pod) (container_memory_working_set_bytes${pods})`, legend: "{{pod}}" }],
+        })
         .logs({ title: "FastAPI errors", w: 12, queries: [{ expr: `${logs} |= "ERROR"` }] })
         .logs({ title: "FastAPI logs", w: 12, queries: [{ expr: logs }] })
         .build({
@@ -90,18 +100,30 @@ function fastapiModels(names: EnvNames): Dashboard {
         },
     ];
     return new DashboardBuilder(ds.prometheus, ds.loki)
-        .timeseries({ title: "Requests per second by handler", w: 8, unit: "reqps", queries: [{ expr: `sum by (handler) (rate(${http()}[${RATE}]))`, legend: "{{handler}}" }] })
+        .timeseries({
+            title: "Requests per second by handler",
+            w: 8,
+            unit: "reqps",
+            queries: [{ expr: `sum by (handler) (rate(${http()}[${RATE}]))`, legend: "{{handler}}" }],
+        })
         .timeseries({
             title: "5xx ratio by handler",
             w: 8,
             unit: "percentunit",
-            queries: [{ expr: `sum by (handler) (rate(${http({ status: "~5.." })}[${RATE}])) / sum by (handler) (rate(${http()}[${RATE}]))`, legend: "{{handler}}" }],
+            queries: [
+                { expr: `sum by (handler) (rate(${http({ status: "~5.." })}[${RATE}])) / sum by (handler) (rate(${http()}[${RATE}]))`, legend: "{{handler}}" },
+            ],
         })
         .timeseries({
             title: "p95 latency by handler",
             w: 8,
             unit: "s",
-            queries: [{ expr: `histogram_quantile(0.95, sum by (handler, le) (rate(http_request_duration_seconds_bucket${sel(byHandler)}[${RATE}])))`, legend: "{{handler}}" }],
+            queries: [
+                {
+                    expr: `histogram_quantile(0.95, sum by (handler, le) (rate(http_request_duration_seconds_bucket${sel(byHandler)}[${RATE}])))`,
+                    legend: "{{handler}}",
+                },
+            ],
         })
         .timeseries({
             title: "Predictions per second by variant and mode",
@@ -125,7 +147,12 @@ function fastapiModels(names: EnvNames): Dashboard {
             title: "Prediction error ratio by variant",
             w: 8,
             unit: "percentunit",
-            queries: [{ expr: `sum by (variant) (rate(${preds({ outcome: "error" })}[${RATE}])) / sum by (variant) (rate(${preds()}[${RATE}]))`, legend: "{{variant}}" }],
+            queries: [
+                {
+                    expr: `sum by (variant) (rate(${preds({ outcome: "error" })}[${RATE}])) / sum by (variant) (rate(${preds()}[${RATE}]))`,
+                    legend: "{{variant}}",
+                },
+            ],
         })
         .timeseries({
             title: "Model p95 latency by variant",
@@ -141,7 +168,9 @@ function fastapiModels(names: EnvNames): Dashboard {
         .table({
             title: "Top failing handlers (non-2xx, 5m)",
             w: 12,
-            queries: [{ expr: `topk(10, sum by (handler, method, status) (rate(${http({ status: "!~2.." })}[5m])))`, legend: "{{handler}} {{method}} {{status}}" }],
+            queries: [
+                { expr: `topk(10, sum by (handler, method, status) (rate(${http({ status: "!~2.." })}[5m])))`, legend: "{{handler}} {{method}} {{status}}" },
+            ],
         })
         .logs({ title: "Prediction logs", w: 24, queries: [{ expr: `${sel({ namespace: names.namespaces.fastapi })} |~ "predict|variant"` }] })
         .build({
@@ -170,13 +199,23 @@ function platform(names: EnvNames): Dashboard {
             title: "Node memory usage",
             w: 8,
             unit: "percent",
-            queries: [{ expr: `100 * (1 - sum by (instance) (node_memory_MemAvailable_bytes) / sum by (instance) (node_memory_MemTotal_bytes))`, legend: "{{instance}}" }],
+            queries: [
+                {
+                    expr: `100 * (1 - sum by (instance) (node_memory_MemAvailable_bytes) / sum by (instance) (node_memory_MemTotal_bytes))`,
+                    legend: "{{instance}}",
+                },
+            ],
         })
         .timeseries({
             title: "Node root filesystem usage",
             w: 8,
             unit: "percent",
-            queries: [{ expr: `100 * (1 - sum by (instance) (node_filesystem_avail_bytes${rootFs}) / sum by (instance) (node_filesystem_size_bytes${rootFs}))`, legend: "{{instance}}" }],
+            queries: [
+                {
+                    expr: `100 * (1 - sum by (instance) (node_filesystem_avail_bytes${rootFs}) / sum by (instance) (node_filesystem_size_bytes${rootFs}))`,
+                    legend: "{{instance}}",
+                },
+            ],
         })
         .timeseries({
             title: "Pods by phase",
@@ -186,24 +225,41 @@ function platform(names: EnvNames): Dashboard {
         .timeseries({
             title: "Container restarts (1h)",
             w: 12,
-            queries: [{ expr: `sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total${sel(envNs)}[1h])) > 0`, legend: "{{namespace}}/{{pod}}" }],
+            queries: [
+                { expr: `sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total${sel(envNs)}[1h])) > 0`, legend: "{{namespace}}/{{pod}}" },
+            ],
         })
         .table({
             title: "Unavailable replicas",
             w: 12,
-            queries: [{ expr: `sum by (namespace, deployment) (kube_deployment_status_replicas_unavailable${sel(envNs)}) > 0`, legend: "{{namespace}}/{{deployment}}" }],
+            queries: [
+                {
+                    expr: `sum by (namespace, deployment) (kube_deployment_status_replicas_unavailable${sel(envNs)}) > 0`,
+                    legend: "{{namespace}}/{{deployment}}",
+                },
+            ],
         })
         .timeseries({
             title: "Volume usage (claims with kubelet stats, e.g. NFS)",
             w: 12,
             unit: "percent",
-            queries: [{ expr: `100 * (1 - ${vol("kubelet_volume_stats_available_bytes")} / ${vol("kubelet_volume_stats_capacity_bytes")})`, legend: "{{namespace}}/{{persistentvolumeclaim}}" }],
+            queries: [
+                {
+                    expr: `100 * (1 - ${vol("kubelet_volume_stats_available_bytes")} / ${vol("kubelet_volume_stats_capacity_bytes")})`,
+                    legend: "{{namespace}}/{{persistentvolumeclaim}}",
+                },
+            ],
         })
         .timeseries({
             title: "Prometheus TSDB size",
             w: 12,
             unit: "bytes",
-            queries: [{ expr: `sum by (namespace) (prometheus_tsdb_storage_blocks_bytes${sel({ namespace: names.namespaces.monitoring })})`, legend: "{{namespace}}" }],
+            queries: [
+                {
+                    expr: `sum by (namespace) (prometheus_tsdb_storage_blocks_bytes${sel({ namespace: names.namespaces.monitoring })})`,
+                    legend: "{{namespace}}",
+                },
+            ],
         })
         .timeseries({
             title: "Loki pushes by status",
@@ -219,7 +275,12 @@ function platform(names: EnvNames): Dashboard {
         .table({
             title: "Firing alerts",
             w: 24,
-            queries: [{ expr: `sum by (alertname, namespace, severity) (ALERTS${sel({ alertstate: "firing" })})`, legend: "{{alertname}} {{namespace}} {{severity}}" }],
+            queries: [
+                {
+                    expr: `sum by (alertname, namespace, severity) (ALERTS${sel({ alertstate: "firing" })})`,
+                    legend: "{{alertname}} {{namespace}} {{severity}}",
+                },
+            ],
         })
         .build({
             uid: names.dashboardUids.platform,
@@ -240,14 +301,19 @@ function dataPipeline(names: EnvNames): Dashboard {
         .logMetrics({
             title: "Pipeline runs (summarize_run steps)",
             w: 12,
-            queries: [{ expr: `sum by (pipeline) (count_over_time(${airflow} |= "[DP]" |= "step=summarize_run" ${pipeline} [$__interval]))`, legend: "{{pipeline}}" }],
+            queries: [
+                { expr: `sum by (pipeline) (count_over_time(${airflow} |= "[DP]" |= "step=summarize_run" ${pipeline} [$__interval]))`, legend: "{{pipeline}}" },
+            ],
         })
         .logMetrics({
             title: "Pipeline failures",
             w: 12,
             queries: [
                 { expr: `sum by (pipeline) (count_over_time(${airflow} |= "[DP]" |= "status=failed" ${pipeline} [$__interval]))`, legend: "{{pipeline}}" },
-                { expr: `sum by (namespace) (count_over_time(${airflow} |= "Marking task as FAILED" [$__interval]))`, legend: "Airflow task failures ({{namespace}})" },
+                {
+                    expr: `sum by (namespace) (count_over_time(${airflow} |= "Marking task as FAILED" [$__interval]))`,
+                    legend: "Airflow task failures ({{namespace}})",
+                },
             ],
         })
         .stat({

@@ -133,7 +133,11 @@ export class DashboardBuilder {
 
     /** Log lines from Loki; always a range query over the dashboard's time range. */
     logs(spec: PanelSpec): this {
-        return this.add("logs", this.loki, { h: 10, ...spec }, this.lokiTargets(spec.queries), { showTime: true, wrapLogMessage: true, sortOrder: "Descending" });
+        return this.add("logs", this.loki, { h: 10, ...spec }, this.lokiTargets(spec.queries), {
+            showTime: true,
+            wrapLogMessage: true,
+            sortOrder: "Descending",
+        });
     }
 
     /** A metric computed from logs (count_over_time and friends), graphed from Loki range queries. */

@@ -87,16 +87,21 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
         else if (flag === "--timeout") {
             const v = value();
             const seconds = Number(v);
-            if (!/^\d+(\.\d+)?$/.test(v) || seconds <= 0 || seconds > 300) throw new UsageError(`--timeout expects seconds between 0 and 300, got ${JSON.stringify(v)}`);
+            if (!/^\d+(\.\d+)?$/.test(v) || seconds <= 0 || seconds > 300)
+                throw new UsageError(`--timeout expects seconds between 0 and 300, got ${JSON.stringify(v)}`);
             out.timeoutMs = seconds * 1000;
-        } else if (flag === "--loki-namespaces") out.lokiNamespaces = value().split(",").map((s) => s.trim()).filter(Boolean);
+        } else if (flag === "--loki-namespaces")
+            out.lokiNamespaces = value()
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean);
         else if (flag === "--json") out.json = true;
         else if (flag === "--help" || flag === "-h") out.help = true;
         else if (!flag.startsWith("-") && out.stack === undefined) out.stack = flag;
         else throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
     }
     if (!out.help && !out.stack && !out.outputsFile) throw new UsageError(`give a stack or --outputs <file>\n${USAGE}`);
-    if (out.grafanaUser === undefined !== (out.grafanaPassword === undefined)) {
+    if ((out.grafanaUser === undefined) !== (out.grafanaPassword === undefined)) {
         throw new UsageError("give both the Grafana user and password (--grafana-user/--grafana-password or GRAFANA_USER/GRAFANA_PASSWORD)");
     }
     return out;

@@ -29,7 +29,5 @@ async function datasourceCheck(ctx: VerifyContext, id: string, uid: string): Pro
 }
 
 export function grafanaChecks(ctx: VerifyContext): Promise<CheckResult>[] {
-    return Object.entries(ctx.outputs.grafanaDatasourceUids).map(([kind, uid]) =>
-        guarded(`grafana.datasource.${kind}`, (id) => datasourceCheck(ctx, id, uid)),
-    );
+    return Object.entries(ctx.outputs.grafanaDatasourceUids).map(([kind, uid]) => guarded(`grafana.datasource.${kind}`, (id) => datasourceCheck(ctx, id, uid)));
 }

@@ -51,7 +51,9 @@ function describeNetworkError(url: URL, err: NodeJS.ErrnoException, timeoutMs: n
     const code = err.code ?? "";
     if (code === "ECONNREFUSED") return `${where}: connection refused (is the service or your kubectl port-forward running?)`;
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-        const inCluster = url.hostname.endsWith(".svc.cluster.local") ? "; cluster DNS names only resolve inside the cluster, use --via ingress or --<service>-url with a port-forward" : "";
+        const inCluster = url.hostname.endsWith(".svc.cluster.local")
+            ? "; cluster DNS names only resolve inside the cluster, use --via ingress or --<service>-url with a port-forward"
+            : "";
         return `${where}: host ${url.hostname} not found${inCluster}`;
     }
     if (code === "ECONNRESET" || code === "EPIPE") return `${where}: connection closed by the server (${code})`;
@@ -82,46 +84,51 @@ export async function getJson(url: URL, opts: HttpOptions, get: GetOptions = {})
         }
     }
     const signal = AbortSignal.timeout(opts.timeoutMs);
-    const { status, text, contentType, location } = await new Promise<{ status: number; text: string; contentType: string; location?: string }>((resolve, reject) => {
-        const onError = (err: NodeJS.ErrnoException) => reject(new EndpointError(describeNetworkError(url, err, opts.timeoutMs)));
-        const request = isHttps
-            ? https.request(url, {
-                  method: "GET",
-                  headers,
-                  signal,
-                  // Extra CA on top of the system roots, as NODE_EXTRA_CA_CERTS would do.
-                  ca: ca ? [...tls.rootCertificates, ca] : undefined,
-                  rejectUnauthorized: !opts.insecure,
-              })
-            : http.request(url, { method: "GET", headers, signal });
-        request.on("error", onError);
-        request.on("response", (res) => {
-            const chunks: Buffer[] = [];
-            let size = 0;
-            res.on("data", (chunk: Buffer) => {
-                size += chunk.length;
-                if (size > MAX_BODY_BYTES) request.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
-                else chunks.push(chunk);
+    const { status, text, contentType, location } = await new Promise<{ status: number; text: string; contentType: string; location?: string }>(
+        (resolve, reject) => {
+            const onError = (err: NodeJS.ErrnoException) => reject(new EndpointError(describeNetworkError(url, err, opts.timeoutMs)));
+            const request = isHttps
+                ? https.request(url, {
+                      method: "GET",
+                      headers,
+                      signal,
+                      // Extra CA on top of the system roots, as NODE_EXTRA_CA_CERTS would do.
+                      ca: ca ? [...tls.rootCertificates, ca] : undefined,
+                      rejectUnauthorized: !opts.insecure,
+                  })
+                : http.request(url, { method: "GET", headers, signal });
+            request.on("error", onError);
+            request.on("response", (res) => {
+                const chunks: Buffer[] = [];
+                let size = 0;
+                res.on("data", (chunk: Buffer) => {
+                    size += chunk.length;
+                    if (size > MAX_BODY_BYTES) request.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+                    else chunks.push(chunk);
+                });
+                res.on("error", onError);
+                res.on("end", () =>
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        text: Buffer.concat(chunks).toString("utf8"),
+                        contentType: String(res.headers["content-type"] ?? ""),
+                        location: res.headers.location,
+                    }),
+                );
             });
-            res.on("error", onError);
-            res.on("end", () =>
-                resolve({
-                    status: res.statusCode ?? 0,
-                    text: Buffer.concat(chunks).toString("utf8"),
-                    contentType: String(res.headers["content-type"] ?? ""),
-                    location: res.headers.location,
-                }),
-            );
-        });
-        request.end();
-    });
+            request.end();
+        },
+    );
     const accepted = (status >= 200 && status < 300) || (get.acceptStatuses ?? []).includes(status);
     let body: unknown;
     try {
         body = JSON.parse(text);
     } catch {
         if (!accepted) throw new EndpointError(describeStatus(url, status, text, location), status);
-        throw new EndpointError(`${url.origin}${url.pathname}: expected JSON, got ${contentType || "an unknown content type"} (is the URL the right service?)`, status);
+        throw new EndpointError(
+            `${url.origin}${url.pathname}: expected JSON, got ${contentType || "an unknown content type"} (is the URL the right service?)`,
+            status,
+        );
     }
     if (!accepted) throw new EndpointError(describeStatus(url, status, typeof body === "object" ? JSON.stringify(body) : text, location), status);
     return { status, body };

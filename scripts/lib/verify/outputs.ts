@@ -75,9 +75,7 @@ export function readStackOutputs(stack: string, pulumiBinary = "pulumi"): Verify
     const run = spawnSync(pulumiBinary, ["stack", "output", "--json", "-s", stack], { encoding: "utf8", timeout: PULUMI_TIMEOUT_MS });
     const err = run.error as NodeJS.ErrnoException | undefined;
     if (err?.code === "ENOENT") {
-        throw new UsageError(
-            `the Pulumi CLI (${pulumiBinary}) is not on PATH; run \`${command} > outputs.json\` where it is and pass --outputs outputs.json`,
-        );
+        throw new UsageError(`the Pulumi CLI (${pulumiBinary}) is not on PATH; run \`${command} > outputs.json\` where it is and pass --outputs outputs.json`);
     }
     if (err?.code === "ETIMEDOUT") throw new UsageError(`\`${command}\` did not finish within ${PULUMI_TIMEOUT_MS / 1000} s`);
     if (err) throw new UsageError(`\`${command}\` failed to start: ${err.message}`);

@@ -23,9 +23,7 @@ async function api(ctx: VerifyContext, path: string, params: Record<string, stri
 async function namespacesCheck(ctx: VerifyContext, id: string, query: string, source: string): Promise<CheckResult> {
     const data = await api(ctx, "/api/v1/query", { query });
     if (data.resultType !== "vector" || !Array.isArray(data.result)) throw new FormatError(`Prometheus query ${query}: expected a vector`);
-    const seen = [...new Set<string>(data.result.map((s: { metric: Record<string, string> }) => s.metric.namespace ?? ""))]
-        .filter((ns) => ns !== "")
-        .sort();
+    const seen = [...new Set<string>(data.result.map((s: { metric: Record<string, string> }) => s.metric.namespace ?? ""))].filter((ns) => ns !== "").sort();
     if (seen.length === 0) return fail(id, `${query} returned no series: ${source} is not scraped, nothing to judge`);
     const leaked = ctx.scope.leaked(seen);
     if (leaked.length) return fail(id, `leaked namespaces: ${list(leaked)} (${source}; allowed: ${list(seen.filter(ctx.scope.isAllowedNamespace))})`);

@@ -24,7 +24,9 @@ export function buildReport(env: string, targets: Record<string, string>, checks
 
 export function formatText(report: Report): string {
     const width = Math.max(...report.checks.map((c) => c.id.length));
-    const where = Object.entries(report.targets).map(([service, base]) => `${service} ${base}`).join(", ");
+    const where = Object.entries(report.targets)
+        .map(([service, base]) => `${service} ${base}`)
+        .join(", ");
     const lines = [`env ${report.env}: ${where}`];
     lines.push(...report.checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.id.padEnd(width)}  ${c.evidence}`));
     const verdict = report.ok ? "all checks passed" : `${report.summary.failed} of ${report.checks.length} checks failed`;

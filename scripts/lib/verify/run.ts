@@ -32,7 +32,8 @@ export async function verify(outputs: VerifyOutputs, args: VerifyArgs, now: () =
         outputs,
         bases,
         http: { timeoutMs: args.timeoutMs, caFile: args.caFile, insecure: args.insecure },
-        grafanaAuth: args.grafanaUser !== undefined && args.grafanaPassword !== undefined ? { user: args.grafanaUser, password: args.grafanaPassword } : undefined,
+        grafanaAuth:
+            args.grafanaUser !== undefined && args.grafanaPassword !== undefined ? { user: args.grafanaUser, password: args.grafanaPassword } : undefined,
         now,
     };
     const checks = await Promise.all([
