@@ -55,7 +55,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
         expect(v.loki.limits_config).toEqual({ retention_period: env === "dev" ? "168h" : "720h" });
     });
 
-    it("serves Loki on its env host over TLS and is scraped by the env's Prometheus only", () => {
+    it("serves Loki's read APIs (never push or delete) on its env host over TLS and is scraped by the env's Prometheus only", () => {
         const v = loki();
         expect(v.ingress).toEqual({
             enabled: true,
@@ -67,6 +67,9 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
             },
             hosts: [`loki-${env}.mlops.internal`],
             tls: [{ hosts: [`loki-${env}.mlops.internal`], secretName: `loki-${env}-tls` }],
+            // The chart's distributor paths (push, OTLP) and compactor path (delete) are dropped;
+            // query-frontend and ruler paths keep the chart's defaults.
+            paths: { distributor: [], compactor: [] },
         });
         expect(v.gateway).toEqual({ enabled: false });
         expect(v.rbac).toEqual({ namespaced: true });

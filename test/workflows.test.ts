@@ -101,4 +101,22 @@ describe("workflows", () => {
         expect(action.runs.steps.filter((s: any) => s.run && !s.shell)).toEqual([]);
         expect(action.runs.steps[0]).toEqual({ uses: "actions/setup-node@v4", with: { "node-version-file": ".nvmrc", cache: "npm" } });
     });
+
+    it("give every job that runs npm test the validators and servers the tests need", () => {
+        const action = yaml.load(readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")) as Record<string, any>;
+        const toolSteps = action.runs.steps.filter((s: any) => s.if === "inputs.test-tools == 'true'");
+        expect(toolSteps.map((s: any) => s.uses ?? s.run.trim().split("\n").pop())).toEqual([
+            "actions/setup-go@v5",
+            "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager",
+        ]);
+        for (const file of ["pr.yml", "main.yml"]) {
+            for (const [name, job] of Object.entries(workflow(file).jobs as Record<string, any>)) {
+                const steps = job.steps as any[];
+                const test = steps.findIndex((s) => s.run === "npm test");
+                if (test < 0) continue;
+                const setup = steps.findIndex((s) => s.uses === "./.github/actions/setup");
+                expect([file, name, setup >= 0 && setup < test, steps[setup]?.with?.["test-tools"]]).toEqual([file, name, true, "true"]);
+            }
+        }
+    });
 });

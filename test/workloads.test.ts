@@ -153,7 +153,7 @@ describe("FastAPI scale", () => {
         expect(resourcesOfType(runs.dev.plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toEqual([]);
     });
 
-    it("prod autoscales from 2 pods spread over nodes, keeps one up through disruptions, and leaves the count to the autoscaler", () => {
+    it("prod autoscales from 2 pods spread over nodes, lets disruptions take one pod at a time, and leaves the count to the autoscaler", () => {
         const dep = obj("prod", "apps/v1:Deployment", "fastapi-prod").spec;
         expect(dep.replicas).toBeUndefined();
         expect(dep.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
@@ -166,7 +166,7 @@ describe("FastAPI scale", () => {
             },
         ]);
         expect(obj("prod", "policy/v1:PodDisruptionBudget", "fastapi-prod").spec).toEqual({
-            minAvailable: 1,
+            maxUnavailable: 1,
             selector: { matchLabels: { "app.kubernetes.io/name": "fastapi", "app.kubernetes.io/instance": "fastapi-prod" } },
         });
         expect(obj("prod", "autoscaling/v2:HorizontalPodAutoscaler", "fastapi-prod").spec).toEqual({
@@ -239,7 +239,7 @@ describe("postgresUri", () => {
 describe.each(["dev", "prod"])("Airflow in %s", (env) => {
     const ns = `airflow-${env}`;
 
-    it("installs the pinned official chart as a real Helm release (hooks run) in its own namespace", () => {
+    it("installs the pinned official chart as a real Helm release in its own namespace", () => {
         expect(runs[env].plan.releases.find((r) => r.name === `airflow-${env}`)).toMatchObject({
             chart: "airflow",
             version: "1.22.0",
@@ -310,7 +310,7 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
                     hosts: [{ name: `airflow-${env}.mlops.internal`, tls: { enabled: true, secretName: `airflow-${env}-tls` } }],
                 },
             },
-            migrateDatabaseJob: { enabled: true, useHelmHooks: true },
+            migrateDatabaseJob: { enabled: true, useHelmHooks: false, applyCustomEnv: false },
             createUserJob: { enabled: false },
             triggerer: { persistence: { enabled: false }, resources: prod ? res("100m", "512Mi", "500m", "1Gi") : res("50m", "192Mi", "500m", "512Mi") },
             scheduler: { resources: prod ? res("1", "1Gi", "2", "2Gi") : res("100m", "384Mi", "1", "1Gi") },

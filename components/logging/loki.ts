@@ -114,6 +114,9 @@ export function lokiValues(args: LokiArgs, storageClassName: string): Record<str
             annotations: ingressAnnotations(args.ingress),
             hosts: [names.hosts.loki],
             tls: [{ hosts: [names.hosts.loki], secretName: names.tlsSecrets.loki }],
+            // Read paths only (query and rules APIs): pushes come from the env's Promtail inside the
+            // cluster, and deleting logs is not a public operation.
+            paths: { distributor: [], compactor: [] },
         },
         monitoring: {
             serviceMonitor: { enabled: true, labels: { ...names.monitoringReleaseLabel } },

@@ -103,11 +103,15 @@ export function airflowValues(args: Omit<AirflowArgs, "namespace" | "databasePas
                 hosts: [{ name: names.hosts.airflow, tls: { enabled: true, secretName: names.tlsSecrets.airflow } }],
             },
         },
-        // Helm hooks: the release is a real Helm release (helm.v3.Release), so the chart's
-        // post-install/post-upgrade database migration Job runs as a hook before the release is
-        // marked deployed. The default-user Job is off: its password would be a plaintext chart
-        // value (admin/admin by default); the first admin is created as the README describes.
-        migrateDatabaseJob: { enabled: true, useHelmHooks: true },
+        // Helm hooks: the chart's database migration Job is a post-install/post-upgrade hook by
+        // default, and Helm runs post-install hooks only after the release's pods are ready, while
+        // the scheduler and API server wait for the migration in an init container: with an atomic,
+        // waiting release the first install would time out and roll back. The Job is therefore an
+        // ordinary release object (the values that avoid the hook), without the custom env, so its
+        // spec does not change with every env value. The default-user Job is off: its password would
+        // be a plaintext chart value (admin/admin by default); the first admin is created as the
+        // README describes.
+        migrateDatabaseJob: { enabled: true, useHelmHooks: false, applyCustomEnv: false },
         createUserJob: { enabled: false },
         // Task logs go to S3; the triggerer's default 100Gi claim on the default class is not needed.
         triggerer: { persistence: { enabled: false }, resources: af.resources.triggerer },

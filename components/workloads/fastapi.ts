@@ -190,7 +190,8 @@ export class FastapiServing extends pulumi.ComponentResource {
         if (minReplicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-pdb`,
-                { metadata: meta(wl.name), spec: { minAvailable: minReplicas - 1, selector: { matchLabels: selector } } },
+                // One pod at a time, however far the autoscaler has scaled out.
+                { metadata: meta(wl.name), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
                 { parent: this },
             );
         }

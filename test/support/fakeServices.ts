@@ -86,11 +86,26 @@ export async function startFakeLoki(streams: readonly LogStream[]): Promise<Fake
     return { ...server, requests };
 }
 
-/** Grafana's datasource health API behind basic auth; a failing datasource answers 400 with status ERROR. */
-export function startFakeGrafana(auth: { user: string; password: string }, health: Record<string, { ok: boolean; message: string }>) {
+/**
+ * Grafana's datasource health API behind basic auth (a failing datasource answers 400 with status
+ * ERROR), and its datasource proxy: `proxies` maps a datasource UID to the server it forwards to.
+ */
+export function startFakeGrafana(
+    auth: { user: string; password: string },
+    health: Record<string, { ok: boolean; message: string }>,
+    proxies: Record<string, string> = {},
+) {
     const expected = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}`;
-    return serve((req, res) => {
+    return serve(async (req, res) => {
         if (req.headers.authorization !== expected) return json(res, 401, { message: "Invalid username or password" });
+        const proxied = /^\/api\/datasources\/proxy\/uid\/([^/]+)(\/.*)$/.exec(req.url ?? "");
+        if (proxied) {
+            const target = proxies[decodeURIComponent(proxied[1])];
+            if (!target) return json(res, 404, { message: "Data source not found" });
+            const upstream = await fetch(`${target}${proxied[2]}`);
+            res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+            return res.end(await upstream.text());
+        }
         const m = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(req.url ?? "");
         const ds = m ? health[decodeURIComponent(m[1])] : undefined;
         if (!ds) return json(res, 404, { message: "Data source not found" });

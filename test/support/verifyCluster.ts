@@ -91,6 +91,8 @@ export async function startCluster(dev: VerifyOutputs, devRun: StackRun, other: 
             { job: `${dev.namespaces.observability}/${dev.releases.loki}`, targets: [host(targets[1])] },
             // In the leaking cluster the log agent is down: nothing listens on its port.
             { job: envNames(dev.env, "").logAgentJob, targets: [leaking ? `127.0.0.1:${await freePort()}` : host(targets[2])] },
+            // Every env scrapes the API server, whose `kubernetes` Service lives in `default`: not a leak.
+            { job: "apiserver", targets: [host(targets[0])], labels: { namespace: "default" } },
             ...(leaking
                 ? [{ job: envNames(other.env, "").workloads.fastapi.job, targets: [host(targets[2])], labels: { namespace: other.namespaces.fastapi } }]
                 : []),
@@ -103,20 +105,22 @@ export async function startCluster(dev: VerifyOutputs, devRun: StackRun, other: 
         { labels: { namespace: other.namespaces.monitoring, pod: "stale" }, at: ns(now - 2 * 3600_000) },
         ...otherPods.slice(0, 2).map((namespace) => ({ labels: { namespace, pod: `${namespace}-0` }, at: ns(now - 10 * 60_000) })),
     ];
+    const { alertmanager: alertmanagerUid, ...withHealth } = dev.grafanaDatasourceUids;
     const health = Object.fromEntries(
-        Object.entries(dev.grafanaDatasourceUids).map(([kind, uid]) => [
+        Object.entries(withHealth).map(([kind, uid]) => [
             uid,
             leaking && kind === "loki"
                 ? { ok: false, message: "Unable to connect with Loki. Please check the server logs for more details." }
                 : { ok: true, message: `${kind} fixture is working` },
         ]),
     );
-    const [prom, am, loki, grafana] = await Promise.all([
+    const [prom, am, loki] = await Promise.all([
         startPrometheus(prometheus),
         startAlertmanager(leaking ? CHART_DEFAULT_ALERTMANAGER_CONFIG : programAlertmanagerConfig(devRun, dev.env)),
         startFakeLoki(streams),
-        startFakeGrafana(GRAFANA_AUTH, health),
     ]);
+    // Grafana reaches the real Alertmanager through its datasource proxy, as it would in the cluster.
+    const grafana = await startFakeGrafana(GRAFANA_AUTH, health, { [alertmanagerUid]: am.url });
     const stopTargets = () => Promise.all(targets.map((t) => t.stop())).then(() => undefined);
     return { prometheus: { ...prom, stop: () => Promise.all([prom.stop(), stopTargets()]).then(() => undefined) }, alertmanager: am, loki, grafana };
 }
