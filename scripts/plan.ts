@@ -87,7 +87,8 @@ async function main(): Promise<void> {
 
 main().catch((failure: unknown) => {
     const err = failure instanceof ProgramFailure ? failure.cause : failure;
-    if (err instanceof ConfigError || err instanceof StackFileError) {
+    // The program is loaded into a fresh module graph, so its ConfigError is another class object.
+    if (err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError") || err instanceof StackFileError) {
         console.error(err.message);
     } else {
         console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -207,9 +207,23 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     },
     {
         kind: "SSH DAG repository without a deploy key",
-        config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, dags: { repository: "git@github.com:org/dags.git" } } } },
+        config: {
+            ...MINIMAL_CONFIG,
+            workloads: { ...wl, airflow: { ...wl.airflow, dags: { repository: "git@github.com:org/dags.git", knownHosts: "github.com ssh-ed25519 AAAA" } } },
+        },
         message:
             "mlops-platform:airflowGitSshKey: expected the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH, set with pulumi config set --secret airflowGitSshKey, got nothing (key not set)",
+    },
+    {
+        kind: "SSH DAG repository without known hosts (git-sync would skip the host-key check)",
+        config: {
+            ...MINIMAL_CONFIG,
+            airflowGitSshKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n",
+            workloads: { ...wl, airflow: { ...wl.airflow, dags: { repository: "git@github.com:org/dags.git" } } },
+        },
+        secretKeys: ["airflowGitSshKey"],
+        message:
+            "mlops-platform:workloads.airflow.dags.knownHosts: expected the git host's known_hosts line(s) when the repository uses SSH (git-sync checks the host key against them), got nothing (key not set)",
     },
     {
         kind: "DAG repository that is not a git URL",

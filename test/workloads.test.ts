@@ -274,7 +274,7 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
                     depth: 1,
                     period: "60s",
                     sshKeySecret: `airflow-${env}-git-ssh-key`,
-                    ...(prod ? { knownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } : {}),
+                    knownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
                 },
             },
             config: {

@@ -61,7 +61,7 @@ export interface AirflowConfig {
         readonly repository: string;
         readonly branch: string;
         readonly subPath: string;
-        /** `known_hosts` line(s) for the git host; without it SSH host keys are not checked. */
+        /** `known_hosts` line(s) for the git host; required for SSH repositories. */
         readonly knownHosts?: string;
     };
     readonly database: PostgresConfig;
@@ -302,6 +302,14 @@ function readAirflow(af: ObjectReader, env: string): AirflowConfig {
             ? d.string("knownHosts", { expected: "known_hosts line(s) for the git host", check: (v) => v.trim().length > 0 })
             : undefined,
     };
+    // Without known hosts the chart turns git-sync's host-key check off: anyone on the path could serve DAGs.
+    if (isSshRepository(dags.repository) && dags.knownHosts === undefined) {
+        d.problems.add(
+            d.keyOf("knownHosts"),
+            "the git host's known_hosts line(s) when the repository uses SSH (git-sync checks the host key against them)",
+            describeValue(undefined),
+        );
+    }
     d.done();
     const res = af.object("resources");
     const resources = {
