@@ -122,7 +122,7 @@ describe("sizing", () => {
 });
 
 describe("protection", () => {
-    it("protects every prod resource and keeps prod namespaces and classes on delete", () => {
+    it("protects every prod resource and keeps prod namespaces and the FastAPI log claim on delete", () => {
         const prod = runs.prod.plan.resources;
         expect(prod.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
         expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([

@@ -12,7 +12,7 @@ import { SYSTEM_NAMESPACE, envNames } from "../components/naming";
 import { VerifyOutputs } from "../scripts/lib/verify/outputs";
 import { startBlackhole, startRedirect } from "./support/fakeServices";
 import { ROOT, useBothStacks } from "./support/harness";
-import { RunningServer, freePort, requireBinaries } from "./support/realServers";
+import { RunningServer, freePort, requireBinaries, startAlertmanager } from "./support/realServers";
 import { Cluster, GRAFANA_AUTH, programAlertmanagerConfig, startCluster, stopCluster } from "./support/verifyCluster";
 
 const runs = useBothStacks();
@@ -181,7 +181,7 @@ describe("a leaking env", () => {
         );
         expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);
         expect(evidence["alertmanager.config"]).toBe(
-            `no receiver for env ${dev.env} (receivers: null): this looks like the chart's default config, not the program's [receivers: null; Watchdog -> null]`,
+            `no receiver slack-${dev.env} (receivers: null): this looks like the chart's default config, not the program's [receivers: null; Watchdog -> null]`,
         );
         expect(evidence["loki.other-env-streams"]).toBe(
             `streams of other namespaces in the last hour: ${sorted([prod.namespaces.storage, prod.namespaces.monitoring])}`,
@@ -208,6 +208,32 @@ describe("a leaking env", () => {
         });
         expect(report.checks).toEqual(checkLines(text.stdout));
         expect(report.checks.map((c: object) => Object.keys(c))).toEqual(report.checks.map(() => ["id", "ok", "evidence"]));
+    });
+});
+
+describe("an Alertmanager with the program's receivers but leaking routes", () => {
+    it("reports where the other env's alert goes and the receiver the program does not define", async () => {
+        const config = programAlertmanagerConfig(runs.dev, dev.env);
+        // What a hand-edited config would do: every namespace to the env's Slack, plus a stray receiver.
+        config.route.routes = config.route.routes.map((r: { receiver: string; matchers: string[] }) =>
+            r.receiver === `slack-${dev.env}` ? { ...r, matchers: ['namespace=~".+"'] } : r,
+        );
+        config.receivers.push({ name: "slack-prod" });
+        const am = await startAlertmanager(config);
+        try {
+            const run = await runVerify([...urlFlags(clean), "--alertmanager-url", am.url, "--json"], grafanaEnv);
+            const check = JSON.parse(run.stdout).checks.find((c: { id: string }) => c.id === "alertmanager.config");
+            expect(check).toEqual({
+                id: "alertmanager.config",
+                ok: false,
+                evidence:
+                    `receivers the program does not define: slack-prod; an alert from namespace fastapi-not${dev.env} (not this env's) reaches slack-${dev.env}, ` +
+                    `expected only "null" [receivers: null, slack-${dev.env}, slack-prod; Watchdog -> null]`,
+            });
+            expect(run.code).toBe(1);
+        } finally {
+            await am.stop();
+        }
     });
 });
 

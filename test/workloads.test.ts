@@ -204,9 +204,30 @@ describe.each(["dev", "prod"])("MLflow tracking in %s", (env) => {
             { name: "HOME", value: "/tmp" },
         ]);
         expect(c.envFrom).toEqual([{ secretRef: { name: `mlflow-${env}-object-store` } }]);
-        expect(c.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
-        expect(c.readinessProbe.httpGet).toEqual({ path: "/health", port: "http" });
         expect(obj(env, "apps/v1:Deployment", `mlflow-${env}`).spec.replicas).toBe(env === "dev" ? 1 : 2);
+    });
+
+    it("runs non-root with a read-only root filesystem and probes /health", () => {
+        const pod = obj(env, "apps/v1:Deployment", `mlflow-${env}`).spec.template.spec;
+        expect(pod.securityContext).toEqual({
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            fsGroupChangePolicy: "OnRootMismatch",
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        const c = pod.containers[0];
+        expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+        expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+        expect(c.ports).toEqual([{ name: "http", containerPort: 5000, protocol: "TCP" }]);
+        expect(c.livenessProbe).toEqual({ httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 });
+        expect(c.readinessProbe).toEqual({ httpGet: { path: "/health", port: "http" }, periodSeconds: 5, failureThreshold: 3 });
+        expect(c.resources).toEqual(
+            env === "dev"
+                ? { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } }
+                : { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } },
+        );
     });
 
     it("builds the backend URI from config and the secret password, never in plain inputs", () => {
@@ -221,7 +242,18 @@ describe.each(["dev", "prod"])("MLflow tracking in %s", (env) => {
         expect(obj(env, "core/v1:Service", `mlflow-${env}`).spec.ports).toEqual([{ name: "http", port: 5000, targetPort: "http", protocol: "TCP" }]);
         const ing = obj(env, "networking.k8s.io/v1:Ingress", `mlflow-${env}`);
         expect(ing.spec.tls).toEqual([{ hosts: [`mlflow-${env}.mlops.internal`], secretName: `mlflow-${env}-tls` }]);
-        expect(ing.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"]).toBe("1g");
+        expect(ing.metadata.annotations).toEqual({
+            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+            "cert-manager.io/cluster-issuer": "internal-ca",
+            "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
+            "nginx.ingress.kubernetes.io/proxy-body-size": "1g",
+        });
+        expect(ing.spec.rules).toEqual([
+            {
+                host: `mlflow-${env}.mlops.internal`,
+                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: `mlflow-${env}`, port: { name: "http" } } } }] },
+            },
+        ]);
         expect(runs[env].plan.releases.map((r) => r.chart)).not.toContain("mlflow");
         expect(JSON.stringify(runs[env].plan).toLowerCase()).not.toContain("bitnami");
     });

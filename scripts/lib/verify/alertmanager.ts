@@ -71,15 +71,27 @@ async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult>
     const config = yaml.load(original) as { route?: Route; receivers?: { name: string }[] };
     if (!config?.route) throw new FormatError("Alertmanager /api/v2/status: the config has no route");
     const receivers = (config.receivers ?? []).map((r) => r.name);
-    const env = ctx.scope.env;
-    const envReceivers = receivers.filter((r) => r !== NULL_RECEIVER && r.includes(env));
+    const { env, names } = ctx.scope;
+    const expected = [NULL_RECEIVER, names.receivers.slack];
     const watchdog = receiversFor(config.route, WATCHDOG_LABELS);
+    // Where an alert of this env and one of another env's namespace end up, on the live route tree.
+    const own = receiversFor(config.route, { alertname: "VerifyProbe", severity: "critical", namespace: names.namespaces.fastapi });
+    // Any namespace that is not this env's stands for the other env's (the verify knows no other env).
+    const otherNamespace = `fastapi-not${env}`;
+    const foreign = receiversFor(config.route, { alertname: "VerifyProbe", severity: "critical", namespace: otherNamespace });
     const problems: string[] = [];
     if (!receivers.includes(NULL_RECEIVER)) problems.push(`no "${NULL_RECEIVER}" receiver`);
-    if (envReceivers.length === 0) {
-        problems.push(`no receiver for env ${env} (receivers: ${list(receivers)}): this looks like the chart's default config, not the program's`);
+    if (!receivers.includes(names.receivers.slack)) {
+        problems.push(`no receiver ${names.receivers.slack} (receivers: ${list(receivers)}): this looks like the chart's default config, not the program's`);
     }
+    const unexpected = receivers.filter((r) => !expected.includes(r));
+    if (unexpected.length) problems.push(`receivers the program does not define: ${list(unexpected)}`);
     if (watchdog.join() !== NULL_RECEIVER) problems.push(`Watchdog reaches ${list(watchdog)}, expected only "${NULL_RECEIVER}"`);
+    if (receivers.includes(names.receivers.slack) && own.join() !== names.receivers.slack) {
+        problems.push(`a critical alert from ${names.namespaces.fastapi} reaches ${list(own)}, expected ${names.receivers.slack}`);
+    }
+    if (foreign.join() !== NULL_RECEIVER)
+        problems.push(`an alert from namespace ${otherNamespace} (not this env's) reaches ${list(foreign)}, expected only "${NULL_RECEIVER}"`);
     const seen = `receivers: ${list(receivers)}; Watchdog -> ${list(watchdog)}`;
     return problems.length ? fail(id, `${problems.join("; ")} [${seen}]`) : pass(id, seen);
 }
