@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { PIPELINE_STAGES } from "../components/logging/promtail";
 import { patchTransform } from "../components/patches";
-import { StackRun, valuesOf, useBothStacks } from "./support/harness";
+import { StackRun, valuesOf, useBothStacks, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -60,11 +60,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
         expect(v.ingress).toEqual({
             enabled: true,
             ingressClassName: "nginx",
-            annotations: {
-                "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-                "cert-manager.io/cluster-issuer": "internal-ca",
-                "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
-            },
+            annotations: STACK_INGRESS_ANNOTATIONS,
             hosts: [`loki-${env}.mlops.internal`],
             tls: [{ hosts: [`loki-${env}.mlops.internal`], secretName: `loki-${env}-tls` }],
             // The chart's distributor paths (push, OTLP) and compactor path (delete) are dropped;

@@ -2,7 +2,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { isSecretValue } from "../scripts/lib/mockRuntime";
-import { StackRun, resourcesOfType, valuesOf, useBothStacks } from "./support/harness";
+import { StackRun, resourcesOfType, valuesOf, useBothStacks, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -192,11 +192,6 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
 
     it("exposes Grafana, Prometheus and Alertmanager over TLS on env hosts", () => {
         const v = kps();
-        const annotations = {
-            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-            "cert-manager.io/cluster-issuer": "internal-ca",
-            "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
-        };
         for (const [key, host] of [
             ["prometheus", `prometheus-${env}.mlops.internal`],
             ["alertmanager", `alertmanager-${env}.mlops.internal`],
@@ -204,7 +199,7 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
             expect(v[key].ingress).toEqual({
                 enabled: true,
                 ingressClassName: "nginx",
-                annotations,
+                annotations: STACK_INGRESS_ANNOTATIONS,
                 hosts: [host],
                 paths: ["/"],
                 pathType: "Prefix",
@@ -214,7 +209,7 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
         expect(v.grafana.ingress).toEqual({
             enabled: true,
             ingressClassName: "nginx",
-            annotations,
+            annotations: STACK_INGRESS_ANNOTATIONS,
             hosts: [`grafana-${env}.mlops.internal`],
             path: "/",
             pathType: "Prefix",

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { postgresUri } from "../components/workloads/postgres";
 import { isSecretValue } from "../scripts/lib/mockRuntime";
-import { StackRun, resourcesOfType, useBothStacks, valuesOf } from "./support/harness";
+import { StackRun, resourcesOfType, useBothStacks, valuesOf, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
 import * as pulumi from "@pulumi/pulumi";
 
 const runs: Record<string, StackRun> = useBothStacks();
@@ -128,11 +128,7 @@ describe.each(["dev", "prod"])("FastAPI serving in %s", (env) => {
         expect(routes("/metrics")).toBe(false);
         expect(routes("/variant/A/predict")).toBe(true);
         expect(routes("/variant/B/reload")).toBe(true);
-        expect(ing.metadata.annotations).toEqual({
-            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-            "cert-manager.io/cluster-issuer": "internal-ca",
-            "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
-        });
+        expect(ing.metadata.annotations).toEqual(STACK_INGRESS_ANNOTATIONS);
         for (const p of paths) expect(p.backend).toEqual({ service: { name: `fastapi-${env}`, port: { name: "http" } } });
     });
 
@@ -242,12 +238,7 @@ describe.each(["dev", "prod"])("MLflow tracking in %s", (env) => {
         expect(obj(env, "core/v1:Service", `mlflow-${env}`).spec.ports).toEqual([{ name: "http", port: 5000, targetPort: "http", protocol: "TCP" }]);
         const ing = obj(env, "networking.k8s.io/v1:Ingress", `mlflow-${env}`);
         expect(ing.spec.tls).toEqual([{ hosts: [`mlflow-${env}.mlops.internal`], secretName: `mlflow-${env}-tls` }]);
-        expect(ing.metadata.annotations).toEqual({
-            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-            "cert-manager.io/cluster-issuer": "internal-ca",
-            "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
-            "nginx.ingress.kubernetes.io/proxy-body-size": "1g",
-        });
+        expect(ing.metadata.annotations).toEqual({ ...STACK_INGRESS_ANNOTATIONS, "nginx.ingress.kubernetes.io/proxy-body-size": "1g" });
         expect(ing.spec.rules).toEqual([
             {
                 host: `mlflow-${env}.mlops.internal`,
@@ -332,11 +323,7 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
                 apiServer: {
                     enabled: true,
                     ingressClassName: "nginx",
-                    annotations: {
-                        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-                        "cert-manager.io/cluster-issuer": "internal-ca",
-                        "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
-                    },
+                    annotations: STACK_INGRESS_ANNOTATIONS,
                     path: "/",
                     pathType: "Prefix",
                     hosts: [{ name: `airflow-${env}.mlops.internal`, tls: { enabled: true, secretName: `airflow-${env}-tls` } }],

@@ -89,6 +89,13 @@ export const MINIMAL_CONFIG = {
     ...MINIMAL_SECRETS,
 };
 
+/** Annotations every Ingress gets from the real stack files (issuer internal-ca, the lab allow-list). */
+export const STACK_INGRESS_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+    "cert-manager.io/cluster-issuer": "internal-ca",
+    "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
+};
+
 export function valuesOf(plan: Plan, release: string): Record<string, any> {
     const v = plan.values[release];
     if (!v) throw new Error(`no release ${release} in plan (have ${Object.keys(plan.values).join(", ")})`);
