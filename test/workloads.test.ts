@@ -1,8 +1,8 @@
 /** FastAPI serving, MLflow tracking and Airflow of both stacks: exact objects and chart values. */
 import { describe, expect, it } from "vitest";
 import { postgresUri } from "../components/workloads/postgres";
-import { isSecretValue } from "../scripts/lib/mockRuntime";
-import { StackRun, resourcesOfType, useBothStacks, valuesOf, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
+import { MOCK_RANDOM_RESULT, isSecretValue } from "../scripts/lib/mockRuntime";
+import { MINIMAL_CONFIG, STACK_INGRESS_ANNOTATIONS, StackRun, resourcesOfType, runLoaded, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
 import * as pulumi from "@pulumi/pulumi";
 
 const runs: Record<string, StackRun> = useBothStacks();
@@ -132,13 +132,27 @@ describe.each(["dev", "prod"])("FastAPI serving in %s", (env) => {
         for (const p of paths) expect(p.backend).toEqual({ service: { name: `fastapi-${env}`, port: { name: "http" } } });
     });
 
-    it("takes the Slack webhook and reload token from secret config, in each consumer's namespace", () => {
+    it("gives FastAPI and Airflow the same Slack webhook (secret config) and reload token (generated once), each in its own namespace", () => {
+        const slack = runs[env].run.stack.config["mlops-platform:appSlackWebhookUrl"];
+        // No fastapiReloadToken in the stack files: the token is the env's one RandomPassword of 40 characters.
+        const token = runs[env].plan.resources.filter((r) => r.name === `app-secrets-${env}-reload-token`);
+        expect(token.map((r) => [r.type, r.inputs])).toEqual([["random:index/randomPassword:RandomPassword", { length: 40, special: false }]]);
         for (const consumer of [ns, `airflow-${env}`]) {
-            expect(Object.keys(rawSecretData(env, consumer, `workload-app-${env}`)).sort()).toEqual(["RELOAD_SECRET_TOKEN", "SLACK_WEBHOOK_URL"]);
+            expect(rawSecretData(env, consumer, `workload-app-${env}`)).toEqual({ SLACK_WEBHOOK_URL: slack, RELOAD_SECRET_TOKEN: MOCK_RANDOM_RESULT });
         }
-        const slack = rawSecretData(env, ns, `workload-app-${env}`).SLACK_WEBHOOK_URL;
-        expect(slack).toBe(runs[env].run.stack.config["mlops-platform:appSlackWebhookUrl"]);
         expect(JSON.stringify(runs[env].plan)).not.toContain(slack);
+    });
+});
+
+describe("a configured reload token", () => {
+    it("is used as is and nothing is generated", async () => {
+        const token = "configured-reload-token-0123456789";
+        const { run, plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, fastapiReloadToken: token }, ["fastapiReloadToken"]));
+        expect(plan.resources.filter((r) => r.name.endsWith("-reload-token"))).toEqual([]);
+        const data = run.resources
+            .filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "workload-app-dev")
+            .map((r) => ((r.inputs as any).stringData as { value: Record<string, string> }).value.RELOAD_SECRET_TOKEN);
+        expect(data).toEqual([token, token]);
     });
 });
 

@@ -1,7 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { platformLabels } from "../labels";
+import { ownedSecret } from "../secrets";
 import { EnvNames } from "../naming";
 
 export const GRAFANA_ADMIN_USER_KEY = "admin-user";
@@ -29,16 +28,14 @@ export class GrafanaAdmin extends pulumi.ComponentResource {
     constructor(name: string, args: GrafanaAdminArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:monitoring:GrafanaAdmin", name, {}, opts);
         const password = args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result;
-        const secret = new k8s.core.v1.Secret(
+        const secret = ownedSecret(
             `${name}-secret`,
             {
-                metadata: {
-                    name: args.names.secrets.grafanaAdmin,
-                    namespace: args.namespace,
-                    labels: platformLabels(args.names.env, "grafana"),
-                },
-                type: "Opaque",
-                stringData: { [GRAFANA_ADMIN_USER_KEY]: "admin", [GRAFANA_ADMIN_PASSWORD_KEY]: pulumi.secret(password) },
+                names: args.names,
+                component: "grafana",
+                name: args.names.secrets.grafanaAdmin,
+                namespace: args.namespace,
+                data: { [GRAFANA_ADMIN_USER_KEY]: "admin", [GRAFANA_ADMIN_PASSWORD_KEY]: password },
             },
             { parent: this },
         );

@@ -1,10 +1,9 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
-import { platformLabels } from "../labels";
+import { ownedSecret } from "../secrets";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
 import { charts } from "../versions";
 import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
@@ -239,18 +238,14 @@ export class Monitoring extends pulumi.ComponentResource {
         const { names } = args;
         const configYaml = yaml.dump(alertmanagerConfig(names, args.alerting), { lineWidth: -1 });
         const templates = slackTemplates(names);
-        const secret = (suffix: string, secretName: string, stringData: Record<string, pulumi.Input<string>>) =>
-            new k8s.core.v1.Secret(
+        const secret = (suffix: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
+            ownedSecret(
                 `${name}-alertmanager-${suffix}`,
-                {
-                    metadata: { name: secretName, namespace: args.namespace, labels: platformLabels(names.env, "alertmanager") },
-                    type: "Opaque",
-                    stringData,
-                },
+                { names, component: "alertmanager", name: secretName, namespace: args.namespace, data },
                 { parent: this },
             );
         // Its own Secret, read by file: the config holds no secret and the webhook rotates alone.
-        const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: pulumi.secret(args.slackWebhook) });
+        const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: args.slackWebhook });
         const configSecret = secret("config", names.secrets.alertmanagerConfig, { "alertmanager.yaml": configYaml, [SLACK_TEMPLATE_KEY]: templates });
         const release = helmRelease(
             names.releases.monitoring,

@@ -6,7 +6,8 @@ import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
 import { EnvNames } from "../naming";
 import { charts } from "../versions";
-import { APP_SECRET_KEYS, workloadSecret } from "./appSecret";
+import { APP_SECRET_KEYS } from "./appSecrets";
+import { ownedSecret } from "../secrets";
 import { s3Uri } from "./mlflow";
 import { postgresUri } from "./postgres";
 
@@ -150,7 +151,7 @@ export class Airflow extends pulumi.ComponentResource {
         const { names } = args;
         const s = names.secrets;
         const secret = (key: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
-            workloadSecret(`${name}-${key}`, { names, component: "airflow", name: secretName, namespace: args.namespace, data }, { parent: this });
+            ownedSecret(`${name}-${key}`, { names, component: "airflow", name: secretName, namespace: args.namespace, data }, { parent: this });
 
         // Fernet keys are 32 random bytes in URL-safe base64.
         const fernet = new random.RandomBytes(`${name}-fernet-key`, { length: 32 }, { parent: this });

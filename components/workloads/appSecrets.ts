@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EnvNames } from "../naming";
-import { APP_SECRET_KEYS, workloadSecret } from "./appSecret";
+import { ownedSecret } from "../secrets";
+
+/** Environment variable names of the shared app Secret (Slack notifications and model reloads). */
+export const APP_SECRET_KEYS = { slackWebhookUrl: "SLACK_WEBHOOK_URL", reloadToken: "RELOAD_SECRET_TOKEN" } as const;
 
 export interface AppSecretsArgs {
     readonly names: EnvNames;
@@ -24,7 +27,7 @@ export class AppSecrets extends pulumi.ComponentResource {
         const reloadToken = args.reloadToken ?? new random.RandomPassword(`${name}-reload-token`, { length: 40, special: false }, { parent: this }).result;
         this.secretName = args.names.secrets.workloadApp;
         for (const [component, namespace] of Object.entries(args.namespaces)) {
-            workloadSecret(
+            ownedSecret(
                 `${name}-${component}`,
                 {
                     names: args.names,

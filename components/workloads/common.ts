@@ -2,14 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../labels";
 
-/** Selector labels of a workload the program declares itself (Deployment, Service, monitor). */
-export function workloadSelector(app: string, instance: string): Record<string, string> {
-    return { "app.kubernetes.io/name": app, "app.kubernetes.io/instance": instance };
-}
-
-/** Selector plus the platform labels: what every object of the workload carries. */
-export function workloadLabels(env: string, app: string, instance: string): Record<string, string> {
-    return { ...platformLabels(env, app), ...workloadSelector(app, instance) };
+/**
+ * How every object of a workload the program declares itself is labelled and named: the selector
+ * (Deployment, Service, monitor, disruption budget), the full labels, and metadata in its namespace.
+ */
+export function workloadIdentity(env: string, app: string, instance: string, namespace: pulumi.Input<string>) {
+    const selector: Record<string, string> = { "app.kubernetes.io/name": app, "app.kubernetes.io/instance": instance };
+    const labels: Record<string, string> = { ...platformLabels(env, app), ...selector };
+    return { selector, labels, meta: (name: string) => ({ name, namespace, labels }) };
 }
 
 /** A ClusterIP Service exposing the pods' container port named `http` under the same name. */

@@ -5,7 +5,7 @@ import { FastapiConfig } from "../config/workloads";
 import { IngressPath, tlsIngress } from "../ingress";
 import { EnvNames } from "../naming";
 import { k8sResources } from "../sizing";
-import { httpService, workloadLabels, workloadSelector } from "./common";
+import { httpService, workloadIdentity } from "./common";
 import { TMP_MOUNT, TMP_VOLUME, containerSecurityContext, podSecurityContext } from "./podSecurity";
 
 /**
@@ -47,9 +47,6 @@ export interface FastapiServingArgs {
     readonly retainVolumes: boolean;
 }
 
-/** Selector labels of the FastAPI pods and Service. */
-export const fastapiSelector = (names: EnvNames) => workloadSelector("fastapi", names.workloads.fastapi.name);
-
 /** The env config the serving image reads (pydantic settings, case-insensitive). */
 export function fastapiEnv(names: EnvNames, fastapi: FastapiConfig) {
     return [
@@ -74,9 +71,7 @@ export class FastapiServing extends pulumi.ComponentResource {
         super("mlops:workloads:FastapiServing", name, {}, opts);
         const { names, fastapi } = args;
         const wl = names.workloads.fastapi;
-        const selector = fastapiSelector(names);
-        const labels = workloadLabels(names.env, "fastapi", wl.name);
-        const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
+        const { selector, labels, meta } = workloadIdentity(names.env, "fastapi", wl.name, args.namespace);
 
         const logs = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-logs`,

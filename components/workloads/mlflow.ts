@@ -5,8 +5,8 @@ import { MlflowConfig, S3Location, WorkloadsConfig } from "../config/workloads";
 import { tlsIngress } from "../ingress";
 import { EnvNames } from "../naming";
 import { k8sResources } from "../sizing";
-import { workloadSecret } from "./appSecret";
-import { httpService, workloadLabels, workloadSelector } from "./common";
+import { ownedSecret } from "../secrets";
+import { httpService, workloadIdentity } from "./common";
 import { postgresUri } from "./postgres";
 import { TMP_MOUNT, TMP_VOLUME, containerSecurityContext, podSecurityContext } from "./podSecurity";
 
@@ -24,8 +24,6 @@ export interface MlflowTrackingArgs {
 }
 
 export const s3Uri = (loc: S3Location) => `s3://${loc.bucket}/${loc.prefix}`;
-
-export const mlflowSelector = (names: EnvNames) => workloadSelector("mlflow", names.workloads.mlflow.name);
 
 /** AWS SDK settings every S3 client of the env uses (credentials come from a Secret). */
 export function objectStoreEnv(objectStore: WorkloadsConfig["objectStore"]) {
@@ -49,12 +47,10 @@ export class MlflowTracking extends pulumi.ComponentResource {
         super("mlops:workloads:MlflowTracking", name, {}, opts);
         const { names, mlflow } = args;
         const wl = names.workloads.mlflow;
-        const selector = mlflowSelector(names);
-        const labels = workloadLabels(names.env, "mlflow", wl.name);
-        const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
+        const { selector, labels, meta } = workloadIdentity(names.env, "mlflow", wl.name, args.namespace);
 
         const secret = (key: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
-            workloadSecret(`${name}-${key}`, { names, component: "mlflow", name: secretName, namespace: args.namespace, data }, { parent: this });
+            ownedSecret(`${name}-${key}`, { names, component: "mlflow", name: secretName, namespace: args.namespace, data }, { parent: this });
         const backend = secret("backend-store", names.secrets.mlflowBackendStore, {
             [MLFLOW_BACKEND_STORE_KEY]: postgresUri(mlflow.database, args.databasePassword),
         });

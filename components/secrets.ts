@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformLabels } from "../labels";
-import { EnvNames } from "../naming";
+import { platformLabels } from "./labels";
+import { EnvNames } from "./naming";
 
 /**
  * A Secret the program creates in its consumer's namespace (a pod can only read Secrets of its own
  * namespace; the original platform lost alerts to a Secret created elsewhere). Every value is
  * marked secret, so it is encrypted in state and redacted in plans.
  */
-export function workloadSecret(
+export function ownedSecret(
     resourceName: string,
     args: {
         readonly names: EnvNames;
@@ -29,6 +29,3 @@ export function workloadSecret(
         opts,
     );
 }
-
-/** Environment variable names of the shared app Secret (Slack notifications and model reloads). */
-export const APP_SECRET_KEYS = { slackWebhookUrl: "SLACK_WEBHOOK_URL", reloadToken: "RELOAD_SECRET_TOKEN" } as const;
