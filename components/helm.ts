@@ -18,7 +18,7 @@ export interface HelmInstallArgs {
     readonly pin: ChartPin;
     /** Helm release name (also the prefix of most object names the chart renders). */
     readonly releaseName: string;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly values: pulumi.Input<Record<string, unknown>>;
 }
 

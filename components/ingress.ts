@@ -28,7 +28,7 @@ export function tlsIngress(
     args: {
         readonly ingress: PlatformConfig["ingress"];
         readonly name: string;
-        readonly namespace: pulumi.Input<string>;
+        readonly namespace: string;
         readonly labels: Record<string, string>;
         readonly host: string;
         readonly tlsSecret: string;

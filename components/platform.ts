@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/schema";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
@@ -39,11 +40,11 @@ export interface PlatformOutputs {
     namespaces: EnvNames["namespaces"];
     urls: { grafana: string; prometheus: string; alertmanager: string; loki: string; fastapi: string; mlflow: string; airflow: string };
     endpoints: EnvNames["endpoints"];
-    storageClasses: pulumi.Output<{ nfs: string; localPath: string }>;
+    storageClasses: { nfs: string; localPath: string };
     releases: EnvNames["releases"];
     monitoringReleaseLabel: EnvNames["monitoringReleaseLabel"];
     grafanaDatasourceUids: EnvNames["datasourceUids"];
-    grafanaAdminSecret: pulumi.Output<SecretReference>;
+    grafanaAdminSecret: SecretReference;
 }
 
 /** The whole observability platform of one env. */
@@ -55,17 +56,25 @@ export class Platform extends pulumi.ComponentResource {
         super("mlops:platform:Platform", name, {}, { ...opts, protect: args.config.protect });
         const cfg = args.config;
         const names = envNames(cfg.env, cfg.domain);
-        const provider = new k8s.Provider(`k8s-${cfg.env}`, {}, { parent: this });
-        const child = (extra: pulumi.ComponentResourceOptions = {}) => ({ parent: this, providers: { kubernetes: provider }, ...extra });
+        // Explicit providers for every package the program uses, so no resource falls back to a default
+        // provider (which the engine registers outside the program and no option of ours can protect).
+        const providers = {
+            kubernetes: new k8s.Provider(`k8s-${cfg.env}`, {}, { parent: this }),
+            random: new random.Provider(`random-${cfg.env}`, {}, { parent: this }),
+        };
+        const ns = names.namespaces;
+        const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect }, { parent: this, providers });
+        // Every name below is a plain value from the naming module, known in a first preview; what must
+        // exist first is said with `dependsOn` (on a component: on all of its resources).
+        const child = (...after: pulumi.Resource[]): pulumi.ComponentResourceOptions => ({ parent: this, providers, dependsOn: [namespaces, ...after] });
 
-        const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect }, child());
-        new NetworkPolicies(`network-${cfg.env}`, { names, namespaces, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network }, child());
-        const nfs = new NfsProvisioner(`nfs-${cfg.env}`, { names, namespace: namespaces.storage, nfs: cfg.storage.nfs }, child());
+        new NetworkPolicies(`network-${cfg.env}`, { names, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network }, child());
+        const nfs = new NfsProvisioner(`nfs-${cfg.env}`, { names, namespace: ns.storage, nfs: cfg.storage.nfs }, child());
         const localPath = new LocalPathStorage(
             `local-path-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.storage,
+                namespace: ns.storage,
                 localPath: cfg.storage.localPath,
                 reclaimPolicy: cfg.storage.nfs.reclaimPolicy,
             },
@@ -73,14 +82,14 @@ export class Platform extends pulumi.ComponentResource {
         );
         const grafanaAdmin = new GrafanaAdmin(
             `grafana-admin-${cfg.env}`,
-            { names, namespace: namespaces.monitoring, password: args.grafanaAdminPassword },
+            { names, namespace: ns.monitoring, password: args.grafanaAdminPassword },
             child(),
         );
         const monitoring = new Monitoring(
             `monitoring-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.monitoring,
+                namespace: ns.monitoring,
                 monitoring: cfg.monitoring,
                 alerting: cfg.alerting,
                 ingress: cfg.ingress,
@@ -88,36 +97,37 @@ export class Platform extends pulumi.ComponentResource {
                 retainVolumes: cfg.protect,
                 slackWebhook: args.alertmanagerSlackWebhook,
             },
-            child({ dependsOn: [grafanaAdmin] }),
+            // Grafana's and Alertmanager's claims are on the NFS class, Prometheus's on local-path.
+            child(grafanaAdmin, nfs, localPath),
         );
         // PrometheusRule is a CRD the monitoring release installs.
         new AlertRules(
             `alert-rules-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.monitoring,
+                namespace: ns.monitoring,
                 options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0 },
             },
-            child({ dependsOn: [monitoring] }),
+            child(monitoring),
         );
-        new Dashboards(`dashboards-${cfg.env}`, { names, namespace: namespaces.monitoring }, child());
+        new Dashboards(`dashboards-${cfg.env}`, { names, namespace: ns.monitoring }, child());
         // Loki and Promtail create ServiceMonitors: the monitoring release brings their CRDs.
         const loki = new Loki(
             `loki-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.observability,
+                namespace: ns.observability,
                 loki: cfg.logging.loki,
                 ingress: cfg.ingress,
                 storageClassName: nfs.storageClassName,
                 retainVolumes: cfg.protect,
             },
-            child({ dependsOn: [monitoring] }),
+            child(monitoring, nfs),
         );
         new Promtail(
             `promtail-${cfg.env}`,
-            { names, namespace: namespaces.observability, promtail: cfg.logging.promtail },
-            child({ dependsOn: [monitoring, loki] }),
+            { names, namespace: ns.observability, promtail: cfg.logging.promtail },
+            child(monitoring, loki),
         );
 
         // Workloads: the monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
@@ -127,7 +137,7 @@ export class Platform extends pulumi.ComponentResource {
             `app-secrets-${cfg.env}`,
             {
                 names,
-                namespaces: { fastapi: namespaces.fastapi, airflow: namespaces.airflow },
+                namespaces: { fastapi: ns.fastapi, airflow: ns.airflow },
                 slackWebhookUrl: ws.appSlackWebhookUrl,
                 reloadToken: ws.fastapiReloadToken,
             },
@@ -137,7 +147,7 @@ export class Platform extends pulumi.ComponentResource {
             `mlflow-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.mlflow,
+                namespace: ns.mlflow,
                 mlflow: w.mlflow,
                 objectStore: w.objectStore,
                 ingress: cfg.ingress,
@@ -151,20 +161,20 @@ export class Platform extends pulumi.ComponentResource {
             `fastapi-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.fastapi,
+                namespace: ns.fastapi,
                 fastapi: w.fastapi,
                 ingress: cfg.ingress,
                 logStorageClassName: nfs.storageClassName,
                 appSecretName: appSecrets.secretName,
                 retainVolumes: cfg.protect,
             },
-            child({ dependsOn: [monitoring, appSecrets] }),
+            child(monitoring, appSecrets, nfs),
         );
         new Airflow(
             `airflow-${cfg.env}`,
             {
                 names,
-                namespace: namespaces.airflow,
+                namespace: ns.airflow,
                 airflow: w.airflow,
                 objectStore: w.objectStore,
                 ingress: cfg.ingress,
@@ -174,7 +184,7 @@ export class Platform extends pulumi.ComponentResource {
                 s3SecretAccessKey: ws.s3SecretAccessKey,
                 gitSshKey: ws.airflowGitSshKey,
             },
-            child({ dependsOn: [appSecrets] }),
+            child(appSecrets),
         );
 
         this.outputs = {
@@ -191,9 +201,7 @@ export class Platform extends pulumi.ComponentResource {
                 airflow: `https://${names.hosts.airflow}`,
             },
             endpoints: names.endpoints,
-            storageClasses: pulumi
-                .all([nfs.storageClassName, localPath.storageClassName])
-                .apply(([nfsClass, localPathClass]) => ({ nfs: nfsClass, localPath: localPathClass })),
+            storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
             releases: names.releases,
             monitoringReleaseLabel: names.monitoringReleaseLabel,
             grafanaDatasourceUids: names.datasourceUids,

@@ -14,7 +14,7 @@ export function ownedSecret(
         readonly names: EnvNames;
         readonly component: string;
         readonly name: string;
-        readonly namespace: pulumi.Input<string>;
+        readonly namespace: string;
         readonly data: Record<string, pulumi.Input<string>>;
     },
     opts: pulumi.CustomResourceOptions,

@@ -11,11 +11,11 @@ import { charts } from "../versions";
 
 export interface LokiArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly loki: PlatformConfig["logging"]["loki"];
     readonly ingress: PlatformConfig["ingress"];
     /** The env's NFS class: Loki's chunks, index and compactor state live there. */
-    readonly storageClassName: pulumi.Input<string>;
+    readonly storageClassName: string;
     /** Keep the volume claim when the release or the stack goes away. */
     readonly retainVolumes: boolean;
 }
@@ -28,8 +28,8 @@ export const LOKI_TENANT = "fake";
 export const LOKI_RULES_DIR = "/etc/loki/rules";
 export const LOKI_RULES_FILE = "platform-alerts.yaml";
 
-export function lokiValues(args: LokiArgs, storageClassName: string): Record<string, unknown> {
-    const { names, loki } = args;
+export function lokiValues(args: LokiArgs): Record<string, unknown> {
+    const { names, loki, storageClassName } = args;
     return {
         deploymentMode: "Monolithic",
         loki: {
@@ -126,7 +126,7 @@ export function lokiValues(args: LokiArgs, storageClassName: string): Record<str
 
 /** Loki for one env: a single binary with filesystem storage on the env's NFS class, and its log alert rules. */
 export class Loki extends pulumi.ComponentResource {
-    readonly releaseName: pulumi.Output<string>;
+    readonly releaseName: string;
     readonly artifacts: Record<string, string>;
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -140,13 +140,12 @@ export class Loki extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const values = pulumi.output(args.storageClassName).apply((sc) => lokiValues(args, sc));
-        const release = helmRelease(
+        helmRelease(
             args.names.releases.loki,
-            { pin: charts.loki, releaseName: args.names.releases.loki, namespace: args.namespace, values },
+            { pin: charts.loki, releaseName: args.names.releases.loki, namespace: args.namespace, values: lokiValues(args) },
             { parent: this, dependsOn: [rulesConfigMap] },
         );
-        this.releaseName = release.name;
+        this.releaseName = args.names.releases.loki;
         this.artifacts = { [`rules/loki-${LOKI_TENANT}.yaml`]: rules };
         this.registerOutputs({ releaseName: this.releaseName, artifacts: this.artifacts });
     }

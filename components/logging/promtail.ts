@@ -7,7 +7,7 @@ import { charts } from "../versions";
 
 export interface PromtailArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly promtail: PlatformConfig["logging"]["promtail"];
 }
 

@@ -268,7 +268,7 @@ export function lokiRuleGroups(names: EnvNames): RuleGroup[] {
 
 export interface AlertRulesArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly options: AlertRulesOptions;
 }
 

@@ -8,7 +8,7 @@ export const GRAFANA_ADMIN_PASSWORD_KEY = "admin-password";
 
 export interface GrafanaAdminArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     /** From secret config; when absent a password is generated once and kept in state. */
     readonly password?: pulumi.Output<string>;
 }
@@ -22,13 +22,13 @@ export interface SecretReference {
 
 /** The Grafana admin Secret, created in Grafana's own namespace and read by the chart via existingSecret. */
 export class GrafanaAdmin extends pulumi.ComponentResource {
-    readonly secretName: pulumi.Output<string>;
-    readonly reference: pulumi.Output<SecretReference>;
+    readonly secretName: string;
+    readonly reference: SecretReference;
 
     constructor(name: string, args: GrafanaAdminArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:monitoring:GrafanaAdmin", name, {}, opts);
         const password = args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result;
-        const secret = ownedSecret(
+        ownedSecret(
             `${name}-secret`,
             {
                 names: args.names,
@@ -39,12 +39,12 @@ export class GrafanaAdmin extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.secretName = secret.metadata.name;
-        this.reference = pulumi.all([secret.metadata.namespace, secret.metadata.name]).apply(([namespace, secretName]) => ({
-            namespace,
-            name: secretName,
+        this.secretName = args.names.secrets.grafanaAdmin;
+        this.reference = {
+            namespace: args.namespace,
+            name: this.secretName,
             keys: { user: GRAFANA_ADMIN_USER_KEY, password: GRAFANA_ADMIN_PASSWORD_KEY },
-        }));
+        };
         this.registerOutputs({ secretName: this.secretName, reference: this.reference });
     }
 }

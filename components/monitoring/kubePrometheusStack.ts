@@ -12,21 +12,19 @@ import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdm
 
 export interface MonitoringArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly monitoring: PlatformConfig["monitoring"];
     readonly alerting: PlatformConfig["alerting"];
     readonly ingress: PlatformConfig["ingress"];
-    readonly storageClasses: { readonly nfs: pulumi.Input<string>; readonly localPath: pulumi.Input<string> };
+    readonly storageClasses: { readonly nfs: string; readonly localPath: string };
     /** Keep Grafana's claim when the release is uninstalled (prod). */
     readonly retainVolumes: boolean;
     /** Slack incoming-webhook URL from secret config; unset leaves the webhook file empty. */
     readonly slackWebhook: pulumi.Output<string>;
 }
 
-/** Inputs of the values builder, with the storage class names resolved. */
-export interface MonitoringValuesInput extends Omit<MonitoringArgs, "namespace" | "storageClasses" | "slackWebhook"> {
-    readonly storageClasses: { readonly nfs: string; readonly localPath: string };
-}
+/** Inputs of the values builder: everything but the secret webhook, which only the Secret holds. */
+export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook">;
 
 const keepNamespaces = (regex: string) => ({ action: "keep", sourceLabels: ["namespace"], regex });
 
@@ -228,8 +226,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
 
 /** kube-prometheus-stack for one env, with the Alertmanager config and Slack webhook Secrets it reads. */
 export class Monitoring extends pulumi.ComponentResource {
-    readonly releaseName: pulumi.Output<string>;
-    readonly alertmanagerConfigSecret: pulumi.Output<string>;
+    readonly releaseName: string;
+    readonly alertmanagerConfigSecret: string;
     /** Generated files shown in the offline plan (path under out/<stack>/ to content); never secret. */
     readonly artifacts: Record<string, string>;
 
@@ -247,20 +245,18 @@ export class Monitoring extends pulumi.ComponentResource {
         // Its own Secret, read by file: the config holds no secret and the webhook rotates alone.
         const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: args.slackWebhook });
         const configSecret = secret("config", names.secrets.alertmanagerConfig, { "alertmanager.yaml": configYaml, [SLACK_TEMPLATE_KEY]: templates });
-        const release = helmRelease(
+        helmRelease(
             names.releases.monitoring,
             {
                 pin: charts.kubePrometheusStack,
                 releaseName: names.releases.monitoring,
                 namespace: args.namespace,
-                values: pulumi
-                    .all([args.storageClasses.nfs, args.storageClasses.localPath])
-                    .apply(([nfs, localPath]) => kubePrometheusStackValues({ ...args, storageClasses: { nfs, localPath } })),
+                values: kubePrometheusStackValues(args),
             },
             { parent: this, dependsOn: [configSecret, slackSecret] },
         );
-        this.releaseName = release.name;
-        this.alertmanagerConfigSecret = configSecret.metadata.name;
+        this.releaseName = names.releases.monitoring;
+        this.alertmanagerConfigSecret = names.secrets.alertmanagerConfig;
         this.artifacts = { "alertmanager/alertmanager.yaml": configYaml, [`alertmanager/${SLACK_TEMPLATE_KEY}`]: templates };
         this.registerOutputs({ releaseName: this.releaseName, alertmanagerConfigSecret: this.alertmanagerConfigSecret, artifacts: this.artifacts });
     }

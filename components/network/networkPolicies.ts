@@ -5,8 +5,6 @@ import { EnvNames, SYSTEM_NAMESPACE } from "../naming";
 
 export interface NetworkPoliciesArgs {
     readonly names: EnvNames;
-    /** The env's namespaces as created (so the policies wait for them). */
-    readonly namespaces: { readonly [K in keyof EnvNames["namespaces"]]: pulumi.Input<string> };
     /** Namespace of the ingress controller pods. */
     readonly ingressControllerNamespace: string;
     /** Default-deny in the workload namespaces (fastapi, mlflow, airflow) plus the allowances they need. */
@@ -50,7 +48,7 @@ export function podSelectors(names: EnvNames) {
 }
 
 /** Every NetworkPolicy spec of one env by namespace and policy name (exported for tests and the plan). */
-export function networkPolicySpecs(args: Omit<NetworkPoliciesArgs, "namespaces">): Record<string, Record<string, PolicySpec>> {
+export function networkPolicySpecs(args: NetworkPoliciesArgs): Record<string, Record<string, PolicySpec>> {
     const { names } = args;
     const ns = names.namespaces;
     const pods = podSelectors(names);
@@ -150,16 +148,13 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:network:NetworkPolicies", name, {}, opts);
-        const created: Record<string, pulumi.Input<string>> = Object.fromEntries(
-            (Object.keys(args.names.namespaces) as (keyof EnvNames["namespaces"])[]).map((k) => [args.names.namespaces[k], args.namespaces[k]]),
-        );
         this.policyNames = [];
         for (const [namespace, policies] of Object.entries(networkPolicySpecs(args))) {
             for (const [policyName, spec] of Object.entries(policies)) {
                 new k8s.networking.v1.NetworkPolicy(
                     `${namespace}-${policyName}`,
                     {
-                        metadata: { name: policyName, namespace: created[namespace] ?? namespace, labels: platformLabels(args.names.env, "network-policy") },
+                        metadata: { name: policyName, namespace, labels: platformLabels(args.names.env, "network-policy") },
                         spec,
                     },
                     { parent: this },

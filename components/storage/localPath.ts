@@ -8,13 +8,14 @@ import { images } from "../versions";
 
 export interface LocalPathStorageArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly localPath: LocalPathConfig;
     readonly reclaimPolicy: ReclaimPolicy;
 }
 
 const CONFIG_MAP = "local-path-config";
 const SERVICE_ACCOUNT = "local-path-provisioner";
+const ROLE = "local-path-provisioner";
 
 /** The provisioner's config.json: one node directory for every node, unique to the env. */
 export function localPathConfigJson(nodePath: string): string {
@@ -53,16 +54,18 @@ spec:
  * (local-path-provisioner publishes no Helm repository, so its objects are declared here.)
  */
 export class LocalPathStorage extends pulumi.ComponentResource {
-    readonly storageClassName: pulumi.Output<string>;
+    /** Plain, known in a first preview (the naming module's, or the adopted class from config). */
+    readonly storageClassName: string;
 
     constructor(name: string, args: LocalPathStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:LocalPathStorage", name, {}, opts);
         const { names, localPath } = args;
 
         if (localPath.mode === "existing") {
-            // Reading the class makes a missing one fail the preview instead of leaving Prometheus Pending.
-            const existing = k8s.storage.v1.StorageClass.get(`${name}-existing`, localPath.className, { parent: this });
-            this.storageClassName = existing.metadata.name;
+            // Reading the class makes a missing one fail the preview instead of leaving Prometheus Pending;
+            // the name itself is config, so consumers see it in a first preview.
+            k8s.storage.v1.StorageClass.get(`${name}-existing`, localPath.className, { parent: this });
+            this.storageClassName = localPath.className;
             this.registerOutputs({ storageClassName: this.storageClassName });
             return;
         }
@@ -76,7 +79,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
         const role = new k8s.rbac.v1.Role(
             `${name}-role`,
             {
-                metadata: { name: "local-path-provisioner", namespace: ns, labels },
+                metadata: { name: ROLE, namespace: ns, labels },
                 rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] }],
             },
             child,
@@ -85,10 +88,10 @@ export class LocalPathStorage extends pulumi.ComponentResource {
             `${name}-rolebinding`,
             {
                 metadata: { name: "local-path-provisioner", namespace: ns, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: ROLE },
+                subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: ns }],
             },
-            child,
+            { ...child, dependsOn: [role, sa] },
         );
         const clusterRole = new k8s.rbac.v1.ClusterRole(
             `${name}-clusterrole`,
@@ -111,10 +114,10 @@ export class LocalPathStorage extends pulumi.ComponentResource {
             `${name}-clusterrolebinding`,
             {
                 metadata: { name: clusterName, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterName },
+                subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: ns }],
             },
-            child,
+            { ...child, dependsOn: [clusterRole, sa] },
         );
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
@@ -142,7 +145,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: { ...labels, ...podLabels } },
                         spec: {
-                            serviceAccountName: sa.metadata.name,
+                            serviceAccountName: SERVICE_ACCOUNT,
                             securityContext: { seccompProfile: { type: "RuntimeDefault" } },
                             containers: [
                                 {
@@ -172,14 +175,14 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                                     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                                 },
                             ],
-                            volumes: [{ name: "config-volume", configMap: { name: config.metadata.name } }],
+                            volumes: [{ name: "config-volume", configMap: { name: CONFIG_MAP } }],
                         },
                     },
                 },
             },
-            child,
+            { ...child, dependsOn: [sa, config] },
         );
-        const storageClass = new k8s.storage.v1.StorageClass(
+        new k8s.storage.v1.StorageClass(
             `${name}-class`,
             {
                 metadata: { name: names.storageClasses.localPath, labels },
@@ -190,7 +193,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [deployment] },
         );
-        this.storageClassName = storageClass.metadata.name;
+        this.storageClassName = names.storageClasses.localPath;
         this.registerOutputs({ storageClassName: this.storageClassName });
     }
 }

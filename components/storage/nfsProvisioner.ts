@@ -6,7 +6,7 @@ import { charts } from "../versions";
 
 export interface NfsProvisionerArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly nfs: PlatformConfig["storage"]["nfs"];
 }
 
@@ -42,12 +42,13 @@ export function nfsProvisionerValues(args: NfsProvisionerArgs): Record<string, u
 
 /** NFS subdir provisioner and its env-scoped StorageClass (never the default class). */
 export class NfsProvisioner extends pulumi.ComponentResource {
-    readonly storageClassName: pulumi.Output<string>;
-    readonly releaseName: pulumi.Output<string>;
+    /** Plain, known in a first preview; claims on it wait for this component through `dependsOn`. */
+    readonly storageClassName: string;
+    readonly releaseName: string;
 
     constructor(name: string, args: NfsProvisionerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:NfsProvisioner", name, {}, opts);
-        const release = helmRelease(
+        helmRelease(
             args.names.releases.nfs,
             {
                 pin: charts.nfsSubdirProvisioner,
@@ -57,8 +58,8 @@ export class NfsProvisioner extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.releaseName = release.name;
-        this.storageClassName = release.status.apply(() => args.names.storageClasses.nfs);
+        this.releaseName = args.names.releases.nfs;
+        this.storageClassName = args.names.storageClasses.nfs;
         this.registerOutputs({ storageClassName: this.storageClassName, releaseName: this.releaseName });
     }
 }

@@ -26,7 +26,7 @@ export const OBJECT_STORE_CONN_ID = "mlops_object_store";
 
 export interface AirflowArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly airflow: AirflowConfig;
     readonly objectStore: WorkloadsConfig["objectStore"];
     readonly ingress: PlatformConfig["ingress"];
@@ -144,7 +144,7 @@ function objectStoreConnection(objectStore: WorkloadsConfig["objectStore"], acce
  * chart reads is created here in the Airflow namespace; the chart values hold none.
  */
 export class Airflow extends pulumi.ComponentResource {
-    readonly releaseName: pulumi.Output<string>;
+    readonly releaseName: string;
 
     constructor(name: string, args: AirflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:workloads:Airflow", name, {}, opts);
@@ -171,12 +171,12 @@ export class Airflow extends pulumi.ComponentResource {
             ...(args.gitSshKey !== undefined ? [secret("git-ssh-key", s.airflowGitSshKey, { [AIRFLOW_SECRET_KEYS.gitSshKey]: args.gitSshKey })] : []),
         ];
 
-        const release = helmRelease(
+        helmRelease(
             `${name}-release`,
             { pin: charts.airflow, releaseName: names.releases.airflow, namespace: args.namespace, values: airflowValues(args) },
             { parent: this, dependsOn: secrets },
         );
-        this.releaseName = release.name;
+        this.releaseName = names.releases.airflow;
         this.registerOutputs({ releaseName: this.releaseName });
     }
 }

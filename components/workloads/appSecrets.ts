@@ -9,7 +9,7 @@ export const APP_SECRET_KEYS = { slackWebhookUrl: "SLACK_WEBHOOK_URL", reloadTok
 export interface AppSecretsArgs {
     readonly names: EnvNames;
     /** Namespaces whose pods read the app Secret (FastAPI serves reloads, Airflow requests them). */
-    readonly namespaces: Record<string, pulumi.Input<string>>;
+    readonly namespaces: Record<string, string>;
     readonly slackWebhookUrl: pulumi.Input<string>;
     /** From secret config; when absent a token is generated once and kept in state. */
     readonly reloadToken?: pulumi.Input<string>;

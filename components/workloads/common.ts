@@ -6,7 +6,7 @@ import { platformLabels } from "../labels";
  * How every object of a workload the program declares itself is labelled and named: the selector
  * (Deployment, Service, monitor, disruption budget), the full labels, and metadata in its namespace.
  */
-export function workloadIdentity(env: string, app: string, instance: string, namespace: pulumi.Input<string>) {
+export function workloadIdentity(env: string, app: string, instance: string, namespace: string) {
     const selector: Record<string, string> = { "app.kubernetes.io/name": app, "app.kubernetes.io/instance": instance };
     const labels: Record<string, string> = { ...platformLabels(env, app), ...selector };
     return { selector, labels, meta: (name: string) => ({ name, namespace, labels }) };
@@ -17,7 +17,7 @@ export function httpService(
     resourceName: string,
     args: {
         readonly name: string;
-        readonly namespace: pulumi.Input<string>;
+        readonly namespace: string;
         readonly labels: Record<string, string>;
         readonly selector: Record<string, string>;
         readonly port: number;

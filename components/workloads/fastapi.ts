@@ -36,13 +36,13 @@ export const FASTAPI_PUBLIC_PATHS: readonly IngressPath[] = [
 
 export interface FastapiServingArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly fastapi: FastapiConfig;
     readonly ingress: PlatformConfig["ingress"];
     /** The env's NFS class, for the application log volume. */
-    readonly logStorageClassName: pulumi.Input<string>;
+    readonly logStorageClassName: string;
     /** Name of the Secret with the Slack webhook and the model-reload token (in this namespace). */
-    readonly appSecretName: pulumi.Input<string>;
+    readonly appSecretName: string;
     /** Keep the log claim when the stack goes away (prod). */
     readonly retainVolumes: boolean;
 }
@@ -65,7 +65,7 @@ export function fastapiEnv(names: EnvNames, fastapi: FastapiConfig) {
 
 /** FastAPI model serving of one env: Deployment, Service, one ServiceMonitor, Ingress, log volume. */
 export class FastapiServing extends pulumi.ComponentResource {
-    readonly serviceName: pulumi.Output<string>;
+    readonly serviceName: string;
 
     constructor(name: string, args: FastapiServingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:workloads:FastapiServing", name, {}, opts);
@@ -140,12 +140,12 @@ export class FastapiServing extends pulumi.ComponentResource {
                                     volumeMounts: [{ name: "logs", mountPath: FASTAPI_CONTRACT.logDir }, TMP_MOUNT],
                                 },
                             ],
-                            volumes: [{ name: "logs", persistentVolumeClaim: { claimName: logs.metadata.name } }, TMP_VOLUME],
+                            volumes: [{ name: "logs", persistentVolumeClaim: { claimName: names.volumeClaims.fastapiLogs } }, TMP_VOLUME],
                         },
                     },
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: [logs] },
         );
 
         const service = httpService(`${name}-service`, { name: wl.service, namespace: args.namespace, labels, selector, port: wl.port }, { parent: this });
@@ -197,7 +197,7 @@ export class FastapiServing extends pulumi.ComponentResource {
                 {
                     metadata: meta(wl.name),
                     spec: {
-                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: wl.name },
                         minReplicas: as.minReplicas,
                         maxReplicas: as.maxReplicas,
                         metrics: [
@@ -205,11 +205,11 @@ export class FastapiServing extends pulumi.ComponentResource {
                         ],
                     },
                 },
-                { parent: this },
+                { parent: this, dependsOn: [deployment] },
             );
         }
 
-        this.serviceName = service.metadata.name;
+        this.serviceName = wl.service;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

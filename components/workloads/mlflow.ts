@@ -14,7 +14,7 @@ export const MLFLOW_BACKEND_STORE_KEY = "uri";
 
 export interface MlflowTrackingArgs {
     readonly names: EnvNames;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
     readonly mlflow: MlflowConfig;
     readonly objectStore: WorkloadsConfig["objectStore"];
     readonly ingress: PlatformConfig["ingress"];
@@ -41,7 +41,7 @@ export function objectStoreEnv(objectStore: WorkloadsConfig["objectStore"]) {
  * need no object-store credentials to log or load models.
  */
 export class MlflowTracking extends pulumi.ComponentResource {
-    readonly serviceName: pulumi.Output<string>;
+    readonly serviceName: string;
 
     constructor(name: string, args: MlflowTrackingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:workloads:MlflowTracking", name, {}, opts);
@@ -81,7 +81,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
                                     env: [
                                         {
                                             name: "MLFLOW_BACKEND_STORE_URI",
-                                            valueFrom: { secretKeyRef: { name: backend.metadata.name, key: MLFLOW_BACKEND_STORE_KEY } },
+                                            valueFrom: { secretKeyRef: { name: names.secrets.mlflowBackendStore, key: MLFLOW_BACKEND_STORE_KEY } },
                                         },
                                         ...objectStoreEnv(args.objectStore),
                                         // MLflow 3.5+ answers 403 to a Host header it does not know (DNS-rebinding
@@ -91,7 +91,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
                                         { name: "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS", value: `https://${names.hosts.mlflow}` },
                                         { name: "HOME", value: "/tmp" },
                                     ],
-                                    envFrom: [{ secretRef: { name: objectStore.metadata.name } }],
+                                    envFrom: [{ secretRef: { name: names.secrets.mlflowObjectStore } }],
                                     ports: [{ name: "http", containerPort: wl.port, protocol: "TCP" }],
                                     livenessProbe: {
                                         httpGet: { path: "/health", port: "http" },
@@ -110,7 +110,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: [backend, objectStore] },
         );
 
         const service = httpService(`${name}-service`, { name: wl.service, namespace: args.namespace, labels, selector, port: wl.port }, { parent: this });
@@ -132,7 +132,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
             { parent: this, dependsOn: [service] },
         );
 
-        this.serviceName = service.metadata.name;
+        this.serviceName = wl.service;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -8,7 +8,7 @@ import { DASHBOARD_SIDECAR_LABEL, dashboardJson } from "./grafana";
 export interface DashboardsArgs {
     readonly names: EnvNames;
     /** The env's monitoring namespace: the only one its Grafana sidecar searches. */
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace: string;
 }
 
 /** The env's dashboards as ConfigMaps that Grafana's sidecar loads. */
