@@ -80,11 +80,7 @@ export class Platform extends pulumi.ComponentResource {
             },
             child(),
         );
-        const grafanaAdmin = new GrafanaAdmin(
-            `grafana-admin-${cfg.env}`,
-            { names, namespace: ns.monitoring, password: args.grafanaAdminPassword },
-            child(),
-        );
+        const grafanaAdmin = new GrafanaAdmin(`grafana-admin-${cfg.env}`, { names, namespace: ns.monitoring, password: args.grafanaAdminPassword }, child());
         const monitoring = new Monitoring(
             `monitoring-${cfg.env}`,
             {
@@ -124,11 +120,7 @@ export class Platform extends pulumi.ComponentResource {
             },
             child(monitoring, nfs),
         );
-        new Promtail(
-            `promtail-${cfg.env}`,
-            { names, namespace: ns.observability, promtail: cfg.logging.promtail },
-            child(monitoring, loki),
-        );
+        new Promtail(`promtail-${cfg.env}`, { names, namespace: ns.observability, promtail: cfg.logging.promtail }, child(monitoring, loki));
 
         // Workloads: the monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
         const w = cfg.workloads;
