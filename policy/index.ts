@@ -3,7 +3,6 @@
  * Kept to the constructor: constructing a PolicyPack starts the analyzer server.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { stackPolicy } from "./pack";
-import { RULES } from "./rules";
+import { POLICIES, POLICY_PACK } from "./pack";
 
-new PolicyPack("mlops-guardrails", { policies: RULES.map(stackPolicy) });
+new PolicyPack(POLICY_PACK.name, { policies: [...POLICIES] });

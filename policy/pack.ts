@@ -1,10 +1,20 @@
 /**
  * Adapts the pure rules (rules.ts) to @pulumi/policy. Every policy is a stack policy because its
- * rules need the stack's env (from the namespaces' env label) and its NFS classes and claims;
- * the checks themselves are per resource.
+ * rules need the stack's env (from the namespaces' env label), its NFS classes and claims, and the
+ * objects a helm.v4.Chart renders; the checks themselves are per resource.
+ *
+ * Under the real engine a policy that reads an unknown value is skipped as advisory ("can't run
+ * policy … during preview"), so a gate that relied on it would check nothing on a new stack. Here
+ * each rule runs per resource and an unknown it cannot decide on is a mandatory violation naming
+ * what is unknown: the gate fails closed instead of passing silently.
  */
-import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, Rule, stackContext } from "./rules";
+import { PolicyResource, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, Rule, StackContext, stackContext } from "./rules";
+
+import packageJson from "./package.json";
+
+/** Name and version as the CLI reports them (the version is the pack's package.json version). */
+export const POLICY_PACK = { name: "mlops-guardrails", version: packageJson.version } as const;
 
 const configSchema = {
     properties: {
@@ -14,9 +24,53 @@ const configSchema = {
     },
 } as const;
 
-export function checkedResource(r: PolicyResource): CheckedResource {
-    return { type: r.type, name: r.name, urn: r.urn, props: r.props ?? {}, protect: r.opts?.protect ?? false };
+const SECRET = "kubernetes:core/v1:Secret";
+/** What a policy sees in place of generated secret material that does not exist yet. */
+export const GENERATED_SECRET = "[generated when created]";
+
+/** The object behind @pulumi/policy's unknown-checking proxy (a plain value is its own target). */
+function proxyTarget<T>(value: T): T {
+    return ((value as Record<string, unknown> | undefined)?.["__getSpecialProxyTarget"] as T | undefined) ?? value;
 }
+
+const isUnknownMarker = (v: unknown) => typeof v === "string" && v === UNKNOWN_STRING;
+/** The engine's marker for an unknown value, as @pulumi/policy receives it. */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A copy of `raw` (a plain value) with every unknown marker in it replaced by GENERATED_SECRET. */
+function maskUnknowns(raw: unknown): unknown {
+    if (isUnknownMarker(raw)) return GENERATED_SECRET;
+    if (Array.isArray(raw)) return raw.map(maskUnknowns);
+    if (typeof raw === "object" && raw !== null) return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, maskUnknowns(v)]));
+    return raw;
+}
+
+/**
+ * A Secret's data in a first preview is unknown wherever the program generates it (random
+ * passwords and keys): such material cannot name an env or hold a plaintext credential of the
+ * config, and no rule reads it for anything else. Everywhere else an unknown stays unknown.
+ */
+function policyProps(r: PolicyResource): Record<string, any> {
+    const props = r.props ?? {};
+    if (r.type !== SECRET) return props;
+    const target = proxyTarget(props) as Record<string, unknown>;
+    return unknownCheckingProxy({ ...target, data: maskUnknowns(target.data), stringData: maskUnknowns(target.stringData) });
+}
+
+export function checkedResource(r: PolicyResource): CheckedResource {
+    return {
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: policyProps(r),
+        protect: r.opts?.protect ?? false,
+        parent: r.parent?.urn,
+        provider: r.provider?.urn,
+    };
+}
+
+const undecided = (rule: Rule, what: string, e: UnknownValueError) =>
+    `${what}: ${rule.name} cannot decide because a value is unknown in this preview (${e.message}); the policy fails closed — derive that value from config so it is known before anything is created`;
 
 export function stackPolicy(rule: Rule): StackValidationPolicy {
     return {
@@ -26,8 +80,25 @@ export function stackPolicy(rule: Rule): StackValidationPolicy {
         configSchema: configSchema as unknown as StackValidationPolicy["configSchema"],
         validateStack: (args, reportViolation) => {
             const resources = args.resources.map(checkedResource);
-            const ctx = stackContext(resources, { ...DEFAULT_CONFIG, ...args.getConfig<Partial<GuardrailConfig>>() });
-            for (const r of resources) for (const message of rule.check(r, ctx)) reportViolation(message, r.urn);
+            let ctx: StackContext;
+            try {
+                ctx = stackContext(resources, { ...DEFAULT_CONFIG, ...args.getConfig<Partial<GuardrailConfig>>() });
+            } catch (e) {
+                if (!(e instanceof UnknownValueError)) throw e;
+                reportViolation(undecided(rule, "the stack", e));
+                return;
+            }
+            for (const r of resources) {
+                try {
+                    for (const message of rule.check(r, ctx)) reportViolation(message, r.urn);
+                } catch (e) {
+                    if (!(e instanceof UnknownValueError)) throw e;
+                    reportViolation(undecided(rule, `${r.type} ${r.name}`, e), r.urn);
+                }
+            }
         },
     };
 }
+
+/** The pack's policies, as `pulumi preview --policy-pack policy` serves them. */
+export const POLICIES: readonly StackValidationPolicy[] = RULES.map(stackPolicy);

@@ -19,6 +19,10 @@ export interface CheckedResource {
     readonly protect: boolean;
     /** Known in the offline plan; Pulumi's policy API does not expose it, so undefined there. */
     readonly retainOnDelete?: boolean;
+    /** URN of the parent (the root Stack for top-level resources under the engine). */
+    readonly parent?: string;
+    /** URN of the provider resource that manages it (custom resources under the engine). */
+    readonly provider?: string;
 }
 
 /** Policy configuration, the same for every policy of the pack. */
@@ -41,6 +45,8 @@ export interface StackContext {
     readonly nfsClasses: ReadonlySet<string>;
     /** `<namespace>/<claim>` to storage class, for claims declared in the stack. */
     readonly claimClasses: ReadonlyMap<string, string>;
+    /** Resources by parent URN: a helm.v4.Chart's chart and version are only on what it renders. */
+    readonly children: ReadonlyMap<string, readonly CheckedResource[]>;
 }
 
 export interface Rule {
@@ -59,6 +65,7 @@ export interface Violation {
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
+const STACK = "pulumi:pulumi:Stack";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
@@ -143,12 +150,15 @@ export function stackContext(resources: readonly CheckedResource[], config: Guar
         const sc = r.props.spec?.storageClassName;
         if (typeof sc === "string") claimClasses.set(`${r.props.metadata?.namespace}/${metaName(r)}`, sc);
     }
+    const children = new Map<string, CheckedResource[]>();
+    for (const r of resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
     return {
         env,
         otherEnvs: config.envs.filter((e) => e !== env),
         protectedEnv: config.protectedEnvs.includes(env),
         nfsClasses,
         claimClasses,
+        children,
     };
 }
 
@@ -351,23 +361,58 @@ const logAgentGrace: Rule = {
 // Every chart version pinned
 
 const EXACT_SEMVER = /^\d+\.\d+\.\d+$/;
+/** The `helm.sh/chart` label Helm charts put on every object: `<chart>-<version>`. */
+const CHART_LABEL = "helm.sh/chart";
+
+function versionProblem(what: string, chart: string, version: unknown, repo?: string): string[] {
+    if (typeof version !== "string" || !EXACT_SEMVER.test(version)) {
+        return [`${what}: chart ${chart} version ${JSON.stringify(version ?? null)} is not an exact version (x.y.z)`];
+    }
+    const pins = Object.values(charts).filter((c) => c.chart === chart && (repo === undefined || c.repo === repo));
+    if (pins.length === 0) return [`${what}: chart ${chart}${repo === undefined ? "" : ` from ${repo}`} is not pinned in components/versions.ts`];
+    if (!pins.some((p) => p.version === version)) {
+        return [`${what}: chart ${chart}@${version} differs from its pin ${pins.map((p) => p.version).join(", ")} in components/versions.ts`];
+    }
+    return [];
+}
 
 const chartPinned: Rule = {
     name: "chart-version-pinned",
-    description: "Every Helm release or chart uses an exact version and repository equal to its pin in components/versions.ts.",
+    description:
+        "Every Helm release uses an exact version and repository equal to its pin in components/versions.ts; a helm.v4.Chart, which the engine stores without inputs, is checked through the helm.sh/chart label of every object it renders.",
     lesson: "values keys checked against the chart (only possible against a known chart version)",
-    check(r) {
-        if (!isChart(r)) return [];
-        const chart = chartName(r);
-        const version = r.props.version;
-        const repo = r.props.repositoryOpts?.repo;
-        if (typeof version !== "string" || !EXACT_SEMVER.test(version)) {
-            return [`${describe(r)}: chart ${chart} version ${JSON.stringify(version ?? null)} is not an exact version (x.y.z)`];
+    check(r, ctx) {
+        if (r.type === HELM_RELEASE) return versionProblem(describe(r), chartName(r), r.props.version, r.props.repositoryOpts?.repo);
+        if (r.type !== HELM_CHART) return [];
+        const rendered = ctx.children.get(r.urn) ?? [];
+        const labels = [...new Set(rendered.map((c) => c.props.metadata?.labels?.[CHART_LABEL]).filter((l): l is string => typeof l === "string"))];
+        if (labels.length === 0) {
+            return [`${describe(r)}: no object this helm.v4.Chart renders carries a ${CHART_LABEL} label, so its chart version cannot be checked`];
         }
-        const pin = Object.values(charts).find((c) => c.chart === chart && c.repo === repo);
-        if (!pin) return [`${describe(r)}: chart ${chart} from ${repo} is not pinned in components/versions.ts`];
-        if (pin.version !== version) return [`${describe(r)}: chart ${chart}@${version} differs from its pin ${pin.version} in components/versions.ts`];
-        return [];
+        return labels.flatMap((label) => {
+            const m = /^(.+)-(\d[^-]*)$/.exec(label);
+            return m ? versionProblem(describe(r), m[1]!, m[2]) : [`${describe(r)}: ${CHART_LABEL} label ${label} names no chart version`];
+        });
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Every resource on one of the stack's explicit providers
+
+/** The engine's default provider of a package: `pulumi:providers:<pkg>::default` or `::default_<version>`. */
+export function isDefaultProvider(urn: string | undefined): boolean {
+    return urn !== undefined && /::pulumi:providers:[^:]+::default(_[0-9_]+)?$/.test(urn);
+}
+
+const explicitProviders: Rule = {
+    name: "explicit-providers",
+    description:
+        "Every custom resource is managed by one of the stack's explicit providers, never by an engine default provider (which the program can neither configure nor protect; a default Kubernetes provider applies to whatever kube context is current).",
+    lesson: "dev Prometheus showed prod namespaces (an env's objects go to the cluster and context its stack names, and nowhere else)",
+    check(r) {
+        return isDefaultProvider(r.provider)
+            ? [`${kindOf(r.type)} ${r.name} is managed by the default provider ${r.provider!.split("::").pop()}; give it the env's explicit provider`]
+            : [];
     },
 };
 
@@ -438,6 +483,10 @@ const prodRetained: Rule = {
     lesson: "thousands of leftover NFS directories / data loss on destroy (prod volumes are retained)",
     check(r, ctx) {
         if (!ctx.protectedEnv) return [];
+        // The engine's own resources: the root Stack and default providers exist outside the program,
+        // which can neither protect them nor lose data through them (explicit-providers keeps every
+        // resource of the program off the default providers).
+        if (r.type === STACK || isDefaultProvider(r.urn)) return [];
         const out: string[] = [];
         if (!r.protect) out.push(`${describe(r)} in protected env ${ctx.env} must be protected (protect: true)`);
         if (r.type === NAMESPACE && r.retainOnDelete === false) out.push(`${describe(r)} in protected env ${ctx.env} must be retained on delete`);
@@ -524,6 +573,7 @@ export const RULES: readonly Rule[] = [
     nfsFsGroup,
     logAgentGrace,
     chartPinned,
+    explicitProviders,
     noPlaintextSecret,
     prodRetained,
     ingressTls,

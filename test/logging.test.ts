@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { PIPELINE_STAGES } from "../components/logging/promtail";
 import { patchTransform } from "../components/patches";
-import { StackRun, valuesOf, useBothStacks, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
+import { StackRun, valuesOf, resourcesOfType, useBothStacks, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -76,7 +76,32 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
         const c = promtail().config;
         expect(c.clients).toEqual([{ url: push }]);
         expect(c.snippets.extraRelabelConfigs).toEqual([{ action: "keep", source_labels: ["__meta_kubernetes_namespace"], regex: `.*-${env}|kube-system` }]);
-        expect(promtail().serviceMonitor).toEqual({ enabled: true, labels: { release: `monitoring-${env}` } });
+        // The chart renders the metrics Service; the ServiceMonitor is the program's, with its namespace set
+        // (a rendered one would land in no namespace in a first preview before the CRDs exist).
+        expect([promtail().service, promtail().serviceMonitor]).toEqual([{ enabled: true }, { enabled: false }]);
+        const monitor = resourcesOfType(runs[env].plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").find(
+            (r) => r.name === `promtail-${env}-servicemonitor`,
+        );
+        expect(monitor?.inputs).toEqual({
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: {
+                name: `promtail-${env}`,
+                namespace: `observability-${env}`,
+                labels: {
+                    "app.kubernetes.io/part-of": "mlops-platform",
+                    "app.kubernetes.io/managed-by": "pulumi",
+                    "app.kubernetes.io/component": "promtail",
+                    "platform.mlops/env": env,
+                    release: `monitoring-${env}`,
+                },
+            },
+            spec: {
+                selector: { matchLabels: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": `promtail-${env}` } },
+                namespaceSelector: { matchNames: [`observability-${env}`] },
+                endpoints: [{ port: "http-metrics", interval: "30s", scheme: "http" }],
+            },
+        });
     });
 
     it("6: keeps positions on an env-only host path and mounts nothing from NFS", () => {

@@ -1,22 +1,27 @@
 /**
- * The policy pack's rules over the offline plan of both stacks (no violation), and over broken
- * copies of real plan resources (each rule reports exactly its violation).
+ * The policy pack's rules over the engine's view of both deployed stacks (no violation), and over
+ * broken copies of their resources (each rule reports exactly its violation). engine.test.ts runs
+ * the same pack through @pulumi/policy's analyzer over first previews and deployed stacks.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../policy/pack";
 import { CheckedResource, DEFAULT_CONFIG, RULES, Violation, evaluate, isSensitiveKey, stackContext } from "../policy/rules";
-import { setPath } from "../components/patches";
-import { Plan } from "../scripts/lib/planWriter";
-import { StackRun, useBothStacks } from "./support/harness";
+import { ViewResource } from "../scripts/lib/engineView";
+import { loadStack } from "../scripts/lib/stackFile";
+import { ROOT, engineViews } from "./support/harness";
 
-const runs: Record<string, StackRun> = useBothStacks();
+/** Each stack as the engine holds it after an up (components without inputs, chart objects rendered). */
+const views = {} as Record<"dev" | "prod", ViewResource[]>;
+beforeAll(async () => {
+    for (const env of ["dev", "prod"] as const) views[env] = (await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }))).deployed;
+});
 
-const checked = (plan: Plan): CheckedResource[] => plan.resources.map((r) => ({ ...r, props: r.inputs as Record<string, any> }));
+const checked = (view: readonly ViewResource[]): CheckedResource[] => view.map((r) => ({ ...r }));
 
-/** The plan's resources with the one named `name` (of `type`) replaced by a mutated deep copy. */
+/** The stack's resources with the one named `name` (of `type`) replaced by a mutated deep copy. */
 function broken(env: "dev" | "prod", type: string, name: string, mutate: (r: CheckedResource & { props: any }) => void): CheckedResource[] {
-    const resources = structuredClone(checked(runs[env].plan));
+    const resources = structuredClone(checked(views[env]));
     const target = resources.find((r) => r.type === type && r.name === name);
     if (!target) throw new Error(`no ${type} ${name} in the ${env} plan`);
     mutate(target as CheckedResource & { props: any });
@@ -37,6 +42,7 @@ const run = (resources: CheckedResource[], policy: string) => messagesOf(evaluat
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CHART = "kubernetes:helm.sh/v4:Chart";
+const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
 
 describe("policy pack", () => {
     it("has one policy per lesson it encodes", () => {
@@ -47,19 +53,20 @@ describe("policy pack", () => {
             "nfs-writers-set-fsgroup",
             "log-agent-grace-period",
             "chart-version-pinned",
+            "explicit-providers",
             "no-plaintext-secret",
             "protected-env-volumes-retained",
             "ingress-has-tls",
         ]);
     });
 
-    it.each(["dev", "prod"])("passes on the %s plan", (env) => {
-        expect(evaluate(checked(runs[env].plan))).toEqual([]);
+    it.each(["dev", "prod"] as const)("passes on the deployed %s stack", (env) => {
+        expect(evaluate(checked(views[env]))).toEqual([]);
     });
 
     it("derives each stack's env from its namespaces and knows prod is protected", () => {
-        const dev = stackContext(checked(runs.dev.plan));
-        const prod = stackContext(checked(runs.prod.plan));
+        const dev = stackContext(checked(views.dev));
+        const prod = stackContext(checked(views.prod));
         expect([dev.env, dev.otherEnvs, dev.protectedEnv, [...dev.nfsClasses]]).toEqual(["dev", ["prod"], false, ["nfs-dev"]]);
         expect([prod.env, prod.otherEnvs, prod.protectedEnv, [...prod.nfsClasses]]).toEqual(["prod", ["dev"], true, ["nfs-prod"]]);
     });
@@ -101,18 +108,16 @@ describe("each policy reports its violation", () => {
             { metadata: { name: "fastapi-prod", namespace: "fastapi-prod", labels: { release: "monitoring-prod", "platform.mlops/env": "dev" } } },
             true,
         );
-        expect(run([...checked(runs.prod.plan), monitor], "monitors-labelled-for-own-env")).toEqual([
+        expect(run([...checked(views.prod), monitor], "monitors-labelled-for-own-env")).toEqual([
             "ServiceMonitor fastapi-prod carries platform.mlops/env=dev, not prod",
         ]);
     });
 
     it("no-cross-env-reference", () => {
-        const promtail = broken("dev", CHART, "promtail-dev", (r) => {
-            r.props.values.config.clients = [{ url: "http://loki-prod.observability-prod.svc.cluster.local:3100/loki/api/v1/push" }];
+        const promtail = broken("dev", DAEMON_SET, "promtail-dev:observability-dev/promtail-dev", (r) => {
+            r.props.spec.template.spec.volumes.find((v: any) => v.name === "run").hostPath.path = "/run/promtail-prod";
         });
-        expect(run(promtail, "no-cross-env-reference")).toEqual([
-            "release promtail-dev in env dev references env prod: http://loki-prod.observability-prod.svc.cluster.local:3100/loki/api/v1/push",
-        ]);
+        expect(run(promtail, "no-cross-env-reference")).toEqual(["DaemonSet promtail-dev in env dev references env prod: /run/promtail-prod"]);
         const selector = broken("prod", RELEASE, "monitoring-prod", (r) => {
             r.props.values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchLabels["platform.mlops/env"] = "dev";
         });
@@ -146,29 +151,27 @@ describe("each policy reports its violation", () => {
         ]);
     });
 
-    it("log-agent-grace-period: the plan's patch makes the rendered DaemonSet pass, anything else fails", () => {
-        const release = runs.dev.plan.releases.find((r) => r.name === "promtail-dev")!;
-        // The DaemonSet the chart renders (its pod labels), with the plan's post-render patch applied.
-        let daemonSet: Record<string, unknown> = {
-            metadata: { name: "promtail-dev", namespace: "observability-dev" },
-            spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": "promtail-dev" } }, spec: {} } },
-        };
-        for (const patch of release.patches as { set: Record<string, unknown> }[]) {
-            for (const [path, value] of Object.entries(patch.set)) daemonSet = setPath(daemonSet, path, value);
-        }
-        const ds = (props: Record<string, unknown>) => extra("kubernetes:apps/v1:DaemonSet", "promtail-dev", props);
-        const plan = checked(runs.dev.plan);
-        expect(run([...plan, ds(daemonSet)], "log-agent-grace-period")).toEqual([]);
-        expect(run([...plan, ds(setPath(daemonSet, "spec.template.spec.terminationGracePeriodSeconds", 30))], "log-agent-grace-period")).toEqual([
+    it("log-agent-grace-period: the program's patch makes the rendered DaemonSet pass, anything else fails", () => {
+        const ds = "promtail-dev:observability-dev/promtail-dev";
+        // The DaemonSet as the chart renders it, with the program's transform applied (engineView.ts).
+        expect(run(checked(views.dev), "log-agent-grace-period")).toEqual([]);
+        expect(views.dev.find((r) => r.type === DAEMON_SET && r.name === ds)!.props).toMatchObject({
+            spec: { template: { spec: { terminationGracePeriodSeconds: 10 } } },
+        });
+        const slow = broken("dev", DAEMON_SET, ds, (r) => (r.props.spec.template.spec.terminationGracePeriodSeconds = 30));
+        expect(run(slow, "log-agent-grace-period")).toEqual([
             "DaemonSet promtail-dev: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has 30)",
         ]);
-        const unpatched = setPath(daemonSet, "spec.template.spec", { volumes: [{ name: "buffer", nfs: { server: "10.0.0.5", path: "/x" } }] });
-        expect(run([...plan, ds(unpatched)], "log-agent-grace-period")).toEqual([
+        const unpatched = broken("dev", DAEMON_SET, ds, (r) => {
+            delete r.props.spec.template.spec.terminationGracePeriodSeconds;
+            r.props.spec.template.spec.volumes.push({ name: "buffer", nfs: { server: "10.0.0.5", path: "/x" } });
+        });
+        expect(run(unpatched, "log-agent-grace-period")).toEqual([
             "DaemonSet promtail-dev: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has the default 30)",
             "DaemonSet promtail-dev: log agent promtail must not mount NFS or claims (buffer)",
         ]);
-        const asRelease = broken("dev", CHART, "promtail-dev", (r) => Object.assign(r, { type: RELEASE }));
-        expect(run(asRelease, "log-agent-grace-period")).toEqual([
+        const asRelease = extra(RELEASE, "promtail-dev", { name: "promtail-dev", chart: "promtail", version: "6.17.1" });
+        expect(run([...checked(views.dev), asRelease], "log-agent-grace-period")).toEqual([
             "release promtail-dev: log agent chart promtail is a helm.v3.Release, whose DaemonSet no patch or policy can see; render it with helm.v4.Chart and patch terminationGracePeriodSeconds",
         ]);
     });
@@ -183,6 +186,45 @@ describe("each policy reports its violation", () => {
         const otherRepo = broken("dev", RELEASE, "loki-dev", (r) => (r.props.repositoryOpts.repo = "https://grafana.github.io/helm-charts"));
         expect(run(otherRepo, "chart-version-pinned")).toEqual([
             "release loki-dev: chart loki from https://grafana.github.io/helm-charts is not pinned in components/versions.ts",
+        ]);
+    });
+
+    it("chart-version-pinned: a helm.v4.Chart is checked through the helm.sh/chart label of what it renders", () => {
+        const children = (view: CheckedResource[]) => view.filter((r) => r.parent === view.find((c) => c.type === CHART)!.urn);
+        const relabel = (label: string | undefined) => {
+            const view = structuredClone(checked(views.prod));
+            for (const child of children(view)) {
+                if (label === undefined) delete child.props.metadata.labels["helm.sh/chart"];
+                else child.props.metadata.labels["helm.sh/chart"] = label;
+            }
+            return view;
+        };
+        expect(children(checked(views.prod)).map((c) => c.props.metadata.labels["helm.sh/chart"])).toEqual(Array(6).fill("promtail-6.17.1"));
+        expect(run(relabel("promtail-6.16.0"), "chart-version-pinned")).toEqual([
+            "release promtail-prod: chart promtail@6.16.0 differs from its pin 6.17.1 in components/versions.ts",
+        ]);
+        expect(run(relabel("vector-0.40.0"), "chart-version-pinned")).toEqual(["release promtail-prod: chart vector is not pinned in components/versions.ts"]);
+        expect(run(relabel(undefined), "chart-version-pinned")).toEqual([
+            "release promtail-prod: no object this helm.v4.Chart renders carries a helm.sh/chart label, so its chart version cannot be checked",
+        ]);
+    });
+
+    it("explicit-providers: nothing of the program on an engine default provider", () => {
+        const onDefault = broken("dev", "random:index/randomPassword:RandomPassword", "grafana-admin-dev-password", (r: any) => {
+            r.provider = "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2";
+        });
+        expect(run(onDefault, "explicit-providers")).toEqual([
+            "RandomPassword grafana-admin-dev-password is managed by the default provider default_4_21_2; give it the env's explicit provider",
+        ]);
+        // The program's own two providers, and the one the engine adds for the helm.v4.Chart.
+        expect(
+            checked(views.dev)
+                .filter((r) => r.type.startsWith("pulumi:providers:"))
+                .map((r) => r.urn.split("::").slice(-2).join("::")),
+        ).toEqual([
+            "pulumi:providers:pulumi::default",
+            "mlops:platform:Platform$pulumi:providers:random::random-dev",
+            "mlops:platform:Platform$pulumi:providers:kubernetes::k8s-dev",
         ]);
     });
 
@@ -249,7 +291,7 @@ describe("each policy reports its violation", () => {
             metadata: { name: "fastapi-dev", namespace: "fastapi-dev" },
             spec: { rules: [{ host: "fastapi-dev.mlops.internal" }] },
         });
-        expect(run([...checked(runs.dev.plan), ingress], "ingress-has-tls")).toEqual(["Ingress fastapi-dev has no TLS section"]);
+        expect(run([...checked(views.dev), ingress], "ingress-has-tls")).toEqual(["Ingress fastapi-dev has no TLS section"]);
     });
 });
 
@@ -259,7 +301,15 @@ describe("policy pack adapter", () => {
         const policy = stackPolicy(RULES.find((r) => r.name === "chart-version-pinned")!);
         const reported: [string, string | undefined][] = [];
         const asPolicyResource = (r: CheckedResource) =>
-            ({ type: r.type, name: r.name, urn: r.urn, props: r.props, opts: { protect: r.protect } }) as unknown as PolicyResource;
+            ({
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                props: r.props,
+                opts: { protect: r.protect },
+                parent: r.parent ? { urn: r.parent } : undefined,
+                provider: r.provider ? { urn: r.provider } : undefined,
+            }) as unknown as PolicyResource;
         const args = {
             resources: resources.map(asPolicyResource),
             stackTags: new Map(),

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
 import { renderedChart } from "../helm";
+import { platformLabels } from "../labels";
+import { serviceMonitor } from "../monitoring/serviceMonitor";
 import { EnvNames } from "../naming";
 import { RenderedPatch } from "../patches";
 import { charts } from "../versions";
@@ -62,8 +64,16 @@ export function promtailValues(args: PromtailArgs): Record<string, unknown> {
             { name: "pods", mountPath: "/var/log/pods", readOnly: true },
         ],
         resources: args.promtail.resources,
-        serviceMonitor: { enabled: true, labels: { ...names.monitoringReleaseLabel } },
+        // The chart's metrics Service (`<release>-metrics`, which names the Prometheus job), but not
+        // its ServiceMonitor: that one the program declares itself with an explicit namespace.
+        service: { enabled: true },
+        serviceMonitor: { enabled: false },
     };
+}
+
+/** The chart's pod selector labels (`promtail.selectorLabels`), which its metrics Service carries too. */
+export function promtailSelector(names: EnvNames): Record<string, string> {
+    return { "app.kubernetes.io/name": charts.promtail.chart, "app.kubernetes.io/instance": names.releases.promtail };
 }
 
 /**
@@ -86,7 +96,7 @@ export class Promtail extends pulumi.ComponentResource {
         super("mlops:logging:Promtail", name, {}, opts);
         this.releaseName = args.names.releases.promtail;
         this.patches = promtailPatches(args.names);
-        renderedChart(
+        const chart = renderedChart(
             this.releaseName,
             {
                 pin: charts.promtail,
@@ -96,6 +106,18 @@ export class Promtail extends pulumi.ComponentResource {
                 patches: this.patches,
             },
             { parent: this },
+        );
+        serviceMonitor(
+            `${name}-servicemonitor`,
+            {
+                names: args.names,
+                name: this.releaseName,
+                namespace: args.namespace,
+                labels: platformLabels(args.names.env, "promtail"),
+                selector: promtailSelector(args.names),
+                endpoints: [{ port: "http-metrics", interval: "30s", scheme: "http" }],
+            },
+            { parent: this, dependsOn: [chart] },
         );
         this.registerOutputs({ releaseName: this.releaseName, patches: this.patches });
     }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
 import { FastapiConfig } from "../config/workloads";
 import { IngressPath, tlsIngress } from "../ingress";
+import { serviceMonitor } from "../monitoring/serviceMonitor";
 import { EnvNames } from "../naming";
 import { k8sResources } from "../sizing";
 import { httpService, workloadIdentity } from "./common";
@@ -152,17 +153,15 @@ export class FastapiServing extends pulumi.ComponentResource {
 
         // The only monitor of these pods: Prometheus names the job after the Service (`fastapi-<env>`),
         // which the alert rules and dashboards match on.
-        new k8s.apiextensions.CustomResource(
+        serviceMonitor(
             `${name}-servicemonitor`,
             {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata: { ...meta(wl.name), labels: { ...labels, ...names.monitoringReleaseLabel } },
-                spec: {
-                    selector: { matchLabels: selector },
-                    namespaceSelector: { matchNames: [names.namespaces.fastapi] },
-                    endpoints: [{ port: "http", path: FASTAPI_CONTRACT.metrics, interval: "15s", scrapeTimeout: "10s", scheme: "http" }],
-                },
+                names,
+                name: wl.name,
+                namespace: args.namespace,
+                labels,
+                selector,
+                endpoints: [{ port: "http", path: FASTAPI_CONTRACT.metrics, interval: "15s", scrapeTimeout: "10s", scheme: "http" }],
             },
             { parent: this, dependsOn: [service] },
         );

@@ -2,12 +2,20 @@
  * Evaluates the Pulumi program in Pulumi's mock runtime: no CLI, no cluster, no network. Every
  * registered resource is recorded with its type, name, parent, provider and inputs (secrets keep
  * their secret wrapper, so writers can redact them). Used by `npm run plan`, the tests and the bench.
+ *
+ * Two modes. The default resolves every output, as after an `up` (the offline plan shows the values
+ * a deployment would apply). `preview: true` behaves as the engine does in a first preview of a new
+ * stack (../shared/engine/README.md): the run is a dry run, and every output a provider computes
+ * (a Helm release's status, a generated password) stays unknown, so inputs built from one carry the
+ * engine's unknown marker. engineView.ts turns either run into what the engine hands to policies.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LoadedStack } from "./stackFile";
 
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** The engine's marker of a value unknown during preview (the same string in its JSON and its RPCs). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface ResourceRecord {
     readonly urn: string;
@@ -19,8 +27,12 @@ export interface ResourceRecord {
     /** Resource options a reviewer cares about for data safety. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
-    /** Inputs as the provider would receive them; secret values stay wrapped. */
+    /** Inputs as the provider would receive them; secret values stay wrapped, unknowns are `UNKNOWN`. */
     readonly inputs: Record<string, unknown>;
+    /** URNs of the resources it waits for (`dependsOn` and the outputs it was given). */
+    readonly dependencies: readonly string[];
+    /** Transforms registered on it; a helm.v4.Chart applies them to the objects it renders. */
+    readonly transforms: readonly pulumi.ResourceTransform[];
 }
 
 /** The program failed; `resources` says what had been registered before it did. */
@@ -36,6 +48,8 @@ export class ProgramFailure extends Error {
 
 export interface ProgramRun {
     readonly stack: LoadedStack;
+    /** Whether this was an engine-like first preview (dry run, computed outputs unknown). */
+    readonly preview: boolean;
     readonly resources: ResourceRecord[];
     /** Outputs registered by component resources, by URN. */
     readonly componentOutputs: Map<string, Record<string, unknown>>;
@@ -49,6 +63,17 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 
 /** Value the mocks give every generated password; treated as a secret by the plan writer too. */
 export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
+
+/**
+ * What a provider answers in a first preview: its inputs, and nothing it would compute. A missing
+ * output resolves as unknown in a dry run. Reads (`.get`) run against the cluster in a preview too.
+ */
+function previewState(type: string, name: string, inputs: Record<string, unknown>, read: boolean): Record<string, unknown> {
+    if (read) return mockState(type, name, inputs);
+    if (type.startsWith("random:") || type === "kubernetes:helm.sh/v3:Release") return inputs;
+    const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+    return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
+}
 
 /** `name` is the object name: the ID for reads (`StorageClass.get`), the logical name otherwise. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -74,15 +99,20 @@ type Req = {
     getType(): string;
     getName(): string;
     getParent(): string;
+    getObject?(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getDependenciesList?(): string[];
     getProtect?(): boolean | undefined;
     getRetainondelete?(): boolean | undefined;
 };
 type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
 type OutputsReq = { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined };
 
-/** Resolves an Output (or plain value) the way a stack export is resolved. */
-function settle(value: unknown): Promise<unknown> {
-    if (!pulumi.Output.isInstance(value)) return Promise.resolve(value);
+/** Resolves an Output (or plain value) the way a stack export is resolved; `UNKNOWN` in a preview if it is. */
+async function settle(value: unknown): Promise<unknown> {
+    if (!pulumi.Output.isInstance(value)) return value;
+    // Output.isKnown is a promise the SDK keeps off its public typings; an unknown never applies.
+    if (!(await (value as unknown as { isKnown: Promise<boolean> }).isKnown)) return UNKNOWN;
     return new Promise((resolve) => {
         value.apply((v: unknown) => {
             resolve(v);
@@ -91,9 +121,28 @@ function settle(value: unknown): Promise<unknown> {
     });
 }
 
-export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<Record<string, unknown>>): Promise<ProgramRun> {
+/** Drops what the wire form cannot carry (`undefined`), keeping secret wrappers and unknown markers. */
+function wireValue(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(wireValue);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, wireValue(v)]),
+        );
+    }
+    return value;
+}
+
+export interface RunOptions {
+    /** Behave as the engine does in a first preview of a new stack (see the module comment). */
+    readonly preview?: boolean;
+}
+
+export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<Record<string, unknown>>, options: RunOptions = {}): Promise<ProgramRun> {
+    const preview = options.preview === true;
     const resources: ResourceRecord[] = [];
-    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete">>();
+    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies">>();
     const componentOutputs = new Map<string, Record<string, unknown>>();
 
     await pulumi.runtime.setMocks(
@@ -105,8 +154,13 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     provider: args.provider || undefined,
                     custom: args.custom ?? true,
                     inputs: args.inputs,
+                    transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
                 });
-                return { id: args.id || `${args.name}-id`, state: mockState(args.type, args.id || args.name, args.inputs) };
+                const state = preview
+                    ? previewState(args.type, args.id || args.name, args.inputs, Boolean(args.id))
+                    : mockState(args.type, args.id || args.name, args.inputs);
+                // In a preview the engine has no ID for a resource it has yet to create.
+                return { id: args.id || (preview ? undefined : `${args.name}-id`), state };
             },
             call(args) {
                 return args.inputs;
@@ -114,7 +168,7 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
         },
         stack.project,
         stack.stack,
-        false,
+        preview,
     );
 
     // The mock API does not expose parents; the monitor's requests carry them.
@@ -129,8 +183,13 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                 const rec = pending.get(key);
                 if (!err && resp && rec) {
                     pending.delete(key);
+                    // In a preview the inputs are taken off the wire: there an unknown is the engine's marker,
+                    // where the mocks' decoded inputs would have dropped it.
+                    const wire = (req.getObject ?? req.getProperties)?.call(req)?.toJavaScript();
                     resources.push({
                         ...rec,
+                        inputs: preview && wire ? (wireValue(wire) as Record<string, unknown>) : rec.inputs,
+                        dependencies: req.getDependenciesList?.() ?? [],
                         urn: resp.getUrn(),
                         parent: req.getParent() || undefined,
                         protect: req.getProtect?.() ?? false,
@@ -162,5 +221,5 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
     } catch (err) {
         throw new ProgramFailure(err, resources);
     }
-    return { stack, resources, componentOutputs, outputs };
+    return { stack, preview, resources, componentOutputs, outputs };
 }

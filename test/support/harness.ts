@@ -4,7 +4,9 @@
  */
 import * as path from "node:path";
 import { beforeAll, vi } from "vitest";
+import { ViewResource, engineView } from "../../scripts/lib/engineView";
 import { ProgramRun, runProgram } from "../../scripts/lib/mockRuntime";
+import { CHART_STAND_INS } from "./chartStandIns";
 import { Plan, buildPlan } from "../../scripts/lib/planWriter";
 import { LoadedStack, StackOptions, loadStack } from "../../scripts/lib/stackFile";
 
@@ -30,6 +32,24 @@ export async function runStack(stack: string, opts: StackOptions = {}): Promise<
 export async function runLoaded(loaded: LoadedStack): Promise<StackRun> {
     const run = await runProgram(loaded, loadIndex);
     return { run, plan: buildPlan(run) };
+}
+
+/** The engine's view of a stack in a first preview of a new stack, and after an up. */
+export interface EngineViews {
+    readonly firstPreview: ViewResource[];
+    readonly deployed: ViewResource[];
+    readonly previewRun: ProgramRun;
+}
+
+/** Runs a stack twice: as the engine's first preview on a fresh cluster, and as deployed. */
+export async function engineViews(loaded: LoadedStack): Promise<EngineViews> {
+    const previewRun = await runProgram(loaded, loadIndex, { preview: true });
+    const deployedRun = await runProgram(loaded, loadIndex);
+    return {
+        previewRun,
+        firstPreview: await engineView(previewRun, { renderers: CHART_STAND_INS, crdsInstalled: false }),
+        deployed: await engineView(deployedRun, { renderers: CHART_STAND_INS, crdsInstalled: true }),
+    };
 }
 
 /** Runs the real dev and prod stack files once for a test file (fills `runs` in beforeAll). */

@@ -1,0 +1,294 @@
+/**
+ * The program as the real engine sees it (../shared/engine/README.md): a first preview of a new
+ * stack on a fresh cluster (no prometheus-operator CRDs yet), and the stack after `up`. The policy
+ * pack runs through @pulumi/policy's own analyzer, as under `pulumi preview --policy-pack policy`.
+ */
+import { readdirSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
+import { RULES } from "../policy/rules";
+import { UNKNOWN } from "../scripts/lib/mockRuntime";
+import { loadStack } from "../scripts/lib/stackFile";
+import { promtailStandIn } from "./support/chartStandIns";
+import { EngineViews, ROOT, engineViews } from "./support/harness";
+import { Diagnostic, analyzeStack } from "./support/policyEngine";
+
+/** Every stack file of the project: the PR gate must hold for each of them. */
+const STACKS = readdirSync(ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+
+const CLUSTER_SCOPED = new Set([
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "PersistentVolume",
+    "CustomResourceDefinition",
+    "PriorityClass",
+]);
+const kindOf = (type: string) => type.split(":").pop()!;
+const find = (view: readonly ViewResource[], type: string, name: string) => {
+    const r = view.find((v) => v.type === type && v.name === name);
+    if (!r) throw new Error(`no ${type} ${name}`);
+    return r;
+};
+
+it("covers every stack file", () => {
+    expect(STACKS).toEqual(expect.arrayContaining(["dev", "prod"]));
+});
+
+describe.each(STACKS)("stack %s under the engine", (stack) => {
+    let views: EngineViews;
+    let env: string;
+    beforeAll(async () => {
+        views = await engineViews(loadStack(ROOT, stack, { placeholderSecrets: true }));
+        env = views.previewRun.outputs.env as string;
+    });
+
+    it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
+        const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
+        expect(unknowns).toEqual([
+            `Secret grafana-admin-${env}-secret stringData`,
+            `Secret app-secrets-${env}-fastapi stringData`,
+            `Secret app-secrets-${env}-airflow stringData`,
+            `Secret airflow-${env}-api-secret-key stringData`,
+            `Secret airflow-${env}-jwt-secret stringData`,
+            `Secret airflow-${env}-fernet-key stringData`,
+        ]);
+    });
+
+    it("the outputs contract is fully known in a first preview, storage classes included", () => {
+        expect(unknownPaths(views.previewRun.outputs, UNKNOWN)).toEqual([]);
+        expect(views.previewRun.outputs.storageClasses).toEqual({ nfs: `nfs-${env}`, localPath: `local-path-${env}` });
+    });
+
+    it("components keep no inputs; the root Stack and the engine's default provider are resources", () => {
+        for (const view of [views.firstPreview, views.deployed]) {
+            expect(view.filter((r) => !r.custom && Object.keys(r.props).length > 0).map((r) => r.type)).toEqual(
+                view === views.deployed ? ["pulumi:pulumi:Stack"] : [],
+            );
+            expect(view[0]).toMatchObject({ type: "pulumi:pulumi:Stack", name: `mlops-platform-${stack}` });
+            // Only the remote component's default provider; every resource of the program is on the env's own.
+            expect(view.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.name)).toEqual(["default", `random-${env}`, `k8s-${env}`]);
+            expect(view.filter((r) => r.custom && r.provider?.endsWith("::default"))).toEqual([]);
+        }
+    });
+
+    it("ordering is dependsOn: the monitoring, Loki and FastAPI components wait for namespaces and storage they use", () => {
+        // A child registers only once its parent has, and a component registers once its dependsOn exist,
+        // so what a component depends on is created before anything inside it.
+        const urn = (type: string, name: string) => find(views.firstPreview, type, name).urn;
+        const nfsRelease = urn("kubernetes:helm.sh/v3:Release", `nfs-${env}`);
+        const deps = (type: string, name: string) => find(views.firstPreview, type, name).dependencies;
+        expect(deps("mlops:monitoring:Monitoring", `monitoring-${env}`)).toEqual(
+            expect.arrayContaining([
+                urn("kubernetes:core/v1:Namespace", `monitoring-${env}`),
+                nfsRelease,
+                urn("kubernetes:storage.k8s.io/v1:StorageClass", `local-path-${env}-class`),
+            ]),
+        );
+        expect(deps("mlops:logging:Loki", `loki-${env}`)).toEqual(
+            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `observability-${env}`), nfsRelease]),
+        );
+        expect(deps("mlops:workloads:FastapiServing", `fastapi-${env}`)).toEqual(
+            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `fastapi-${env}`), nfsRelease]),
+        );
+        expect(deps("kubernetes:core/v1:PersistentVolumeClaim", `fastapi-${env}-logs`)).toEqual([]);
+    });
+
+    it("every object of every chart is in its final namespace in a first preview on a cluster without the CRDs", () => {
+        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
+        expect(charts.map((c) => c.name)).toEqual([`promtail-${env}`]);
+        const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
+        const placed = children.map((c) => [kindOf(c.type), (c.props.metadata as { namespace?: string }).namespace ?? null]);
+        expect(placed).toEqual([
+            ["ServiceAccount", `observability-${env}`],
+            ["Secret", `observability-${env}`],
+            ["ClusterRole", null],
+            ["ClusterRoleBinding", null],
+            ["DaemonSet", `observability-${env}`],
+            ["Service", `observability-${env}`],
+        ]);
+        // Every namespaced object the program registers names its env's namespace explicitly.
+        const namespaced = views.firstPreview.filter(
+            (r) => r.type.startsWith("kubernetes:") && r.custom && !CLUSTER_SCOPED.has(kindOf(r.type)) && !r.type.startsWith("kubernetes:helm.sh/"),
+        );
+        const misplaced = namespaced.filter((r) => !String((r.props.metadata as { namespace?: string } | undefined)?.namespace ?? "").endsWith(`-${env}`));
+        expect(misplaced.map((r) => r.name)).toEqual([]);
+        // The Promtail ServiceMonitor is the program's own, with its namespace set, not the chart's.
+        expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", `promtail-${env}-servicemonitor`).props).toMatchObject({
+            metadata: { name: `promtail-${env}`, namespace: `observability-${env}`, labels: { release: `monitoring-${env}` } },
+            spec: { selector: { matchLabels: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": `promtail-${env}` } } },
+        });
+    });
+
+    it("every policy runs and passes on a first preview (none skipped as advisory)", async () => {
+        expect(await analyzeStack(views.firstPreview)).toEqual([]);
+    });
+
+    it("every policy runs and passes on the deployed stack", async () => {
+        expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+});
+
+it("a chart's ServiceMonitor lands in no namespace before the CRDs exist: why the program declares Promtail's itself", () => {
+    const render = (crdsInstalled: boolean) =>
+        promtailStandIn({
+            release: "promtail-dev",
+            chart: "promtail",
+            version: "6.17.1",
+            namespace: "observability-dev",
+            values: { serviceMonitor: { enabled: true } },
+            crdsInstalled,
+        })
+            .filter((o) => o.kind === "ServiceMonitor")
+            .map((o) => o.metadata.namespace ?? null);
+    expect(render(false)).toEqual([null]);
+    expect(render(true)).toEqual(["observability-dev"]);
+});
+
+describe("the PR gate on a first preview: each broken input is a mandatory violation", () => {
+    const views = {} as Record<"dev" | "prod", EngineViews>;
+    beforeAll(async () => {
+        for (const env of ["dev", "prod"] as const) views[env] = await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }));
+    });
+
+    /** The first-preview view of `env` with one resource mutated, through the analyzer. */
+    async function gate(env: "dev" | "prod", type: string, name: string, mutate: (r: any) => void): Promise<Diagnostic[]> {
+        const view = structuredClone(views[env].firstPreview);
+        mutate(find(view, type, name));
+        return analyzeStack(view);
+    }
+    const mandatory = (policy: string, urn: string, message: string): Diagnostic => ({ policy, level: "mandatory", urn, message });
+    const urnOf = (env: "dev" | "prod", type: string, name: string) => find(views[env].firstPreview, type, name).urn;
+    const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+    it("TSDB on NFS", async () => {
+        const d = await gate(
+            "dev",
+            RELEASE,
+            "monitoring-dev",
+            (r) => (r.props.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName = "nfs-dev"),
+        );
+        expect(d).toEqual([
+            mandatory(
+                "prometheus-tsdb-not-on-nfs",
+                urnOf("dev", RELEASE, "monitoring-dev"),
+                "release monitoring-dev: the Prometheus TSDB is on NFS class nfs-dev; it must be on a local-path class",
+            ),
+        ]);
+    });
+
+    it("a chart version off its pin", async () => {
+        const d = await gate("prod", RELEASE, "loki-prod", (r) => (r.props.version = "18.10.0"));
+        expect(d).toEqual([
+            mandatory(
+                "chart-version-pinned",
+                urnOf("prod", RELEASE, "loki-prod"),
+                "release loki-prod: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts",
+            ),
+        ]);
+    });
+
+    it("a rendered log agent that would wait 30 s on shutdown", async () => {
+        const ds = "promtail-prod:observability-prod/promtail-prod";
+        const d = await gate("prod", "kubernetes:apps/v1:DaemonSet", ds, (r) => (r.props.spec.template.spec.terminationGracePeriodSeconds = 30));
+        expect(d).toEqual([
+            mandatory(
+                "log-agent-grace-period",
+                urnOf("prod", "kubernetes:apps/v1:DaemonSet", ds),
+                "DaemonSet promtail-prod: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has 30)",
+            ),
+        ]);
+    });
+
+    it("an unprotected prod resource", async () => {
+        const d = await gate("prod", "kubernetes:core/v1:Namespace", "mlflow-prod", (r) => (r.protect = false));
+        expect(d).toEqual([
+            mandatory(
+                "protected-env-volumes-retained",
+                urnOf("prod", "kubernetes:core/v1:Namespace", "mlflow-prod"),
+                "Namespace mlflow-prod in protected env prod must be protected (protect: true)",
+            ),
+        ]);
+    });
+
+    it("a resource on the engine's default provider", async () => {
+        const type = "random:index/randomPassword:RandomPassword";
+        const d = await gate(
+            "dev",
+            type,
+            "grafana-admin-dev-password",
+            (r) => (r.provider = "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2"),
+        );
+        // The view's provider table has no such resource, so the analyzer sees the URN alone.
+        expect(d).toEqual([]);
+        const view = structuredClone(views.dev.firstPreview);
+        view.splice(1, 0, {
+            urn: "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2",
+            type: "pulumi:providers:random",
+            name: "default_4_21_2",
+            custom: true,
+            protect: false,
+            props: {},
+            dependencies: [],
+        });
+        Object.assign(find(view, type, "grafana-admin-dev-password"), { provider: view[1]!.urn });
+        expect(await analyzeStack(view)).toEqual([
+            mandatory(
+                "explicit-providers",
+                urnOf("dev", type, "grafana-admin-dev-password"),
+                "RandomPassword grafana-admin-dev-password is managed by the default provider default_4_21_2; give it the env's explicit provider",
+            ),
+        ]);
+    });
+
+    it("a cross-env reference and a monitor labelled for the other env", async () => {
+        const sm = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+        const d = await gate("dev", sm, "fastapi-dev-servicemonitor", (r) => (r.props.metadata.labels.release = "monitoring-prod"));
+        expect(d).toEqual([
+            mandatory(
+                "monitors-labelled-for-own-env",
+                urnOf("dev", sm, "fastapi-dev-servicemonitor"),
+                "ServiceMonitor fastapi-dev must be labelled release=monitoring-dev for its own env only (has release=monitoring-prod)",
+            ),
+            mandatory(
+                "no-cross-env-reference",
+                urnOf("dev", sm, "fastapi-dev-servicemonitor"),
+                "ServiceMonitor fastapi-dev in env dev references env prod: monitoring-prod",
+            ),
+        ]);
+    });
+
+    it("a value a policy needs that is unknown fails every policy closed, naming the value", async () => {
+        const pvc = "kubernetes:core/v1:PersistentVolumeClaim";
+        const d = await gate("dev", pvc, "fastapi-dev-logs", (r) => (r.props.spec.storageClassName = UNKNOWN));
+        const message = (policy: string) =>
+            `the stack: ${policy} cannot decide because a value is unknown in this preview (string value at .spec.storageClassName can't be known during preview); the policy fails closed — derive that value from config so it is known before anything is created`;
+        // Every policy of the pack, each failing closed (the pack's order is asserted in policy.test.ts).
+        expect(d.map((x) => [x.policy, x.level, x.message])).toEqual(RULES.map((r) => r.name).map((p) => [p, "mandatory", message(p)]));
+    });
+
+    it("an unknown inside one resource fails the policies that read it, against that resource", async () => {
+        const d = await gate(
+            "dev",
+            RELEASE,
+            "monitoring-dev",
+            (r) => (r.props.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName = UNKNOWN),
+        );
+        const urn = urnOf("dev", RELEASE, "monitoring-dev");
+        const unknown = "string value at .values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName can't be known during preview";
+        expect(d.map((x) => [x.policy, x.level, x.urn])).toEqual([
+            ["prometheus-tsdb-not-on-nfs", "mandatory", urn],
+            ["monitors-labelled-for-own-env", "mandatory", urn],
+            ["no-cross-env-reference", "mandatory", urn],
+            ["no-plaintext-secret", "mandatory", urn],
+            ["ingress-has-tls", "mandatory", urn],
+        ]);
+        expect(d[0]!.message).toContain(
+            `kubernetes:helm.sh/v3:Release monitoring-dev: prometheus-tsdb-not-on-nfs cannot decide because a value is unknown in this preview (${unknown})`,
+        );
+    });
+});
