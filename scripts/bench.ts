@@ -3,8 +3,13 @@
  *
  * Measures how long the program takes to evaluate in Pulumi's mock runtime, per stack, next to an
  * empty program in the same runtime, so the difference is the cost of the program itself rather
- * than of the mocks. Nothing is asserted: the numbers are for reading, not for gating.
+ * than of the mocks; then how long Pulumi's language host takes to load it (ts-node as Pulumi
+ * registers it) with type-checking and in the transpile-only mode tsconfig.json selects. Nothing is
+ * asserted: the numbers are for reading, not for gating.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadProgramFresh } from "./lib/loadProgram";
 import { ProgramFailure, runProgram } from "./lib/mockRuntime";
@@ -60,6 +65,18 @@ async function main(): Promise<void> {
                 .join("  ")
                 .trimEnd(),
         );
+    for (const name of stacks) {
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "bench-load-")), `${name}.json`);
+        writeFileSync(file, JSON.stringify(loadStack(ROOT, name, { placeholderSecrets: true })));
+        const load = (transpileOnly: boolean) => {
+            const start = process.hrtime.bigint();
+            execFileSync(process.execPath, [path.join(ROOT, "test", "support", "loadLikePulumi.cjs"), file], {
+                env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: String(transpileOnly) },
+            });
+            return Number(process.hrtime.bigint() - start) / 1e6;
+        };
+        console.log(`language host load ${name}: type-checked ${load(false).toFixed(0)} ms, transpile-only ${load(true).toFixed(0)} ms (a fresh process each)`);
+    }
     // maxRSS is reported in KiB.
     console.log(`peak RSS: ${((process.resourceUsage().maxRSS * 1024) / MIB).toFixed(1)} MiB`);
 }

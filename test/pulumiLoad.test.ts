@@ -1,0 +1,36 @@
+/**
+ * Pulumi runs the program without type-checking it (tsconfig.json `noCheck`, which the Node.js
+ * language host turns into ts-node's `transpileOnly`); `npm test` and CI check the types instead
+ * (`tsc --noCheck false`). This loads the program exactly as the language host would, in a plain
+ * Node process, so a TypeScript setup that cannot transpile (TS5011 under TypeScript 6 without
+ * `rootDir`) fails here rather than on a user's `pulumi preview`.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadStack } from "../scripts/lib/stackFile";
+import { ROOT, runStack } from "./support/harness";
+
+const DRIVER = path.join(ROOT, "test", "support", "loadLikePulumi.cjs");
+
+function loadLikePulumi(stack: string, env: NodeJS.ProcessEnv = {}): { transpileOnly: boolean; resources: number; loadMs: number } {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "pulumi-load-")), `${stack}.json`);
+    writeFileSync(file, JSON.stringify(loadStack(ROOT, stack, { placeholderSecrets: true })));
+    const { PULUMI_NODEJS_TRANSPILE_ONLY: _ignored, ...inherited } = process.env;
+    return JSON.parse(execFileSync(process.execPath, [DRIVER, file], { env: { ...inherited, ...env }, encoding: "utf8" })) as never;
+}
+
+describe("the program under Pulumi's Node.js language host", () => {
+    it("tsconfig.json tells the language host to transpile only, with an explicit rootDir", () => {
+        const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+        expect([tsconfig.compilerOptions.noCheck, tsconfig.compilerOptions.rootDir]).toEqual([true, "."]);
+    });
+
+    it.each(["dev", "prod"])("loads the %s stack in transpile-only mode and registers every resource", async (stack) => {
+        const expected = (await runStack(stack)).run.resources.length;
+        const loaded = loadLikePulumi(stack);
+        expect([loaded.transpileOnly, loaded.resources]).toEqual([true, expected]);
+    });
+});

@@ -1,0 +1,57 @@
+/**
+ * Loads the program the way `pulumi preview`/`up` does (the Node.js language host's cmd/run/run.js):
+ * ts-node registered with the options Pulumi derives from tsconfig.json — `transpileOnly` from its
+ * `noCheck` compiler option — then index.ts required, here under Pulumi's mock runtime. Plain Node,
+ * no tsx or vitest transform in between, so what compiles the program is what Pulumi would use.
+ *
+ * usage: node test/support/loadLikePulumi.cjs <stack.json>   (stack.json: a LoadedStack)
+ * prints one JSON line: { transpileOnly, resources, loadMs }
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..", "..");
+process.chdir(root);
+const stack = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const tsutils = require("@pulumi/pulumi/tsutils");
+const tsConfigPath = path.join(root, "tsconfig.json");
+const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
+const transpileOnly = process.env.PULUMI_NODEJS_TRANSPILE_ONLY ? process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true" : compilerOptions.noCheck;
+const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+require(tsnodeRequire).register({
+    compiler: typescriptRequire,
+    transpileOnly,
+    project: tsConfigPath,
+    skipProject: false,
+    compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
+});
+
+const pulumi = require("@pulumi/pulumi");
+let resources = 0;
+pulumi.runtime
+    .setMocks(
+        {
+            newResource(args) {
+                resources++;
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        stack.project,
+        stack.stack,
+        true,
+    )
+    .then(async () => {
+        pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+        const started = process.hrtime.bigint();
+        require(path.join(root, "index.ts"));
+        const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
+        await pulumi.runtime.waitForRPCs?.();
+        process.stdout.write(JSON.stringify({ transpileOnly: transpileOnly === true, resources, loadMs: Math.round(loadMs) }) + "\n");
+    })
+    .catch((err) => {
+        process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+        process.exit(1);
+    });
