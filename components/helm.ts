@@ -11,25 +11,25 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartPin } from "./versions";
+import { ChartSource, chartLocation } from "./chartSources";
 import { RenderedPatch, patchTransform } from "./patches";
 
 export interface HelmInstallArgs {
-    readonly pin: ChartPin;
+    /** The chart's effective source (its pin or the stack's mirror), resolved by the config schema. */
+    readonly source: ChartSource;
     /** Helm release name (also the prefix of most object names the chart renders). */
     readonly releaseName: string;
     readonly namespace: string;
     readonly values: pulumi.Input<Record<string, unknown>>;
 }
 
-/** What both resource types take alike: release name, namespace, pinned chart and values. */
+/** What both resource types take alike: release name, namespace, chart location and exact version, values. */
 function chartArgs(args: HelmInstallArgs) {
     return {
         name: args.releaseName,
         namespace: args.namespace,
-        chart: args.pin.chart,
-        version: args.pin.version,
-        repositoryOpts: { repo: args.pin.repo },
+        ...chartLocation(args.source),
+        version: args.source.version,
         values: args.values,
     };
 }

@@ -3,10 +3,12 @@ import { PlatformConfig } from "../config/schema";
 import { renderedChart } from "../helm";
 import { EnvNames } from "../naming";
 import { RenderedPatch } from "../patches";
-import { charts } from "../versions";
+import { ChartSource } from "../chartSources";
 
 export interface PromtailArgs {
     readonly names: EnvNames;
+    /** Where the Promtail chart comes from (pin or mirror). */
+    readonly chart: ChartSource;
     readonly namespace: string;
     readonly promtail: PlatformConfig["logging"]["promtail"];
 }
@@ -89,7 +91,7 @@ export class Promtail extends pulumi.ComponentResource {
         renderedChart(
             this.releaseName,
             {
-                pin: charts.promtail,
+                source: args.chart,
                 releaseName: this.releaseName,
                 namespace: args.namespace,
                 values: promtailValues(args),
@@ -97,6 +99,6 @@ export class Promtail extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.registerOutputs({ releaseName: this.releaseName, patches: this.patches });
+        this.registerOutputs({ releaseName: this.releaseName, patches: this.patches, chartSource: args.chart });
     }
 }
