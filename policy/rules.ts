@@ -7,6 +7,7 @@
  * Each rule encodes a row of the "Lessons" table in the design notes (see `lesson`).
  */
 import * as yaml from "js-yaml";
+import { splitChartLocation } from "../components/chartSources";
 import { ENV_LABEL } from "../components/naming";
 import { charts } from "../components/versions";
 
@@ -29,6 +30,16 @@ export interface GuardrailConfig {
     readonly protectedEnvs: readonly string[];
     /** The stack's env; by default read from the env label of the namespaces the stack creates. */
     readonly env?: string;
+    /**
+     * Chart name to the source the stack's `charts` setting overrides it with (a mirror), accepted
+     * instead of the pin in components/versions.ts; written by `npm run policy-config -- <stack>`.
+     */
+    readonly chartSources?: Readonly<Record<string, DeclaredChartSource>>;
+}
+
+export interface DeclaredChartSource {
+    readonly repo: string;
+    readonly version: string;
 }
 
 export const DEFAULT_CONFIG: GuardrailConfig = { envs: ["dev", "prod"], protectedEnvs: ["prod"] };
@@ -41,6 +52,8 @@ export interface StackContext {
     readonly nfsClasses: ReadonlySet<string>;
     /** `<namespace>/<claim>` to storage class, for claims declared in the stack. */
     readonly claimClasses: ReadonlyMap<string, string>;
+    /** Chart sources the policy config declares in place of their pins. */
+    readonly chartSources: Readonly<Record<string, DeclaredChartSource>>;
 }
 
 export interface Rule {
@@ -68,7 +81,9 @@ const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
 const kindOf = (type: string) => type.split(":").pop() ?? type;
 const isChart = (r: CheckedResource) => r.type === HELM_RELEASE || r.type === HELM_CHART;
-const chartName = (r: CheckedResource): string => String(r.props.chart ?? "");
+/** Chart name and repository; an OCI chart is given as one reference `oci://host/path/<chart>`. */
+const chartLocationOf = (r: CheckedResource) => splitChartLocation(String(r.props.chart ?? ""), r.props.repositoryOpts?.repo);
+const chartName = (r: CheckedResource): string => chartLocationOf(r).chart;
 const releaseOf = (r: CheckedResource): string => String(r.props.name ?? r.name);
 const valuesOf = (r: CheckedResource): Record<string, any> => (isObject(r.props.values) ? r.props.values : {});
 const metaName = (r: CheckedResource): string => String(r.props.metadata?.name ?? r.name);
@@ -149,6 +164,7 @@ export function stackContext(resources: readonly CheckedResource[], config: Guar
         protectedEnv: config.protectedEnvs.includes(env),
         nfsClasses,
         claimClasses,
+        chartSources: config.chartSources ?? {},
     };
 }
 
@@ -354,19 +370,36 @@ const EXACT_SEMVER = /^\d+\.\d+\.\d+$/;
 
 const chartPinned: Rule = {
     name: "chart-version-pinned",
-    description: "Every Helm release or chart uses an exact version and repository equal to its pin in components/versions.ts.",
+    description:
+        "Every Helm release or chart uses an exact version and the repository and version of its pin in components/versions.ts, or of the mirror the policy config chartSources declares for it.",
     lesson: "values keys checked against the chart (only possible against a known chart version)",
-    check(r) {
+    check(r, ctx) {
         if (!isChart(r)) return [];
-        const chart = chartName(r);
+        const { chart, repo } = chartLocationOf(r);
         const version = r.props.version;
-        const repo = r.props.repositoryOpts?.repo;
+        // First, even for a declared mirror: a range would let the chart move under checked values.
         if (typeof version !== "string" || !EXACT_SEMVER.test(version)) {
             return [`${describe(r)}: chart ${chart} version ${JSON.stringify(version ?? null)} is not an exact version (x.y.z)`];
         }
-        const pin = Object.values(charts).find((c) => c.chart === chart && c.repo === repo);
+        const pin = Object.values(charts).find((c) => c.chart === chart);
         if (!pin) return [`${describe(r)}: chart ${chart} from ${repo} is not pinned in components/versions.ts`];
-        if (pin.version !== version) return [`${describe(r)}: chart ${chart}@${version} differs from its pin ${pin.version} in components/versions.ts`];
+        const declared = ctx.chartSources[chart];
+        if (declared) {
+            if (declared.repo === repo && declared.version === version) return [];
+            return [
+                `${describe(r)}: chart ${chart}@${version} from ${repo} differs from its source in the policy config chartSources (${chart}@${declared.version} from ${declared.repo})`,
+            ];
+        }
+        if (pin.repo !== repo) {
+            return [
+                `${describe(r)}: chart ${chart} from ${repo} is neither its pin in components/versions.ts (${pin.repo}) nor declared in the policy config chartSources`,
+            ];
+        }
+        if (pin.version !== version) {
+            return [
+                `${describe(r)}: chart ${chart}@${version} differs from its pin ${pin.version} in components/versions.ts and is not declared in the policy config chartSources`,
+            ];
+        }
         return [];
     },
 };

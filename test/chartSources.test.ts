@@ -10,6 +10,7 @@ import { ConfigError } from "../components/config/reader";
 import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { writePlan } from "../scripts/lib/planWriter";
 import { MINIMAL_CONFIG, PROJECT, StackRun, runLoaded, stackFromConfig } from "./support/harness";
+import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
 
 const parse = (config: Record<string, unknown>) => {
     const stack = stackFromConfig(config);
@@ -29,17 +30,8 @@ function problemsOf(config: Record<string, unknown>): string[] {
     throw new Error("config was accepted");
 }
 
-const HTTP_MIRROR = "https://charts.mirror.example.com/helm";
-const OCI_MIRROR = "oci://registry.example.com/charts";
 const REPOSITORY_EXPECTED =
     "an HTTP(S) Helm repository URL (https://charts.example.com/helm) or an OCI registry reference without the chart name (oci://registry.example.com/charts)";
-
-/** Every chart from a mirror: loki over HTTP with another version, KPS and Promtail from OCI (KPS with a version, Promtail without). */
-const MIRRORED = {
-    loki: { repository: HTTP_MIRROR, version: "18.12.0" },
-    kubePrometheusStack: { repository: OCI_MIRROR, version: "88.5.3" },
-    promtail: { repository: OCI_MIRROR },
-};
 
 describe("charts config", () => {
     it.each([
