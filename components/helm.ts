@@ -11,25 +11,25 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartPin } from "./versions";
+import { CHART_SOURCE_ANNOTATION, ChartSource, chartLocation } from "./chartSources";
 import { RenderedPatch, patchTransform } from "./patches";
 
 export interface HelmInstallArgs {
-    readonly pin: ChartPin;
+    /** The chart's effective source (its pin or the stack's mirror), resolved by the config schema. */
+    readonly source: ChartSource;
     /** Helm release name (also the prefix of most object names the chart renders). */
     readonly releaseName: string;
     readonly namespace: string;
     readonly values: pulumi.Input<Record<string, unknown>>;
 }
 
-/** What both resource types take alike: release name, namespace, pinned chart and values. */
+/** What both resource types take alike: release name, namespace, chart location and exact version, values. */
 function chartArgs(args: HelmInstallArgs) {
     return {
         name: args.releaseName,
         namespace: args.namespace,
-        chart: args.pin.chart,
-        version: args.pin.version,
-        repositoryOpts: { repo: args.pin.repo },
+        ...chartLocation(args.source),
+        version: args.source.version,
         values: args.values,
     };
 }
@@ -63,6 +63,16 @@ export function renderedChart(
     const patches = args.patches ?? [];
     return new k8s.helm.v4.Chart(name, chartArgs(args), {
         ...opts,
-        transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : [])],
+        transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : []), chartSourceTransform(args.source.repo)],
     });
+}
+
+/** Puts CHART_SOURCE_ANNOTATION on every Kubernetes object the chart renders. */
+function chartSourceTransform(repo: string): pulumi.ResourceTransform {
+    return (args) => {
+        if (!args.type.startsWith("kubernetes:")) return undefined;
+        const props = args.props as { metadata?: { annotations?: Record<string, string> } };
+        const metadata = { ...props.metadata, annotations: { ...props.metadata?.annotations, [CHART_SOURCE_ANNOTATION]: repo } };
+        return { props: { ...args.props, metadata }, opts: args.opts };
+    };
 }

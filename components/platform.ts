@@ -69,7 +69,11 @@ export class Platform extends pulumi.ComponentResource {
         const child = (...after: pulumi.Resource[]): pulumi.ComponentResourceOptions => ({ parent: this, providers, dependsOn: [namespaces, ...after] });
 
         new NetworkPolicies(`network-${cfg.env}`, { names, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network }, child());
-        const nfs = new NfsProvisioner(`nfs-${cfg.env}`, { names, namespace: ns.storage, nfs: cfg.storage.nfs }, child());
+        const nfs = new NfsProvisioner(
+            `nfs-${cfg.env}`,
+            { names, chart: cfg.charts.nfsSubdirProvisioner, namespace: ns.storage, nfs: cfg.storage.nfs },
+            child(),
+        );
         const localPath = new LocalPathStorage(
             `local-path-${cfg.env}`,
             {
@@ -85,6 +89,7 @@ export class Platform extends pulumi.ComponentResource {
             `monitoring-${cfg.env}`,
             {
                 names,
+                chart: cfg.charts.kubePrometheusStack,
                 namespace: ns.monitoring,
                 monitoring: cfg.monitoring,
                 alerting: cfg.alerting,
@@ -112,6 +117,7 @@ export class Platform extends pulumi.ComponentResource {
             `loki-${cfg.env}`,
             {
                 names,
+                chart: cfg.charts.loki,
                 namespace: ns.observability,
                 loki: cfg.logging.loki,
                 ingress: cfg.ingress,
@@ -120,7 +126,11 @@ export class Platform extends pulumi.ComponentResource {
             },
             child(monitoring, nfs),
         );
-        new Promtail(`promtail-${cfg.env}`, { names, namespace: ns.observability, promtail: cfg.logging.promtail }, child(monitoring, loki));
+        new Promtail(
+            `promtail-${cfg.env}`,
+            { names, chart: cfg.charts.promtail, namespace: ns.observability, promtail: cfg.logging.promtail },
+            child(monitoring, loki),
+        );
 
         // Workloads: the monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
         const w = cfg.workloads;
@@ -166,6 +176,7 @@ export class Platform extends pulumi.ComponentResource {
             `airflow-${cfg.env}`,
             {
                 names,
+                chart: cfg.charts.airflow,
                 namespace: ns.airflow,
                 airflow: w.airflow,
                 objectStore: w.objectStore,

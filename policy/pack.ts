@@ -21,6 +21,17 @@ const configSchema = {
         envs: { type: "array", items: { type: "string" }, default: [...DEFAULT_CONFIG.envs] },
         protectedEnvs: { type: "array", items: { type: "string" }, default: [...DEFAULT_CONFIG.protectedEnvs] },
         env: { type: "string" },
+        // Mirrors a stack's `charts` setting declares (npm run policy-config -- <stack>): chart name to source.
+        chartSources: {
+            type: "object",
+            additionalProperties: {
+                type: "object",
+                properties: { repo: { type: "string" }, version: { type: "string" } },
+                required: ["repo", "version"],
+                additionalProperties: false,
+            },
+            default: {},
+        },
     },
 } as const;
 

@@ -7,6 +7,7 @@
  * Each rule encodes a row of the "Lessons" table in the design notes (see `lesson`).
  */
 import * as yaml from "js-yaml";
+import { CHART_SOURCE_ANNOTATION, splitChartLocation } from "../components/chartSources";
 import { ENV_LABEL } from "../components/naming";
 import { charts } from "../components/versions";
 
@@ -33,6 +34,16 @@ export interface GuardrailConfig {
     readonly protectedEnvs: readonly string[];
     /** The stack's env; by default read from the env label of the namespaces the stack creates. */
     readonly env?: string;
+    /**
+     * Chart name to the source the stack's `charts` setting overrides it with (a mirror), accepted
+     * instead of the pin in components/versions.ts; written by `npm run policy-config -- <stack>`.
+     */
+    readonly chartSources?: Readonly<Record<string, DeclaredChartSource>>;
+}
+
+export interface DeclaredChartSource {
+    readonly repo: string;
+    readonly version: string;
 }
 
 export const DEFAULT_CONFIG: GuardrailConfig = { envs: ["dev", "prod"], protectedEnvs: ["prod"] };
@@ -47,6 +58,8 @@ export interface StackContext {
     readonly claimClasses: ReadonlyMap<string, string>;
     /** Resources by parent URN: a helm.v4.Chart's chart and version are only on what it renders. */
     readonly children: ReadonlyMap<string, readonly CheckedResource[]>;
+    /** Chart sources the policy config declares in place of their pins. */
+    readonly chartSources: Readonly<Record<string, DeclaredChartSource>>;
 }
 
 export interface Rule {
@@ -75,7 +88,9 @@ const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
 const kindOf = (type: string) => type.split(":").pop() ?? type;
 const isChart = (r: CheckedResource) => r.type === HELM_RELEASE || r.type === HELM_CHART;
-const chartName = (r: CheckedResource): string => String(r.props.chart ?? "");
+/** Chart name and repository; an OCI chart is given as one reference `oci://host/path/<chart>`. */
+const chartLocationOf = (r: CheckedResource) => splitChartLocation(String(r.props.chart ?? ""), r.props.repositoryOpts?.repo);
+const chartName = (r: CheckedResource): string => chartLocationOf(r).chart;
 const releaseOf = (r: CheckedResource): string => String(r.props.name ?? r.name);
 const valuesOf = (r: CheckedResource): Record<string, any> => (isObject(r.props.values) ? r.props.values : {});
 const metaName = (r: CheckedResource): string => String(r.props.metadata?.name ?? r.name);
@@ -159,6 +174,7 @@ export function stackContext(resources: readonly CheckedResource[], config: Guar
         nfsClasses,
         claimClasses,
         children,
+        chartSources: config.chartSources ?? {},
     };
 }
 
@@ -364,14 +380,35 @@ const EXACT_SEMVER = /^\d+\.\d+\.\d+$/;
 /** The `helm.sh/chart` label Helm charts put on every object: `<chart>-<version>`. */
 const CHART_LABEL = "helm.sh/chart";
 
-function versionProblem(what: string, chart: string, version: unknown, repo?: string): string[] {
+/**
+ * Checks one chart against its pin, or against the source the policy config declares for a mirror.
+ * `repo` is undefined where the engine does not know it (a helm.v4.Chart's rendered objects name
+ * only the chart and version).
+ */
+function sourceProblem(what: string, chart: string, version: unknown, repo: string | undefined, ctx: StackContext): string[] {
+    // First, even for a declared mirror: a range would let the chart move under checked values.
     if (typeof version !== "string" || !EXACT_SEMVER.test(version)) {
         return [`${what}: chart ${chart} version ${JSON.stringify(version ?? null)} is not an exact version (x.y.z)`];
     }
-    const pins = Object.values(charts).filter((c) => c.chart === chart && (repo === undefined || c.repo === repo));
-    if (pins.length === 0) return [`${what}: chart ${chart}${repo === undefined ? "" : ` from ${repo}`} is not pinned in components/versions.ts`];
-    if (!pins.some((p) => p.version === version)) {
-        return [`${what}: chart ${chart}@${version} differs from its pin ${pins.map((p) => p.version).join(", ")} in components/versions.ts`];
+    const from = repo === undefined ? "" : ` from ${repo}`;
+    const pin = Object.values(charts).find((c) => c.chart === chart);
+    if (!pin) return [`${what}: chart ${chart}${from} is not pinned in components/versions.ts`];
+    const declared = ctx.chartSources[chart];
+    if (declared) {
+        if ((repo === undefined || declared.repo === repo) && declared.version === version) return [];
+        return [
+            `${what}: chart ${chart}@${version}${from} differs from its source in the policy config chartSources (${chart}@${declared.version} from ${declared.repo})`,
+        ];
+    }
+    if (repo !== undefined && pin.repo !== repo) {
+        return [
+            `${what}: chart ${chart} from ${repo} is neither its pin in components/versions.ts (${pin.repo}) nor declared in the policy config chartSources`,
+        ];
+    }
+    if (pin.version !== version) {
+        return [
+            `${what}: chart ${chart}@${version} differs from its pin ${pin.version} in components/versions.ts and is not declared in the policy config chartSources`,
+        ];
     }
     return [];
 }
@@ -379,19 +416,33 @@ function versionProblem(what: string, chart: string, version: unknown, repo?: st
 const chartPinned: Rule = {
     name: "chart-version-pinned",
     description:
-        "Every Helm release uses an exact version and repository equal to its pin in components/versions.ts; a helm.v4.Chart, which the engine stores without inputs, is checked through the helm.sh/chart label of every object it renders.",
+        "Every Helm release uses an exact version and the repository and version of its pin in components/versions.ts, or of the mirror the policy config chartSources declares for it; a helm.v4.Chart, which the engine stores without inputs, is checked through the helm.sh/chart label of every object it renders.",
     lesson: "values keys checked against the chart (only possible against a known chart version)",
     check(r, ctx) {
-        if (r.type === HELM_RELEASE) return versionProblem(describe(r), chartName(r), r.props.version, r.props.repositoryOpts?.repo);
+        if (r.type === HELM_RELEASE) {
+            const { chart, repo } = chartLocationOf(r);
+            return sourceProblem(describe(r), chart, r.props.version, repo, ctx);
+        }
         if (r.type !== HELM_CHART) return [];
+        // Chart and version from Helm's label, the repository from the program's annotation.
         const rendered = ctx.children.get(r.urn) ?? [];
-        const labels = [...new Set(rendered.map((c) => c.props.metadata?.labels?.[CHART_LABEL]).filter((l): l is string => typeof l === "string"))];
-        if (labels.length === 0) {
+        const sources = new Map<string, [string, string | undefined]>();
+        for (const c of rendered) {
+            const label = c.props.metadata?.labels?.[CHART_LABEL];
+            const repo = c.props.metadata?.annotations?.[CHART_SOURCE_ANNOTATION];
+            if (typeof label === "string") sources.set(`${label} ${repo}`, [label, typeof repo === "string" ? repo : undefined]);
+        }
+        if (sources.size === 0) {
             return [`${describe(r)}: no object this helm.v4.Chart renders carries a ${CHART_LABEL} label, so its chart version cannot be checked`];
         }
-        return labels.flatMap((label) => {
+        return [...sources.values()].flatMap(([label, repo]) => {
             const m = /^(.+)-(\d[^-]*)$/.exec(label);
-            return m ? versionProblem(describe(r), m[1]!, m[2]) : [`${describe(r)}: ${CHART_LABEL} label ${label} names no chart version`];
+            if (!m) return [`${describe(r)}: ${CHART_LABEL} label ${label} names no chart version`];
+            if (repo === undefined)
+                return [
+                    `${describe(r)}: rendered objects of chart ${label} carry no ${CHART_SOURCE_ANNOTATION} annotation, so the repository they came from cannot be checked`,
+                ];
+            return sourceProblem(describe(r), m[1]!, m[2], repo, ctx);
         });
     },
 };

@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     printTree(plan);
     for (const rel of plan.releases) {
         const patches = rel.patches.length ? `, ${rel.patches.length} post-render patch(es)` : "";
-        console.log(`  release ${rel.name} -> ${rel.namespace}: ${rel.chart}@${rel.version} (${rel.resource}${patches})`);
+        const source = rel.source === "override" ? `, from ${rel.repo} (stack charts setting)` : "";
+        console.log(`  release ${rel.name} -> ${rel.namespace}: ${rel.chart}@${rel.version} (${rel.resource}${patches}${source})`);
     }
     console.log(
         `Requests: ${formatMillicores(totals.fixed.cpuMillis)} CPU, ${formatBytes(totals.fixed.memoryBytes)} memory ` +

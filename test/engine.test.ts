@@ -187,7 +187,7 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
             mandatory(
                 "chart-version-pinned",
                 urnOf("prod", RELEASE, "loki-prod"),
-                "release loki-prod: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts",
+                "release loki-prod: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts and is not declared in the policy config chartSources",
             ),
         ]);
     });

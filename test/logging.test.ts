@@ -144,6 +144,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
             chart: "promtail",
             repo: "https://grafana.github.io/helm-charts",
             version: "6.17.1",
+            source: "pin",
             valuesFile: `values/promtail-${env}.yaml`,
             resource: "helm.v4.Chart",
             patches: [{ kind: "DaemonSet", name: `promtail-${env}`, set: { "spec.template.spec.terminationGracePeriodSeconds": 10 } }],

@@ -20,6 +20,7 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
             chart: "kube-prometheus-stack",
             repo: "https://prometheus-community.github.io/helm-charts",
             version: "88.5.3",
+            source: "pin",
             valuesFile: `values/monitoring-${env}.yaml`,
             resource: "helm.v3.Release",
             patches: [],

@@ -181,11 +181,11 @@ describe("each policy reports its violation", () => {
         expect(run(range, "chart-version-pinned")).toEqual(['release loki-dev: chart loki version "^18.11.0" is not an exact version (x.y.z)']);
         const drift = broken("prod", RELEASE, "nfs-prod", (r) => (r.props.version = "4.0.17"));
         expect(run(drift, "chart-version-pinned")).toEqual([
-            "release nfs-prod: chart nfs-subdir-external-provisioner@4.0.17 differs from its pin 4.0.18 in components/versions.ts",
+            "release nfs-prod: chart nfs-subdir-external-provisioner@4.0.17 differs from its pin 4.0.18 in components/versions.ts and is not declared in the policy config chartSources",
         ]);
         const otherRepo = broken("dev", RELEASE, "loki-dev", (r) => (r.props.repositoryOpts.repo = "https://grafana.github.io/helm-charts"));
         expect(run(otherRepo, "chart-version-pinned")).toEqual([
-            "release loki-dev: chart loki from https://grafana.github.io/helm-charts is not pinned in components/versions.ts",
+            "release loki-dev: chart loki from https://grafana.github.io/helm-charts is neither its pin in components/versions.ts (https://grafana-community.github.io/helm-charts) nor declared in the policy config chartSources",
         ]);
     });
 
@@ -201,9 +201,11 @@ describe("each policy reports its violation", () => {
         };
         expect(children(checked(views.prod)).map((c) => c.props.metadata.labels["helm.sh/chart"])).toEqual(Array(6).fill("promtail-6.17.1"));
         expect(run(relabel("promtail-6.16.0"), "chart-version-pinned")).toEqual([
-            "release promtail-prod: chart promtail@6.16.0 differs from its pin 6.17.1 in components/versions.ts",
+            "release promtail-prod: chart promtail@6.16.0 differs from its pin 6.17.1 in components/versions.ts and is not declared in the policy config chartSources",
         ]);
-        expect(run(relabel("vector-0.40.0"), "chart-version-pinned")).toEqual(["release promtail-prod: chart vector is not pinned in components/versions.ts"]);
+        expect(run(relabel("vector-0.40.0"), "chart-version-pinned")).toEqual([
+            "release promtail-prod: chart vector from https://grafana.github.io/helm-charts is not pinned in components/versions.ts",
+        ]);
         expect(run(relabel(undefined), "chart-version-pinned")).toEqual([
             "release promtail-prod: no object this helm.v4.Chart renders carries a helm.sh/chart label, so its chart version cannot be checked",
         ]);
@@ -320,7 +322,12 @@ describe("policy pack adapter", () => {
         };
         policy.validateStack(args as never, (message, urn) => reported.push([message, urn]));
         const loki = resources.find((r) => r.name === "loki-dev" && r.type === RELEASE)!;
-        expect(reported).toEqual([["release loki-dev: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts", loki.urn]]);
+        expect(reported).toEqual([
+            [
+                "release loki-dev: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts and is not declared in the policy config chartSources",
+                loki.urn,
+            ],
+        ]);
         expect(policy.enforcementLevel).toBe("mandatory");
     });
 });

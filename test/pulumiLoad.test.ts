@@ -18,7 +18,9 @@ const DRIVER = path.join(ROOT, "test", "support", "loadLikePulumi.cjs");
 function loadLikePulumi(stack: string, env: NodeJS.ProcessEnv = {}): { transpileOnly: boolean; resources: number; loadMs: number } {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "pulumi-load-")), `${stack}.json`);
     writeFileSync(file, JSON.stringify(loadStack(ROOT, stack, { placeholderSecrets: true })));
-    const { PULUMI_NODEJS_TRANSPILE_ONLY: _ignored, ...inherited } = process.env;
+    // The mode must come from tsconfig.json alone, as for a user who sets nothing.
+    const inherited = { ...process.env };
+    delete inherited.PULUMI_NODEJS_TRANSPILE_ONLY;
     return JSON.parse(execFileSync(process.execPath, [DRIVER, file], { env: { ...inherited, ...env }, encoding: "utf8" })) as never;
 }
 

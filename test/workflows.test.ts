@@ -69,6 +69,7 @@ describe("workflows", () => {
             "stack-name": "${{ matrix.stack }}",
             "cloud-url": "${{ secrets.PULUMI_BACKEND_URL }}",
             policyPacks: "policy",
+            policyPackConfigs: "${{ runner.temp }}/policy-config.json",
             "comment-on-pr": true,
             "edit-pr-comment": true,
             "github-token": "${{ secrets.GITHUB_TOKEN }}",
@@ -93,6 +94,21 @@ describe("workflows", () => {
             "prod",
         ]);
         expect(main.concurrency).toEqual({ group: "deploy-main", "cancel-in-progress": false });
+    });
+
+    it("give every policy run the policy config its stack file's chart mirrors need, written just before", () => {
+        const runs = files.flatMap((file) =>
+            Object.entries(workflow(file).jobs as Record<string, any>).flatMap(([job, j]) =>
+                (j.steps as any[]).flatMap((step, i) => (step.with?.policyPacks ? [{ file, job, step, before: j.steps[i - 1] }] : [])),
+            ),
+        );
+        expect(runs.map((r) => `${r.file} ${r.job}`)).toEqual(["main.yml up-dev", "main.yml up-prod", "pr.yml preview"]);
+        for (const { step, before } of runs) {
+            expect(step.with.policyPackConfigs).toBe("${{ runner.temp }}/policy-config.json");
+            const stack = step.with["stack-name"] === "${{ matrix.stack }}" ? '"$STACK"' : step.with["stack-name"];
+            expect(before.run).toBe(`npm run policy-config -- ${stack} --out "$RUNNER_TEMP/policy-config.json"`);
+            if (stack === '"$STACK"') expect(before.env).toEqual({ STACK: "${{ matrix.stack }}" });
+        }
     });
 
     it("share one composite setup action whose shell steps all name their shell", () => {

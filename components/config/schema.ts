@@ -5,7 +5,9 @@
  *
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
+import { ChartSources } from "../chartSources";
 import { localPathNodeDir } from "../naming";
+import { readCharts } from "./charts";
 import {
     ABS_PATH,
     DNS_LABEL,
@@ -94,6 +96,11 @@ export interface PlatformConfig {
     readonly grafanaAdminPassword?: string;
     /** Secret config: the Slack incoming-webhook URL of the env's alerts (plain here; index.ts wraps it as a secret). */
     readonly alertmanagerSlackWebhook: string;
+    /**
+     * Where every chart comes from, resolved once: its pin in components/versions.ts, or the stack's
+     * `charts` override (an internal mirror or OCI registry, optionally another exact version).
+     */
+    readonly charts: ChartSources;
     readonly alerting: {
         /** Channel override; unset posts to the webhook's own channel. */
         readonly slack: { readonly channel?: string };
@@ -199,6 +206,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
     net.done();
 
+    const charts = readCharts(top.object("charts"));
     const storage = readStorage(top.object("storage"), env, protect);
     const monitoring = readMonitoring(top.object("monitoring"));
     const logging = readLogging(top.object("logging"));
@@ -252,6 +260,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         workloadSecrets,
         grafanaAdminPassword,
         alertmanagerSlackWebhook,
+        charts,
         alerting,
     };
 }

@@ -7,10 +7,12 @@ import { ingressAnnotations } from "../ingress";
 import { platformLabels } from "../labels";
 import { lokiRuleGroups } from "../monitoring/alertRules";
 import { EnvNames } from "../naming";
-import { charts } from "../versions";
+import { ChartSource } from "../chartSources";
 
 export interface LokiArgs {
     readonly names: EnvNames;
+    /** Where the Loki chart comes from (pin or mirror). */
+    readonly chart: ChartSource;
     readonly namespace: string;
     readonly loki: PlatformConfig["logging"]["loki"];
     readonly ingress: PlatformConfig["ingress"];
@@ -142,11 +144,11 @@ export class Loki extends pulumi.ComponentResource {
         );
         helmRelease(
             args.names.releases.loki,
-            { pin: charts.loki, releaseName: args.names.releases.loki, namespace: args.namespace, values: lokiValues(args) },
+            { source: args.chart, releaseName: args.names.releases.loki, namespace: args.namespace, values: lokiValues(args) },
             { parent: this, dependsOn: [rulesConfigMap] },
         );
         this.releaseName = args.names.releases.loki;
         this.artifacts = { [`rules/loki-${LOKI_TENANT}.yaml`]: rules };
-        this.registerOutputs({ releaseName: this.releaseName, artifacts: this.artifacts });
+        this.registerOutputs({ releaseName: this.releaseName, artifacts: this.artifacts, chartSource: args.chart });
     }
 }

@@ -5,10 +5,13 @@ import { platformLabels } from "../labels";
 import { serviceMonitor } from "../monitoring/serviceMonitor";
 import { EnvNames } from "../naming";
 import { RenderedPatch } from "../patches";
+import { ChartSource } from "../chartSources";
 import { charts } from "../versions";
 
 export interface PromtailArgs {
     readonly names: EnvNames;
+    /** Where the Promtail chart comes from (pin or mirror). */
+    readonly chart: ChartSource;
     readonly namespace: string;
     readonly promtail: PlatformConfig["logging"]["promtail"];
 }
@@ -99,7 +102,7 @@ export class Promtail extends pulumi.ComponentResource {
         const chart = renderedChart(
             this.releaseName,
             {
-                pin: charts.promtail,
+                source: args.chart,
                 releaseName: this.releaseName,
                 namespace: args.namespace,
                 values: promtailValues(args),
@@ -119,6 +122,6 @@ export class Promtail extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [chart] },
         );
-        this.registerOutputs({ releaseName: this.releaseName, patches: this.patches });
+        this.registerOutputs({ releaseName: this.releaseName, patches: this.patches, chartSource: args.chart });
     }
 }

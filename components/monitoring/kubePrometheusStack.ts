@@ -5,13 +5,15 @@ import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
 import { ownedSecret } from "../secrets";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
-import { charts } from "../versions";
+import { ChartSource } from "../chartSources";
 import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
 import { DASHBOARD_SIDECAR_LABEL } from "./dashboards/grafana";
 import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
 
 export interface MonitoringArgs {
     readonly names: EnvNames;
+    /** Where kube-prometheus-stack comes from (pin or mirror). */
+    readonly chart: ChartSource;
     readonly namespace: string;
     readonly monitoring: PlatformConfig["monitoring"];
     readonly alerting: PlatformConfig["alerting"];
@@ -24,7 +26,7 @@ export interface MonitoringArgs {
 }
 
 /** Inputs of the values builder: everything but the secret webhook, which only the Secret holds. */
-export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook">;
+export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "chart">;
 
 const keepNamespaces = (regex: string) => ({ action: "keep", sourceLabels: ["namespace"], regex });
 
@@ -248,7 +250,7 @@ export class Monitoring extends pulumi.ComponentResource {
         helmRelease(
             names.releases.monitoring,
             {
-                pin: charts.kubePrometheusStack,
+                source: args.chart,
                 releaseName: names.releases.monitoring,
                 namespace: args.namespace,
                 values: kubePrometheusStackValues(args),
@@ -258,6 +260,11 @@ export class Monitoring extends pulumi.ComponentResource {
         this.releaseName = names.releases.monitoring;
         this.alertmanagerConfigSecret = names.secrets.alertmanagerConfig;
         this.artifacts = { "alertmanager/alertmanager.yaml": configYaml, [`alertmanager/${SLACK_TEMPLATE_KEY}`]: templates };
-        this.registerOutputs({ releaseName: this.releaseName, alertmanagerConfigSecret: this.alertmanagerConfigSecret, artifacts: this.artifacts });
+        this.registerOutputs({
+            releaseName: this.releaseName,
+            alertmanagerConfigSecret: this.alertmanagerConfigSecret,
+            artifacts: this.artifacts,
+            chartSource: args.chart,
+        });
     }
 }

@@ -2,10 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
 import { ENV_LABEL, EnvNames } from "../naming";
-import { charts } from "../versions";
+import { ChartSource } from "../chartSources";
 
 export interface NfsProvisionerArgs {
     readonly names: EnvNames;
+    /** Where the NFS subdir provisioner chart comes from (pin or mirror). */
+    readonly chart: ChartSource;
     readonly namespace: string;
     readonly nfs: PlatformConfig["storage"]["nfs"];
 }
@@ -51,7 +53,7 @@ export class NfsProvisioner extends pulumi.ComponentResource {
         helmRelease(
             args.names.releases.nfs,
             {
-                pin: charts.nfsSubdirProvisioner,
+                source: args.chart,
                 releaseName: args.names.releases.nfs,
                 namespace: args.namespace,
                 values: nfsProvisionerValues(args),
@@ -60,6 +62,6 @@ export class NfsProvisioner extends pulumi.ComponentResource {
         );
         this.releaseName = args.names.releases.nfs;
         this.storageClassName = args.names.storageClasses.nfs;
-        this.registerOutputs({ storageClassName: this.storageClassName, releaseName: this.releaseName });
+        this.registerOutputs({ storageClassName: this.storageClassName, releaseName: this.releaseName, chartSource: args.chart });
     }
 }

@@ -5,7 +5,7 @@ import { AirflowConfig, WorkloadsConfig } from "../config/workloads";
 import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
 import { EnvNames } from "../naming";
-import { charts } from "../versions";
+import { ChartSource } from "../chartSources";
 import { APP_SECRET_KEYS } from "./appSecrets";
 import { ownedSecret } from "../secrets";
 import { s3Uri } from "./mlflow";
@@ -26,6 +26,8 @@ export const OBJECT_STORE_CONN_ID = "mlops_object_store";
 
 export interface AirflowArgs {
     readonly names: EnvNames;
+    /** Where the Airflow chart comes from (pin or mirror). */
+    readonly chart: ChartSource;
     readonly namespace: string;
     readonly airflow: AirflowConfig;
     readonly objectStore: WorkloadsConfig["objectStore"];
@@ -38,7 +40,9 @@ export interface AirflowArgs {
 }
 
 /** The exact values the official Airflow chart receives for one env (no secret in them). */
-export function airflowValues(args: Omit<AirflowArgs, "namespace" | "databasePassword" | "s3AccessKeyId" | "s3SecretAccessKey">): Record<string, unknown> {
+export function airflowValues(
+    args: Omit<AirflowArgs, "namespace" | "chart" | "databasePassword" | "s3AccessKeyId" | "s3SecretAccessKey">,
+): Record<string, unknown> {
     const { names, airflow: af } = args;
     const s = names.secrets;
     const fromSecret = (envName: string, secretName: string, secretKey: string) => ({ envName, secretName, secretKey });
@@ -173,10 +177,10 @@ export class Airflow extends pulumi.ComponentResource {
 
         helmRelease(
             `${name}-release`,
-            { pin: charts.airflow, releaseName: names.releases.airflow, namespace: args.namespace, values: airflowValues(args) },
+            { source: args.chart, releaseName: names.releases.airflow, namespace: args.namespace, values: airflowValues(args) },
             { parent: this, dependsOn: secrets },
         );
         this.releaseName = names.releases.airflow;
-        this.registerOutputs({ releaseName: this.releaseName });
+        this.registerOutputs({ releaseName: this.releaseName, chartSource: args.chart });
     }
 }

@@ -13,6 +13,7 @@
  * that, per chart, and the chart's own transforms are applied to what it returns, as the engine does.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { splitChartLocation } from "../../components/chartSources";
 import { ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
 
 export const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -88,11 +89,13 @@ async function applyTransforms(rec: ResourceRecord, type: string, name: string, 
 
 async function renderedChildren(rec: ResourceRecord, provider: string | undefined, options: ViewOptions): Promise<ViewResource[]> {
     const inputs = rec.inputs as { name?: string; chart?: string; version?: string; namespace?: string; values?: Record<string, unknown> };
-    const renderer = inputs.chart ? options.renderers[inputs.chart] : undefined;
+    // An OCI chart is given as `oci://host/path/<chart>`; its renderer is the chart's.
+    const chart = splitChartLocation(String(inputs.chart ?? ""), undefined).chart;
+    const renderer = options.renderers[chart];
     if (!renderer) throw new Error(`engineView: no renderer for chart ${inputs.chart ?? "<none>"} of ${rec.urn}`);
     const objects = renderer({
         release: String(inputs.name ?? rec.name),
-        chart: inputs.chart!,
+        chart,
         version: String(inputs.version),
         namespace: String(inputs.namespace),
         values: inputs.values ?? {},

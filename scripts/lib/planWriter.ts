@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { ChartSource, splitChartLocation } from "../../components/chartSources";
 import { MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
 
 export const SECRET_MARKER = "[secret]";
@@ -17,9 +18,13 @@ export interface ReleaseEntry {
     stack: string;
     name: string;
     namespace: string;
+    /** Chart name (for an OCI chart, the last segment of the reference Helm gets). */
     chart: string;
+    /** HTTP(S) repository URL, or OCI repository `oci://host/path` (Helm gets `<repo>/<chart>`). */
     repo: string;
     version: string;
+    /** `pin`: the chart's pin in components/versions.ts; `override`: the stack's `charts` setting. */
+    source: ChartSource["source"];
     /** Relative to out/<stack>/. */
     valuesFile: string;
     /** `helm.v3.Release` (real Helm) or `helm.v4.Chart` (rendered into Pulumi resources). */
@@ -61,6 +66,14 @@ export function redact(value: unknown): unknown {
     return value;
 }
 
+/** Whether a release's source is its pin or an override: its component registers the resolved source. */
+function sourceOf(rec: ResourceRecord, run: ProgramRun): ChartSource["source"] {
+    const outputs = rec.parent ? run.componentOutputs.get(rec.parent) : undefined;
+    const source = (outputs?.chartSource as Partial<ChartSource> | undefined)?.source;
+    if (source !== "pin" && source !== "override") throw new Error(`${rec.type} ${rec.name}: its component registers no chartSource output`);
+    return source;
+}
+
 function patchesFor(rec: ResourceRecord, run: ProgramRun): unknown[] {
     // A rendered chart's patches are registered as the `patches` output of its parent component.
     const outputs = rec.parent ? run.componentOutputs.get(rec.parent) : undefined;
@@ -89,13 +102,15 @@ export function buildPlan(run: ProgramRun): Plan {
         const inputs = redact(rec.inputs) as Record<string, unknown>;
         const name = String(inputs.name);
         values[name] = inputs.values ?? {};
+        const location = splitChartLocation(String(inputs.chart), (inputs.repositoryOpts as Record<string, string> | undefined)?.repo);
         releases.push({
             stack: run.stack.stack,
             name,
             namespace: String(inputs.namespace),
-            chart: String(inputs.chart),
-            repo: String((inputs.repositoryOpts as Record<string, unknown> | undefined)?.repo),
+            chart: location.chart,
+            repo: String(location.repo),
             version: String(inputs.version),
+            source: sourceOf(rec, run),
             valuesFile: `values/${name}.yaml`,
             resource: rec.type === HELM_RELEASE ? "helm.v3.Release" : "helm.v4.Chart",
             patches: patchesFor(rec, run),
