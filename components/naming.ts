@@ -143,6 +143,24 @@ export function namespaceFor(component: string, env: string): string {
     return `${component}-${env}`;
 }
 
+/**
+ * Whether a namespace is one of env's: every namespace the program writes into is
+ * `namespaceFor(component, env)`. Env names are [a-z][a-z0-9]*, so `-dev` is never the tail of
+ * another env's suffix (`-prod`, `-xdev` do not end in `-dev`).
+ */
+export function isEnvNamespace(namespace: string, env: string): boolean {
+    return namespace.length > env.length + 1 && namespace.endsWith(`-${env}`);
+}
+
+/**
+ * Whether a cluster-scoped object's name is env's: the program names its cluster-scoped objects
+ * (StorageClasses, ClusterRoles and their bindings) with the env as one dash-separated word
+ * (`nfs-dev`, `local-path-provisioner-dev`), because the cluster is shared by every env.
+ */
+export function isEnvClusterScopedName(name: string, env: string): boolean {
+    return name.split("-").includes(env);
+}
+
 const svc = (name: string, namespace: string, port: number) => `http://${name}.${namespace}.svc.cluster.local:${port}`;
 
 export function envNames(env: string, domain: string): EnvNames {
