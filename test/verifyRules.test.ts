@@ -89,9 +89,11 @@ describe("arguments and outputs", () => {
 
     it("accepts the plan's outputs and names every contract problem at once", () => {
         expect(parseOutputs(outputs("dev"), "out/dev/outputs.json").env).toBe("dev");
-        expect(() => parseOutputs({ ...outputs("dev"), contractVersion: 2, urls: undefined, grafanaAdminSecret: {} }, "x.json")).toThrow(
-            "x.json does not match the outputs contract: contractVersion: expected 1, got 2; urls: expected an object of strings; " +
-                "grafanaAdminSecret: expected {namespace, name, keys: {user, password}}",
+        expect(() =>
+            parseOutputs({ ...outputs("dev"), contractVersion: 1, workloads: { fastapi: true }, urls: undefined, grafanaAdminSecret: {} }, "x.json"),
+        ).toThrow(
+            "x.json does not match the outputs contract: contractVersion: expected 2, got 1; workloads: expected {fastapi, mlflow, airflow} of booleans; " +
+                "urls: expected an object of strings and nulls; grafanaAdminSecret: expected {namespace, name, keys: {user, password}}",
         );
     });
 
