@@ -25,6 +25,7 @@ const platform = new Platform(`mlops-${config.env}`, {
 
 export const contractVersion = platform.outputs.contractVersion;
 export const env = platform.outputs.env;
+export const workloads = platform.outputs.workloads;
 export const namespaces = platform.outputs.namespaces;
 export const urls = platform.outputs.urls;
 export const endpoints = platform.outputs.endpoints;

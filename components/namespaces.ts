@@ -1,12 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvNames } from "./naming";
+import { WorkloadSwitches } from "./config/workloads";
+import { EnvNames, createdNamespaces } from "./naming";
 import { platformLabels } from "./labels";
 
 export interface EnvNamespacesArgs {
     readonly names: EnvNames;
     /** Keep the namespaces (and everything in them) in the cluster if the stack is destroyed. */
     readonly retainOnDelete: boolean;
+    /** A switched-off workload's namespace is not created (nothing would live in it). */
+    readonly workloads: WorkloadSwitches;
 }
 
 /**
@@ -18,13 +21,14 @@ export class EnvNamespaces extends pulumi.ComponentResource {
         super("mlops:platform:EnvNamespaces", name, {}, opts);
         // Names are the naming module's plain strings, known in a first preview; whatever lives in a
         // namespace waits for it through `dependsOn` on this component, not through its outputs.
-        for (const key of Object.keys(args.names.namespaces) as (keyof EnvNames["namespaces"])[]) {
+        const namespaces = createdNamespaces(args.names.namespaces, args.workloads);
+        for (const [key, name] of Object.entries(namespaces)) {
             new k8s.core.v1.Namespace(
-                args.names.namespaces[key],
-                { metadata: { name: args.names.namespaces[key], labels: platformLabels(args.names.env, key) } },
+                name,
+                { metadata: { name, labels: platformLabels(args.names.env, key) } },
                 { parent: this, retainOnDelete: args.retainOnDelete },
             );
         }
-        this.registerOutputs({ ...args.names.namespaces });
+        this.registerOutputs({ ...namespaces });
     }
 }

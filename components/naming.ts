@@ -139,6 +139,17 @@ export function localPathNodeDir(env: string): string {
     return `/opt/local-path-provisioner/${env}`;
 }
 
+/**
+ * The namespaces an env creates, by key: every one it names except those of switched-off workloads
+ * (`switchedOn[key] === false`). Those stay named, so the outputs keep their shape.
+ */
+export function createdNamespaces(
+    namespaces: Readonly<Record<string, string>>,
+    switchedOn: Readonly<Partial<Record<string, boolean>>>,
+): Record<string, string> {
+    return Object.fromEntries(Object.entries(namespaces).filter(([key]) => switchedOn[key] !== false));
+}
+
 export function namespaceFor(component: string, env: string): string {
     return `${component}-${env}`;
 }

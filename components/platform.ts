@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/schema";
+import { WorkloadName, WorkloadSecrets, WorkloadSwitches, workloadSwitches } from "./config/workloads";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
 import { parseBytes } from "./config/quantities";
@@ -9,7 +10,7 @@ import { AlertRules } from "./monitoring/alertRules";
 import { Dashboards } from "./monitoring/dashboards";
 import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
-import { EnvNames, envNames } from "./naming";
+import { EnvNames, createdNamespaces, envNames } from "./naming";
 import { EnvNamespaces } from "./namespaces";
 import { NetworkPolicies } from "./network/networkPolicies";
 import { LocalPathStorage } from "./storage/localPath";
@@ -23,23 +24,25 @@ export interface PlatformArgs {
     readonly config: PlatformConfig;
     /** Secret config override for the Grafana admin password. */
     readonly grafanaAdminPassword?: pulumi.Output<string>;
-    /** The workloads' secret config, each value already marked secret. */
-    readonly workloadSecrets: {
-        readonly [K in keyof PlatformConfig["workloadSecrets"]]-?: PlatformConfig["workloadSecrets"][K] extends string
-            ? pulumi.Output<string>
-            : pulumi.Output<string> | undefined;
-    };
+    /** The workloads' secret config, each value already marked secret; present while a workload reading it is on. */
+    readonly workloadSecrets: { readonly [K in keyof WorkloadSecrets]-?: pulumi.Output<string> | undefined };
     /** Secret config: the Slack webhook of the env's Alertmanager. */
     readonly alertmanagerSlackWebhook: pulumi.Output<string>;
 }
+
+/** Where a workload answers: null while it is switched off, since nothing answers there. */
+type WorkloadAddresses = { [W in WorkloadName]: string | null };
 
 /** The documented stack outputs (see README "Outputs contract"). Bump `contractVersion` on breaking changes. */
 export interface PlatformOutputs {
     contractVersion: number;
     env: string;
+    /** Which workloads the env runs. */
+    workloads: WorkloadSwitches;
+    /** Every namespace the env names, created or not (a switched-off workload's is not created). */
     namespaces: EnvNames["namespaces"];
-    urls: { grafana: string; prometheus: string; alertmanager: string; loki: string; fastapi: string; mlflow: string; airflow: string };
-    endpoints: EnvNames["endpoints"];
+    urls: { grafana: string; prometheus: string; alertmanager: string; loki: string } & WorkloadAddresses;
+    endpoints: Omit<EnvNames["endpoints"], WorkloadName> & WorkloadAddresses;
     storageClasses: { nfs: string; localPath: string };
     releases: EnvNames["releases"];
     monitoringReleaseLabel: EnvNames["monitoringReleaseLabel"];
@@ -63,12 +66,23 @@ export class Platform extends pulumi.ComponentResource {
             random: new random.Provider(`random-${cfg.env}`, {}, { parent: this }),
         };
         const ns = names.namespaces;
-        const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect }, { parent: this, providers });
+        const w = cfg.workloads;
+        const on = workloadSwitches(w);
+        const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect, workloads: on }, { parent: this, providers });
         // Every name below is a plain value from the naming module, known in a first preview; what must
         // exist first is said with `dependsOn` (on a component: on all of its resources).
-        const child = (...after: pulumi.Resource[]): pulumi.ComponentResourceOptions => ({ parent: this, providers, dependsOn: [namespaces, ...after] });
+        // A dependency that is not there (a switched-off workload's) is left out.
+        const child = (...after: (pulumi.Resource | undefined)[]): pulumi.ComponentResourceOptions => ({
+            parent: this,
+            providers,
+            dependsOn: [namespaces, ...after.filter((r) => r !== undefined)],
+        });
 
-        new NetworkPolicies(`network-${cfg.env}`, { names, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network }, child());
+        new NetworkPolicies(
+            `network-${cfg.env}`,
+            { names, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network, workloads: on },
+            child(),
+        );
         const nfs = new NfsProvisioner(
             `nfs-${cfg.env}`,
             { names, chart: cfg.charts.nfsSubdirProvisioner, namespace: ns.storage, nfs: cfg.storage.nfs },
@@ -107,11 +121,11 @@ export class Platform extends pulumi.ComponentResource {
             {
                 names,
                 namespace: ns.monitoring,
-                options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0 },
+                options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0, workloads: on },
             },
             child(monitoring),
         );
-        new Dashboards(`dashboards-${cfg.env}`, { names, namespace: ns.monitoring }, child());
+        new Dashboards(`dashboards-${cfg.env}`, { names, namespace: ns.monitoring, workloads: on }, child());
         // Loki and Promtail create ServiceMonitors: the monitoring release brings their CRDs.
         const loki = new Loki(
             `loki-${cfg.env}`,
@@ -123,6 +137,7 @@ export class Platform extends pulumi.ComponentResource {
                 ingress: cfg.ingress,
                 storageClassName: nfs.storageClassName,
                 retainVolumes: cfg.protect,
+                workloads: on,
             },
             child(monitoring, nfs),
         );
@@ -132,78 +147,101 @@ export class Platform extends pulumi.ComponentResource {
             child(monitoring, loki),
         );
 
-        // Workloads: the monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
-        const w = cfg.workloads;
+        // Workloads, each only while switched on; everything above that refers to one (policies,
+        // rules, dashboards) and the others' settings that point at it follow the same switches.
+        // The monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
         const ws = args.workloadSecrets;
-        const appSecrets = new AppSecrets(
-            `app-secrets-${cfg.env}`,
-            {
-                names,
-                namespaces: { fastapi: ns.fastapi, airflow: ns.airflow },
-                slackWebhookUrl: ws.appSlackWebhookUrl,
-                reloadToken: ws.fastapiReloadToken,
-            },
-            child(),
-        );
-        new MlflowTracking(
-            `mlflow-${cfg.env}`,
-            {
-                names,
-                namespace: ns.mlflow,
-                mlflow: w.mlflow,
-                objectStore: w.objectStore,
-                ingress: cfg.ingress,
-                databasePassword: ws.mlflowDatabasePassword,
-                s3AccessKeyId: ws.s3AccessKeyId,
-                s3SecretAccessKey: ws.s3SecretAccessKey,
-            },
-            child(),
-        );
-        new FastapiServing(
-            `fastapi-${cfg.env}`,
-            {
-                names,
-                namespace: ns.fastapi,
-                fastapi: w.fastapi,
-                ingress: cfg.ingress,
-                logStorageClassName: nfs.storageClassName,
-                appSecretName: appSecrets.secretName,
-                retainVolumes: cfg.protect,
-            },
-            child(monitoring, appSecrets, nfs),
-        );
-        new Airflow(
-            `airflow-${cfg.env}`,
-            {
-                names,
-                chart: cfg.charts.airflow,
-                namespace: ns.airflow,
-                airflow: w.airflow,
-                objectStore: w.objectStore,
-                ingress: cfg.ingress,
-                appSecretName: appSecrets.secretName,
-                databasePassword: ws.airflowDatabasePassword,
-                s3AccessKeyId: ws.s3AccessKeyId,
-                s3SecretAccessKey: ws.s3SecretAccessKey,
-                gitSshKey: ws.airflowGitSshKey,
-            },
-            child(appSecrets),
-        );
+        const appReaders = createdNamespaces({ fastapi: ns.fastapi, airflow: ns.airflow }, on);
+        const appSecrets = Object.keys(appReaders).length
+            ? new AppSecrets(
+                  `app-secrets-${cfg.env}`,
+                  {
+                      names,
+                      namespaces: appReaders,
+                      slackWebhookUrl: present(ws.appSlackWebhookUrl, "appSlackWebhookUrl"),
+                      reloadToken: ws.fastapiReloadToken,
+                  },
+                  child(),
+              )
+            : undefined;
+        // MLflow's artifacts and Airflow's task logs share the object-store credentials; read only by what is on.
+        const s3Credentials = () => ({
+            s3AccessKeyId: present(ws.s3AccessKeyId, "s3AccessKeyId"),
+            s3SecretAccessKey: present(ws.s3SecretAccessKey, "s3SecretAccessKey"),
+        });
+        if (w.mlflow.enabled) {
+            new MlflowTracking(
+                `mlflow-${cfg.env}`,
+                {
+                    names,
+                    namespace: ns.mlflow,
+                    mlflow: w.mlflow,
+                    objectStore: w.objectStore,
+                    ingress: cfg.ingress,
+                    databasePassword: present(ws.mlflowDatabasePassword, "mlflowDatabasePassword"),
+                    ...s3Credentials(),
+                },
+                child(),
+            );
+        }
+        if (w.fastapi.enabled) {
+            new FastapiServing(
+                `fastapi-${cfg.env}`,
+                {
+                    names,
+                    namespace: ns.fastapi,
+                    fastapi: w.fastapi,
+                    workloads: on,
+                    ingress: cfg.ingress,
+                    logStorageClassName: nfs.storageClassName,
+                    appSecretName: names.secrets.workloadApp,
+                    retainVolumes: cfg.protect,
+                },
+                child(monitoring, appSecrets, nfs),
+            );
+        }
+        if (w.airflow.enabled) {
+            new Airflow(
+                `airflow-${cfg.env}`,
+                {
+                    names,
+                    chart: cfg.charts.airflow,
+                    namespace: ns.airflow,
+                    airflow: w.airflow,
+                    workloads: on,
+                    objectStore: w.objectStore,
+                    ingress: cfg.ingress,
+                    appSecretName: names.secrets.workloadApp,
+                    databasePassword: present(ws.airflowDatabasePassword, "airflowDatabasePassword"),
+                    ...s3Credentials(),
+                    gitSshKey: ws.airflowGitSshKey,
+                },
+                child(appSecrets),
+            );
+        }
 
+        const ifOn = (workload: WorkloadName, address: string) => (on[workload] ? address : null);
         this.outputs = {
-            contractVersion: 1,
+            // 2: a switched-off workload's `urls` and `endpoints` entries are null (were always strings).
+            contractVersion: 2,
             env: cfg.env,
+            workloads: on,
             namespaces: names.namespaces,
             urls: {
                 grafana: `https://${names.hosts.grafana}`,
                 prometheus: `https://${names.hosts.prometheus}`,
                 alertmanager: `https://${names.hosts.alertmanager}`,
                 loki: `https://${names.hosts.loki}`,
-                fastapi: `https://${names.hosts.fastapi}`,
-                mlflow: `https://${names.hosts.mlflow}`,
-                airflow: `https://${names.hosts.airflow}`,
+                fastapi: ifOn("fastapi", `https://${names.hosts.fastapi}`),
+                mlflow: ifOn("mlflow", `https://${names.hosts.mlflow}`),
+                airflow: ifOn("airflow", `https://${names.hosts.airflow}`),
             },
-            endpoints: names.endpoints,
+            endpoints: {
+                ...names.endpoints,
+                fastapi: ifOn("fastapi", names.endpoints.fastapi),
+                mlflow: ifOn("mlflow", names.endpoints.mlflow),
+                airflow: ifOn("airflow", names.endpoints.airflow),
+            },
             storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
             releases: names.releases,
             monitoringReleaseLabel: names.monitoringReleaseLabel,
@@ -212,4 +250,10 @@ export class Platform extends pulumi.ComponentResource {
         };
         this.registerOutputs({ ...this.outputs });
     }
+}
+
+/** A secret the config schema requires while a workload reading it is on, as it is wherever this is called. */
+function present<T>(value: T | undefined, key: string): T {
+    if (value === undefined) throw new Error(`secret config ${key} is missing although a workload that reads it is switched on`);
+    return value;
 }

@@ -16,7 +16,7 @@ export interface WorkloadSizing {
 
 export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
     const m = cfg.monitoring;
-    const w = cfg.workloads;
+    const { fastapi, mlflow, airflow } = cfg.workloads;
     const reloader = { name: "config-reloader", resources: m.operator.configReloaderResources };
     return [
         {
@@ -57,20 +57,29 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
         { workload: "node-exporter", kind: "DaemonSet", replicas: 1, containers: [{ name: "node-exporter", resources: m.nodeExporter.resources }] },
         { workload: "loki", kind: "StatefulSet", replicas: 1, containers: [{ name: "loki", resources: cfg.logging.loki.resources }] },
         { workload: "promtail", kind: "DaemonSet", replicas: 1, containers: [{ name: "promtail", resources: cfg.logging.promtail.resources }] },
-        // Workloads at their minimum scale; Airflow task pods (workers) come and go and are not counted.
-        {
-            workload: "fastapi",
-            kind: "Deployment",
-            replicas: w.fastapi.autoscaling?.minReplicas ?? w.fastapi.replicas ?? 1,
-            containers: [{ name: "fastapi", resources: w.fastapi.resources }],
-        },
-        { workload: "mlflow", kind: "Deployment", replicas: w.mlflow.replicas, containers: [{ name: "mlflow", resources: w.mlflow.resources }] },
-        ...(["scheduler", "apiServer", "dagProcessor", "triggerer"] as const).map((c) => ({
-            workload: `airflow-${c}`,
-            kind: "Deployment" as const,
-            replicas: 1,
-            containers: [{ name: c, resources: w.airflow.resources[c] }],
-        })),
+        // Workloads that are switched on, at their minimum scale; Airflow task pods (workers) come and
+        // go and are not counted.
+        ...(fastapi.enabled
+            ? [
+                  {
+                      workload: "fastapi",
+                      kind: "Deployment" as const,
+                      replicas: fastapi.autoscaling?.minReplicas ?? fastapi.replicas ?? 1,
+                      containers: [{ name: "fastapi", resources: fastapi.resources }],
+                  },
+              ]
+            : []),
+        ...(mlflow.enabled
+            ? [{ workload: "mlflow", kind: "Deployment" as const, replicas: mlflow.replicas, containers: [{ name: "mlflow", resources: mlflow.resources }] }]
+            : []),
+        ...(airflow.enabled
+            ? (["scheduler", "apiServer", "dagProcessor", "triggerer"] as const).map((c) => ({
+                  workload: `airflow-${c}`,
+                  kind: "Deployment" as const,
+                  replicas: 1,
+                  containers: [{ name: c, resources: airflow.resources[c] }],
+              }))
+            : []),
     ];
 }
 

@@ -30,7 +30,10 @@ function owned(plan: Plan): string[] {
         ...Object.values(o.storageClasses),
         ...Object.values(o.releases),
         o.grafanaAdminSecret.name,
-        ...Object.values(o.urls).map((u) => new URL(u as string).host),
+        // A switched-off workload has no URL (null).
+        ...Object.values(o.urls)
+            .filter((u) => u !== null)
+            .map((u) => new URL(u as string).host),
     ] as string[];
 }
 

@@ -8,15 +8,21 @@ import { writePlan } from "../scripts/lib/planWriter";
 import { StackFileError, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_SECRETS, ROOT, runLoaded } from "./support/harness";
 
-/** A project dir with the real Pulumi.yaml and a dev stack file holding an encrypted value. */
-function projectWithSecureValue(): string {
+/** A project dir with the real Pulumi.yaml and the real dev stack file as `edit` changes its config. */
+function projectWithDevConfig(edit: (config: Record<string, any>) => void): string {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
     copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
-    doc.config["mlops-platform:grafanaAdminPassword"] = { secure: "v1:3fQ0ZrjL0CfnM8bM:Yk3Ex1v8bXy4Qd0Hs2p2" };
+    const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, any> };
+    edit(doc.config);
     writeFileSync(path.join(dir, "Pulumi.dev.yaml"), yaml.dump(doc));
     return dir;
 }
+
+/** The dev stack file holding an encrypted value. */
+const projectWithSecureValue = () =>
+    projectWithDevConfig((config) => {
+        config["mlops-platform:grafanaAdminPassword"] = { secure: "v1:3fQ0ZrjL0CfnM8bM:Yk3Ex1v8bXy4Qd0Hs2p2" };
+    });
 
 const filesUnder = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -109,6 +115,27 @@ describe("offline plan", () => {
             "  - mlops-platform:s3SecretAccessKey: expected the object store secret access key, set with pulumi config set --secret s3SecretAccessKey, got nothing (key not set)",
             "  - mlops-platform:airflowGitSshKey: expected the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH, set with pulumi config set --secret airflowGitSshKey, got nothing (key not set)",
             "  - mlops-platform:alertmanagerSlackWebhook: expected a Slack incoming-webhook URL (https://...) for the env's Alertmanager, set with pulumi config set --secret alertmanagerSlackWebhook, got nothing (key not set)",
+        ]);
+    });
+
+    it("plans a stack file with workloads switched off, asking only for the secrets the rest read", async () => {
+        // Airflow's section (with its SSH repository) stays in the file: switching it off is the one key.
+        const dir = projectWithDevConfig((config) => {
+            const workloads = config["mlops-platform:workloads"];
+            workloads.airflow.enabled = false;
+            workloads.mlflow.enabled = false;
+        });
+        const stack = loadStack(dir, "dev", { placeholderSecrets: true });
+        expect(stack.secretKeys).toEqual(["alertmanagerSlackWebhook", "appSlackWebhookUrl"].map((k) => `mlops-platform:${k}`));
+        const { plan } = await runLoaded(stack);
+        expect(plan.outputs.workloads).toEqual({ fastapi: true, mlflow: false, airflow: false });
+        const out = path.join(dir, "out", "dev");
+        const files = writePlan(plan, out, stack.placeholders).map((f) => path.relative(out, f));
+        expect(files.filter((f) => f.startsWith("values/")).sort()).toEqual([
+            "values/loki-dev.yaml",
+            "values/monitoring-dev.yaml",
+            "values/nfs-dev.yaml",
+            "values/promtail-dev.yaml",
         ]);
     });
 

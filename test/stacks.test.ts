@@ -21,8 +21,9 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
     it("exports the documented outputs contract", () => {
         const svc = (name: string, ns: string, port: number) => `http://${name}.${ns}.svc.cluster.local:${port}`;
         expect(runs[env].plan.outputs).toEqual({
-            contractVersion: 1,
+            contractVersion: 2,
             env,
+            workloads: { fastapi: true, mlflow: true, airflow: true },
             namespaces: {
                 storage: `storage-${env}`,
                 monitoring: `monitoring-${env}`,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_NAMESPACE, envNames } from "../components/naming";
 import { VerifyOutputs } from "../scripts/lib/verify/outputs";
 import { startBlackhole, startRedirect } from "./support/fakeServices";
-import { ROOT, useBothStacks } from "./support/harness";
+import { MINIMAL_CONFIG, MINIMAL_SECRETS, ROOT, runLoaded, stackFromConfig, useBothStacks, withWorkloadsOff } from "./support/harness";
 import { RunningServer, freePort, requireBinaries, startAlertmanager } from "./support/realServers";
 import { Cluster, GRAFANA_AUTH, programAlertmanagerConfig, startCluster, stopCluster } from "./support/verifyCluster";
 
@@ -149,6 +149,32 @@ describe("a clean env", () => {
                 `{namespace=~".+",namespace!~${JSON.stringify(allowed.join("|"))}} limit=1000`,
             ].sort(),
         );
+    });
+});
+
+describe("an env with every workload switched off", () => {
+    it("expects no scrape target, log streams or namespace of a switched-off workload and still passes", async () => {
+        const secrets = Object.keys(MINIMAL_SECRETS).filter((k) => k !== "alertmanagerSlackWebhook");
+        const { plan } = await runLoaded(stackFromConfig(withWorkloadsOff(MINIMAL_CONFIG, ["fastapi", "mlflow", "airflow"], secrets)));
+        const off = plan.outputs as unknown as VerifyOutputs;
+        expect(off.workloads).toEqual({ fastapi: false, mlflow: false, airflow: false });
+        const file = path.join(dir, "outputs-off.json");
+        writeFileSync(file, JSON.stringify(off));
+        clean.loki.requests.length = 0;
+        const run = await runVerify([...urlFlags(clean).slice(2), "--outputs", file], grafanaEnv);
+        expect(run.stderr).toBe("");
+        expect(run.code).toBe(0);
+        const evidence = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]));
+        expect(evidence["prometheus.targets"]).toBe(
+            `FastAPI switched off; Loki ${off.namespaces.observability}/${off.releases.loki} 1/1 up; log agent ${envNames(off.env, "").logAgentJob} 1/1 up`,
+        );
+        const platform = ["monitoring-dev", "observability-dev", "storage-dev"];
+        expect(evidence["loki.env-streams"]).toBe(`streams in the last hour for: ${platform.join(", ")}`);
+        const allowed = JSON.stringify([...platform, `.*-${off.env}|kube-system`].join("|"));
+        expect(clean.loki.requests.map((r) => r.params.query).sort()).toEqual(
+            [...platform.map((ns) => `{namespace="${ns}"}`), `{namespace=~".+",namespace!~${allowed}}`].sort(),
+        );
+        expect(run.stdout.trim().split("\n").pop()).toBe(`10 passed, 0 failed: env ${off.env}, all checks passed`);
     });
 });
 

@@ -56,6 +56,15 @@ describe("env scope from the outputs", () => {
         expect(envScope(outputs("prod")).leaked(["fastapi-dev", "monitoring-prod", "kube-system"])).toEqual(["fastapi-dev"]);
     });
 
+    it("holds only the namespaces the env creates: a switched-off workload's is named in the outputs but never created", () => {
+        const dev = outputs("dev");
+        expect(envScope(dev).namespaces).toEqual(["airflow-dev", "fastapi-dev", "mlflow-dev", "monitoring-dev", "observability-dev", "storage-dev"]);
+        const off = envScope({ ...dev, workloads: { fastapi: false, mlflow: true, airflow: false } });
+        expect(off.namespaces).toEqual(["mlflow-dev", "monitoring-dev", "observability-dev", "storage-dev"]);
+        // Still this env's by name: series of a leftover pod there are not a leak.
+        expect(off.leaked(["fastapi-dev", "airflow-dev"])).toEqual([]);
+    });
+
     it("recognises another env's rule file by the namespace prometheus-operator puts first in its name", () => {
         const dev = envScope(outputs("dev"));
         const dir = "/etc/prometheus/rules/prometheus-monitoring-dev-prometheus-rulefiles-0";
@@ -89,9 +98,11 @@ describe("arguments and outputs", () => {
 
     it("accepts the plan's outputs and names every contract problem at once", () => {
         expect(parseOutputs(outputs("dev"), "out/dev/outputs.json").env).toBe("dev");
-        expect(() => parseOutputs({ ...outputs("dev"), contractVersion: 2, urls: undefined, grafanaAdminSecret: {} }, "x.json")).toThrow(
-            "x.json does not match the outputs contract: contractVersion: expected 1, got 2; urls: expected an object of strings; " +
-                "grafanaAdminSecret: expected {namespace, name, keys: {user, password}}",
+        expect(() =>
+            parseOutputs({ ...outputs("dev"), contractVersion: 1, workloads: { fastapi: true }, urls: undefined, grafanaAdminSecret: {} }, "x.json"),
+        ).toThrow(
+            "x.json does not match the outputs contract: contractVersion: expected 2, got 1; workloads: expected {fastapi, mlflow, airflow} of booleans; " +
+                "urls: expected an object of strings and nulls; grafanaAdminSecret: expected {namespace, name, keys: {user, password}}",
         );
     });
 

@@ -162,6 +162,11 @@ export class ObjectReader {
         return new ObjectReader(this.problems, key, raw, this.secretKeys);
     }
 
+    /** Takes every key not read so far as known without reading or checking it (settings kept for later). */
+    acceptRest(): void {
+        for (const k of Object.keys(this.data)) this.read.add(k);
+    }
+
     /** Reports every key present in the data that no reader asked for. */
     done(): void {
         const known = [...this.read].sort();

@@ -76,26 +76,61 @@ export interface AirflowConfig {
     };
 }
 
+/** The workloads a stack can switch off with `workloads.<name>.enabled`. */
+export const WORKLOAD_NAMES = ["fastapi", "mlflow", "airflow"] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+/** Which of the env's workloads exist. */
+export type WorkloadSwitches = { readonly [W in WorkloadName]: boolean };
+
+/** A workload's settings while it is switched on; nothing but the switch while it is off. */
+export type Switchable<T> = ({ readonly enabled: true } & T) | { readonly enabled: false };
+
 export interface WorkloadsConfig {
     /** The S3-compatible object store: AWS S3 when `endpointUrl` is absent. */
     readonly objectStore: { readonly endpointUrl?: string; readonly region: string };
-    readonly fastapi: FastapiConfig;
-    readonly mlflow: MlflowConfig;
-    readonly airflow: AirflowConfig;
+    readonly fastapi: Switchable<FastapiConfig>;
+    readonly mlflow: Switchable<MlflowConfig>;
+    readonly airflow: Switchable<AirflowConfig>;
 }
 
-/** Values of the workloads' secret-only config keys (plain here; index.ts wraps them as secrets). */
+export function workloadSwitches(workloads: WorkloadsConfig): WorkloadSwitches {
+    return { fastapi: workloads.fastapi.enabled, mlflow: workloads.mlflow.enabled, airflow: workloads.airflow.enabled };
+}
+
+/**
+ * Values of the workloads' secret-only config keys (plain here; index.ts wraps them as secrets).
+ * Each is present only while a workload that reads it is switched on (see SECRET_READERS).
+ */
 export interface WorkloadSecrets {
-    readonly appSlackWebhookUrl: string;
+    readonly appSlackWebhookUrl?: string;
     /** Absent: a token is generated once and kept in state. */
     readonly fastapiReloadToken?: string;
-    readonly mlflowDatabasePassword: string;
-    readonly airflowDatabasePassword: string;
-    readonly s3AccessKeyId: string;
-    readonly s3SecretAccessKey: string;
+    readonly mlflowDatabasePassword?: string;
+    readonly airflowDatabasePassword?: string;
+    readonly s3AccessKeyId?: string;
+    readonly s3SecretAccessKey?: string;
     /** Required when the DAG repository is reached over SSH. */
     readonly airflowGitSshKey?: string;
 }
+
+/**
+ * The workloads that read each secret key: a key is required (if it ever is) only while one of
+ * them is switched on, and is otherwise accepted and ignored.
+ */
+export const SECRET_READERS = {
+    // FastAPI notifies and checks reload requests; Airflow notifies and sends them.
+    appSlackWebhookUrl: ["fastapi", "airflow"],
+    fastapiReloadToken: ["fastapi", "airflow"],
+    mlflowDatabasePassword: ["mlflow"],
+    airflowDatabasePassword: ["airflow"],
+    // MLflow's artifact store and Airflow's remote task logs.
+    s3AccessKeyId: ["mlflow", "airflow"],
+    s3SecretAccessKey: ["mlflow", "airflow"],
+    airflowGitSshKey: ["airflow"],
+} as const satisfies { readonly [K in keyof WorkloadSecrets]-?: readonly WorkloadName[] };
+
+export const secretInUse = (key: keyof WorkloadSecrets, on: WorkloadSwitches): boolean => SECRET_READERS[key].some((w) => on[w]);
 
 /** Lab-sized like the platform defaults: dev's whole env still requests under 2 vCPU and 4 GiB. */
 export const DEFAULT_WORKLOAD_RESOURCES = {
@@ -200,11 +235,20 @@ export function readWorkloads(wl: ObjectReader, env: string, protect: boolean): 
         region: os.string("region", { expected: "an S3 region name such as us-east-1", pattern: /^[a-z0-9-]{2,32}$/, default: "us-east-1" }),
     };
     os.done();
-    const fastapi = readFastapi(wl.object("fastapi"), protect);
-    const mlflow = readMlflow(wl.object("mlflow"), env);
-    const airflow = readAirflow(wl.object("airflow"), env);
+    const fastapi = switchable(wl.object("fastapi"), (o) => readFastapi(o, protect));
+    const mlflow = switchable(wl.object("mlflow"), (o) => readMlflow(o, env));
+    const airflow = switchable(wl.object("airflow"), (o) => readAirflow(o, env));
     wl.done();
     return { objectStore, fastapi, mlflow, airflow };
+}
+
+/** The `enabled` switch of a workload's section, then its settings only while it is on. */
+function switchable<T>(o: ObjectReader, read: (o: ObjectReader) => T): Switchable<T> {
+    if (o.bool("enabled", { expected: "true or false", default: true })) return { enabled: true, ...read(o) };
+    // The settings of a switched-off workload stay in the stack file unread and unchecked, so
+    // switching it off or back on is a change of this one key.
+    o.acceptRest();
+    return { enabled: false };
 }
 
 function readFastapi(fa: ObjectReader, protect: boolean): FastapiConfig {
@@ -337,25 +381,27 @@ export function isSshRepository(url: string): boolean {
 }
 
 export function readWorkloadSecrets(top: ObjectReader, secretKeys: ReadonlySet<string>, workloads: WorkloadsConfig): WorkloadSecrets {
-    const req = (key: string, expected: string, check?: (v: string) => boolean) =>
-        secretString(top, secretKeys, key, { expected, required: true, check }) ?? "";
+    const on = workloadSwitches(workloads);
+    // A key no switched-on workload reads is accepted (still only as a secret) and ignored.
+    const ignore = (key: keyof WorkloadSecrets) => void secretString(top, secretKeys, key, { expected: "a string" });
+    const read = (key: keyof WorkloadSecrets, expected: string, check: (v: string) => boolean, required = true) =>
+        secretInUse(key, on) ? secretString(top, secretKeys, key, { expected, required, check }) : ignore(key);
     const out = {
-        appSlackWebhookUrl: req("appSlackWebhookUrl", "an https Slack incoming-webhook URL for FastAPI and Airflow notifications", (v) =>
+        appSlackWebhookUrl: read("appSlackWebhookUrl", "an https Slack incoming-webhook URL for FastAPI and Airflow notifications", (v) =>
             /^https:\/\/\S+$/.test(v),
         ),
-        fastapiReloadToken: secretString(top, secretKeys, "fastapiReloadToken", {
-            expected: "a model-reload token of at least 24 characters",
-            check: (v) => v.length >= 24,
-        }),
-        mlflowDatabasePassword: req("mlflowDatabasePassword", "the MLflow PostgreSQL user's password", (v) => v.length > 0),
-        airflowDatabasePassword: req("airflowDatabasePassword", "the Airflow PostgreSQL user's password", (v) => v.length > 0),
-        s3AccessKeyId: req("s3AccessKeyId", "the object store access key id", (v) => v.length > 0),
-        s3SecretAccessKey: req("s3SecretAccessKey", "the object store secret access key", (v) => v.length > 0),
+        fastapiReloadToken: read("fastapiReloadToken", "a model-reload token of at least 24 characters", (v) => v.length >= 24, false),
+        mlflowDatabasePassword: read("mlflowDatabasePassword", "the MLflow PostgreSQL user's password", (v) => v.length > 0),
+        airflowDatabasePassword: read("airflowDatabasePassword", "the Airflow PostgreSQL user's password", (v) => v.length > 0),
+        s3AccessKeyId: read("s3AccessKeyId", "the object store access key id", (v) => v.length > 0),
+        s3SecretAccessKey: read("s3SecretAccessKey", "the object store secret access key", (v) => v.length > 0),
         airflowGitSshKey: undefined as string | undefined,
     };
-    const ssh = isSshRepository(workloads.airflow.dags.repository);
-    if (ssh) {
-        out.airflowGitSshKey = req(
+    const airflow = workloads.airflow;
+    if (!airflow.enabled) {
+        ignore("airflowGitSshKey");
+    } else if (isSshRepository(airflow.dags.repository)) {
+        out.airflowGitSshKey = read(
             "airflowGitSshKey",
             "the SSH deploy key (private key) of the DAG repository, since workloads.airflow.dags.repository uses SSH",
             (v) => v.trim().length > 0,
@@ -368,26 +414,46 @@ export function readWorkloadSecrets(top: ObjectReader, secretKeys: ReadonlySet<s
 }
 
 /**
- * Secret-only config keys (the workloads' and the Alertmanager webhook) whose absence stops the program, given the stack's other config, each with
+ * The workload switches as the raw stack config holds them (`project:workloads` as JSON), read the
+ * way the schema reads them: anything but false (or "false") is on; a bad value is reported by the
+ * schema itself.
+ */
+function rawSwitches(config: Readonly<Record<string, string>>, project: string): { on: WorkloadSwitches; workloads: any } {
+    let workloads: any;
+    try {
+        workloads = JSON.parse(config[`${project}:workloads`] ?? "{}");
+    } catch {
+        // Invalid workloads config is reported by the schema itself.
+    }
+    const enabled = (w: WorkloadName) => {
+        const v = workloads?.[w]?.enabled;
+        return v !== false && v !== "false";
+    };
+    return { on: { fastapi: enabled("fastapi"), mlflow: enabled("mlflow"), airflow: enabled("airflow") }, workloads };
+}
+
+/**
+ * Secret-only config keys (the workloads' and the Alertmanager webhook) whose absence stops the
+ * program, given the stack's other config (which workloads are on, how DAGs are fetched), each with
  * the shape of a placeholder that passes validation: the offline plan stands in for values only the
  * user's machine can decrypt.
  */
 export function requiredSecretPlaceholders(config: Readonly<Record<string, string>>, project: string): Record<string, (token: string) => string> {
-    const out: Record<string, (token: string) => string> = {
-        alertmanagerSlackWebhook: (t) => `https://hooks.slack.com/services/${t}`,
-        appSlackWebhookUrl: (t) => `https://hooks.slack.com/services/${t}`,
+    const slackUrl = (t: string) => `https://hooks.slack.com/services/${t}`;
+    const workloadSecrets: { [K in keyof WorkloadSecrets]?: (token: string) => string } = {
+        appSlackWebhookUrl: slackUrl,
         mlflowDatabasePassword: (t) => t,
         airflowDatabasePassword: (t) => t,
         s3AccessKeyId: (t) => t,
         s3SecretAccessKey: (t) => t,
     };
-    let repository: unknown;
-    try {
-        repository = JSON.parse(config[`${project}:workloads`] ?? "{}")?.airflow?.dags?.repository;
-    } catch {
-        // Invalid workloads config is reported by the schema itself.
+    const { on, workloads } = rawSwitches(config, project);
+    const out: Record<string, (token: string) => string> = { alertmanagerSlackWebhook: slackUrl };
+    for (const [key, shape] of Object.entries(workloadSecrets)) {
+        if (secretInUse(key as keyof WorkloadSecrets, on)) out[key] = shape;
     }
-    if (typeof repository === "string" && isSshRepository(repository)) {
+    const repository: unknown = workloads?.airflow?.dags?.repository;
+    if (on.airflow && typeof repository === "string" && isSshRepository(repository)) {
         out.airflowGitSshKey = (t) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${t}\n-----END OPENSSH PRIVATE KEY-----\n`;
     }
     return out;

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { PlatformConfig } from "../config/schema";
+import { WorkloadSwitches } from "../config/workloads";
 import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
 import { platformLabels } from "../labels";
@@ -20,6 +21,8 @@ export interface LokiArgs {
     readonly storageClassName: string;
     /** Keep the volume claim when the release or the stack goes away. */
     readonly retainVolumes: boolean;
+    /** The ruler gets no log alerts of a switched-off workload. */
+    readonly workloads: WorkloadSwitches;
 }
 
 /** UID and GID of the Loki image; pods writing to NFS run as the owner of what they write. */
@@ -133,7 +136,7 @@ export class Loki extends pulumi.ComponentResource {
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:logging:Loki", name, {}, opts);
-        const rules = yaml.dump({ groups: lokiRuleGroups(args.names) }, { lineWidth: -1, noRefs: true });
+        const rules = yaml.dump({ groups: lokiRuleGroups(args.names, args.workloads) }, { lineWidth: -1, noRefs: true });
         const rulesConfigMap = new k8s.core.v1.ConfigMap(
             `${name}-rules`,
             {

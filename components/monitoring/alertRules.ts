@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { WorkloadSwitches } from "../config/workloads";
 import { platformLabels } from "../labels";
 import { EnvNames } from "../naming";
 import { sel } from "./selectors";
@@ -42,6 +43,8 @@ export const THRESHOLDS = {
 export interface AlertRulesOptions {
     /** Size of the Prometheus TSDB claim in bytes (monitoring.prometheus.storageSize). */
     readonly tsdbClaimBytes: number;
+    /** A switched-off workload has no alerts: they would fire on its absence. */
+    readonly workloads: WorkloadSwitches;
 }
 
 /** Grafana dashboard link used as the runbook of every alert: where to look first. */
@@ -66,12 +69,19 @@ function rule(
     };
 }
 
+/** A workload's rules while it is switched on; none while it is off (they would fire on its absence). */
+const when = (on: boolean, rules: AlertRule[]): AlertRule[] => (on ? rules : []);
+
+/** Groups that kept at least one rule: an empty group would only be noise in the rule files. */
+const nonEmpty = (groups: RuleGroup[]) => groups.filter((g) => g.rules.length > 0);
+
 /**
  * The env's alert library. Every selector names this env's namespaces (exactly, or the env's
  * namespace regex for volumes), so a rule can never fire on the other env's series even if they
- * reached this Prometheus.
+ * reached this Prometheus. Rules of a switched-off workload are left out.
  */
 export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): RuleGroup[] {
+    const on = opts.workloads;
     const ns = names.namespaces;
     const w = names.workloads;
     const d = names.dashboardUids;
@@ -83,10 +93,10 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
         return `kube_deployment_status_replicas_available${s} < 1 or absent(kube_deployment_status_replicas_available${s})`;
     };
     const promSel = sel({ namespace: ns.monitoring, job: `${names.monitoringFullname}-prometheus` });
-    return [
+    return nonEmpty([
         {
             name: `fastapi.${names.env}`,
-            rules: [
+            rules: when(on.fastapi, [
                 rule(
                     names,
                     "FastAPIHighErrorRate",
@@ -130,7 +140,7 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
                     description: `No target of job ${w.fastapi.job} exists: the Deployment has no ready endpoints, or its ServiceMonitor no longer matches the Service ${w.fastapi.service}.`,
                     dashboard: d.fastapiOverview,
                 }),
-            ],
+            ]),
         },
         {
             name: `logging.${names.env}`,
@@ -173,20 +183,24 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
         {
             name: `workloads.${names.env}`,
             rules: [
-                rule(names, "MLflowDown", availability(ns.mlflow, w.mlflow.name), {
-                    for: "5m",
-                    severity: "critical",
-                    summary: "MLflow has no available replica",
-                    description: `Deployment ${w.mlflow.name} has no available pod: model registry and tracking are down. Check the pod, its database connection and events.`,
-                    dashboard: d.platform,
-                }),
-                rule(names, "AirflowSchedulerDown", availability(ns.airflow, w.airflow.schedulerDeployment), {
-                    for: "5m",
-                    severity: "critical",
-                    summary: "The Airflow scheduler has no available replica",
-                    description: `Deployment ${w.airflow.schedulerDeployment} has no available pod: no DAG run is scheduled. Check the scheduler pod and its database connection.`,
-                    dashboard: d.dataPipeline,
-                }),
+                ...when(on.mlflow, [
+                    rule(names, "MLflowDown", availability(ns.mlflow, w.mlflow.name), {
+                        for: "5m",
+                        severity: "critical",
+                        summary: "MLflow has no available replica",
+                        description: `Deployment ${w.mlflow.name} has no available pod: model registry and tracking are down. Check the pod, its database connection and events.`,
+                        dashboard: d.platform,
+                    }),
+                ]),
+                ...when(on.airflow, [
+                    rule(names, "AirflowSchedulerDown", availability(ns.airflow, w.airflow.schedulerDeployment), {
+                        for: "5m",
+                        severity: "critical",
+                        summary: "The Airflow scheduler has no available replica",
+                        description: `Deployment ${w.airflow.schedulerDeployment} has no available pod: no DAG run is scheduled. Check the scheduler pod and its database connection.`,
+                        dashboard: d.dataPipeline,
+                    }),
+                ]),
             ],
         },
         {
@@ -226,44 +240,48 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
                 ),
             ],
         },
-    ];
+    ]);
 }
 
-/** LogQL alerting rules evaluated by the env's Loki ruler (tenant `fake`). */
-export function lokiRuleGroups(names: EnvNames): RuleGroup[] {
+/** LogQL alerting rules evaluated by the env's Loki ruler (tenant `fake`); none for a switched-off workload. */
+export function lokiRuleGroups(names: EnvNames, on: WorkloadSwitches): RuleGroup[] {
     const ns = names.namespaces;
     const d = names.dashboardUids;
-    return [
+    return nonEmpty([
         {
             name: `logs.${names.env}`,
             rules: [
-                rule(
-                    names,
-                    "FastAPIErrorLogSpike",
-                    `sum by (namespace) (count_over_time(${sel({ namespace: ns.fastapi })} |= "ERROR" [5m])) > ${THRESHOLDS.fastapiErrorLines5m}`,
-                    {
-                        for: "2m",
-                        severity: "warning",
-                        summary: `More than ${THRESHOLDS.fastapiErrorLines5m} FastAPI ERROR log lines in 5 minutes`,
-                        description: "{{ $value }} ERROR lines in 5 minutes. Read them in the FastAPI logs panel.",
-                        dashboard: d.fastapiOverview,
-                    },
-                ),
-                rule(
-                    names,
-                    "DataPipelineFailed",
-                    `sum by (namespace) (count_over_time(${sel({ namespace: ns.airflow })} |~ "Marking task as FAILED|\\\\[DP\\\\].*status=failed" [10m])) > 0`,
-                    {
-                        for: "0m",
-                        severity: "warning",
-                        summary: "A data pipeline task failed",
-                        description: "{{ $value }} failure line(s) in Airflow's logs in 10 minutes. Open the data pipeline dashboard for the run's log.",
-                        dashboard: d.dataPipeline,
-                    },
-                ),
+                ...when(on.fastapi, [
+                    rule(
+                        names,
+                        "FastAPIErrorLogSpike",
+                        `sum by (namespace) (count_over_time(${sel({ namespace: ns.fastapi })} |= "ERROR" [5m])) > ${THRESHOLDS.fastapiErrorLines5m}`,
+                        {
+                            for: "2m",
+                            severity: "warning",
+                            summary: `More than ${THRESHOLDS.fastapiErrorLines5m} FastAPI ERROR log lines in 5 minutes`,
+                            description: "{{ $value }} ERROR lines in 5 minutes. Read them in the FastAPI logs panel.",
+                            dashboard: d.fastapiOverview,
+                        },
+                    ),
+                ]),
+                ...when(on.airflow, [
+                    rule(
+                        names,
+                        "DataPipelineFailed",
+                        `sum by (namespace) (count_over_time(${sel({ namespace: ns.airflow })} |~ "Marking task as FAILED|\\\\[DP\\\\].*status=failed" [10m])) > 0`,
+                        {
+                            for: "0m",
+                            severity: "warning",
+                            summary: "A data pipeline task failed",
+                            description: "{{ $value }} failure line(s) in Airflow's logs in 10 minutes. Open the data pipeline dashboard for the run's log.",
+                            dashboard: d.dataPipeline,
+                        },
+                    ),
+                ]),
             ],
         },
-    ];
+    ]);
 }
 
 export interface AlertRulesArgs {

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { WORKLOAD_NAMES, WorkloadName, WorkloadSwitches } from "../config/workloads";
 import { platformLabels } from "../labels";
 import { EnvNames, SYSTEM_NAMESPACE } from "../naming";
 
@@ -11,6 +12,8 @@ export interface NetworkPoliciesArgs {
     readonly defaultDenyWorkloads: boolean;
     /** Egress destinations outside the cluster for the workloads (external PostgreSQL, S3). */
     readonly externalEgressCidrs: readonly string[];
+    /** Switched-off workloads get no policies (their namespace does not exist) and no one may call them. */
+    readonly workloads: WorkloadSwitches;
 }
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -22,7 +25,10 @@ export const LOKI_HTTP_PORT = 3100;
  * Container ports the workloads listen on (NetworkPolicy ports are pod ports, not Service ports):
  * FastAPI's Service maps 80 to 8000, MLflow and the Airflow API server serve on their Service port.
  */
-export const WORKLOAD_POD_PORTS = { fastapi: 8000, mlflow: 5000, airflow: 8080 } as const;
+export const WORKLOAD_POD_PORTS = { fastapi: 8000, mlflow: 5000, airflow: 8080 } as const satisfies Record<WorkloadName, number>;
+
+/** Who calls whom inside an env: Airflow calls MLflow and FastAPI (model reloads), FastAPI calls MLflow. */
+export const WORKLOAD_CALLS: { readonly [W in WorkloadName]: readonly WorkloadName[] } = { fastapi: ["mlflow"], mlflow: [], airflow: ["mlflow", "fastapi"] };
 
 /** The label Kubernetes sets on every namespace (1.22+): selects a namespace by exact name. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -75,19 +81,13 @@ export function networkPolicySpecs(args: NetworkPoliciesArgs): Record<string, Re
     };
     if (!args.defaultDenyWorkloads) return specs;
 
-    const workloads = [
-        { namespace: ns.fastapi, port: WORKLOAD_POD_PORTS.fastapi, callers: [ns.airflow], calls: [{ namespace: ns.mlflow, port: WORKLOAD_POD_PORTS.mlflow }] },
-        { namespace: ns.mlflow, port: WORKLOAD_POD_PORTS.mlflow, callers: [ns.fastapi, ns.airflow], calls: [] },
-        {
-            namespace: ns.airflow,
-            port: WORKLOAD_POD_PORTS.airflow,
-            callers: [],
-            calls: [
-                { namespace: ns.mlflow, port: WORKLOAD_POD_PORTS.mlflow },
-                { namespace: ns.fastapi, port: WORKLOAD_POD_PORTS.fastapi },
-            ],
-        },
-    ];
+    const on = WORKLOAD_NAMES.filter((w) => args.workloads[w]);
+    const workloads = on.map((w) => ({
+        namespace: ns[w],
+        port: WORKLOAD_POD_PORTS[w],
+        callers: on.filter((caller) => WORKLOAD_CALLS[caller].includes(w)).map((caller) => ns[caller]),
+        calls: WORKLOAD_CALLS[w].filter((callee) => args.workloads[callee]).map((callee) => ({ namespace: ns[callee], port: WORKLOAD_POD_PORTS[callee] })),
+    }));
     for (const w of workloads) {
         specs[w.namespace] = {
             "default-deny": { podSelector: {}, policyTypes: ["Ingress", "Egress"] },

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "../config/schema";
-import { AirflowConfig, WorkloadsConfig } from "../config/workloads";
+import { AirflowConfig, WorkloadSwitches, WorkloadsConfig } from "../config/workloads";
 import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
 import { EnvNames } from "../naming";
@@ -30,6 +30,8 @@ export interface AirflowArgs {
     readonly chart: ChartSource;
     readonly namespace: string;
     readonly airflow: AirflowConfig;
+    /** Which of the env's workloads exist: Airflow's containers only point at the env's MLflow and FastAPI if they do. */
+    readonly workloads: WorkloadSwitches;
     readonly objectStore: WorkloadsConfig["objectStore"];
     readonly ingress: PlatformConfig["ingress"];
     readonly appSecretName: string;
@@ -87,10 +89,10 @@ export function airflowValues(
             },
         },
         // Every Airflow container (scheduler, API server, DAG processor, task pods) gets the same
-        // env's MLflow and FastAPI, and the env's own secrets.
+        // env's MLflow and FastAPI (those that are switched on), and the env's own secrets.
         env: [
-            { name: "MLFLOW_TRACKING_URI", value: names.endpoints.mlflow },
-            { name: "FASTAPI_RELOAD_URL", value: names.endpoints.fastapi },
+            ...(args.workloads.mlflow ? [{ name: "MLFLOW_TRACKING_URI", value: names.endpoints.mlflow }] : []),
+            ...(args.workloads.fastapi ? [{ name: "FASTAPI_RELOAD_URL", value: names.endpoints.fastapi }] : []),
             { name: "MLOPS_ENV", value: names.env },
         ],
         secret: [

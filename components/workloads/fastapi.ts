@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
-import { FastapiConfig } from "../config/workloads";
+import { FastapiConfig, WorkloadSwitches } from "../config/workloads";
 import { IngressPath, tlsIngress } from "../ingress";
 import { serviceMonitor } from "../monitoring/serviceMonitor";
 import { EnvNames } from "../naming";
@@ -39,6 +39,8 @@ export interface FastapiServingArgs {
     readonly names: EnvNames;
     readonly namespace: string;
     readonly fastapi: FastapiConfig;
+    /** Which of the env's workloads exist: the serving pods only point at the env's MLflow if it does. */
+    readonly workloads: WorkloadSwitches;
     readonly ingress: PlatformConfig["ingress"];
     /** The env's NFS class, for the application log volume. */
     readonly logStorageClassName: string;
@@ -48,11 +50,14 @@ export interface FastapiServingArgs {
     readonly retainVolumes: boolean;
 }
 
-/** The env config the serving image reads (pydantic settings, case-insensitive). */
-export function fastapiEnv(names: EnvNames, fastapi: FastapiConfig) {
+/**
+ * The env config the serving image reads (pydantic settings, case-insensitive). Without the env's
+ * MLflow (switched off) there is no tracking URI to give: the image then has no registry to load from.
+ */
+export function fastapiEnv(names: EnvNames, fastapi: FastapiConfig, on: WorkloadSwitches) {
     return [
         { name: "APP_ENV", value: names.env },
-        { name: "MLFLOW_TRACKING_URI", value: names.endpoints.mlflow },
+        ...(on.mlflow ? [{ name: "MLFLOW_TRACKING_URI", value: names.endpoints.mlflow }] : []),
         { name: "MODEL_NAME", value: fastapi.modelName },
         { name: "ALIAS_SELECTION_MODE", value: fastapi.aliasSelectionMode },
         { name: "DEFAULT_ALIAS", value: fastapi.defaultAlias },
@@ -120,7 +125,7 @@ export class FastapiServing extends pulumi.ComponentResource {
                                     name: "fastapi",
                                     image: fastapi.image,
                                     ports: [{ name: "http", containerPort: FASTAPI_CONTRACT.containerPort, protocol: "TCP" }],
-                                    env: fastapiEnv(names, fastapi),
+                                    env: fastapiEnv(names, fastapi, args.workloads),
                                     envFrom: [{ secretRef: { name: args.appSecretName } }],
                                     // Model download on start may take minutes; liveness only counts after it.
                                     startupProbe: { httpGet: { path: FASTAPI_CONTRACT.health, port: "http" }, periodSeconds: 5, failureThreshold: 60 },

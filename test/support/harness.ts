@@ -109,6 +109,16 @@ export const MINIMAL_CONFIG = {
     ...MINIMAL_SECRETS,
 };
 
+/**
+ * `config` (MINIMAL_CONFIG-shaped) with the named workloads switched off, their sections reduced to
+ * the switch, and the keys in `without` (secrets nothing switched on reads) left out.
+ */
+export function withWorkloadsOff(config: typeof MINIMAL_CONFIG, off: readonly string[], without: readonly string[] = []): Record<string, unknown> {
+    const workloads: Record<string, unknown> = { ...config.workloads };
+    for (const w of off) workloads[w] = { enabled: false };
+    return Object.fromEntries(Object.entries({ ...config, workloads }).filter(([k]) => !without.includes(k)));
+}
+
 /** Annotations every Ingress gets from the real stack files (issuer internal-ca, the lab allow-list). */
 export const STACK_INGRESS_ANNOTATIONS = {
     "nginx.ingress.kubernetes.io/ssl-redirect": "true",

@@ -3,6 +3,7 @@
  * regex), so a dashboard shows the env's own workloads even where the datasource could see more.
  * The FastAPI metric names are the contract in the README ("FastAPI metric contract").
  */
+import { WorkloadSwitches } from "../../config/workloads";
 import { EnvNames } from "../../naming";
 import { sel } from "../selectors";
 import { Dashboard, DashboardBuilder, DatasourceRef, Variable } from "./grafana";
@@ -342,7 +343,7 @@ function dataPipeline(names: EnvNames): Dashboard {
         });
 }
 
-/** Every dashboard of the env. */
-export function envDashboards(names: EnvNames): Dashboard[] {
-    return [fastapiOverview(names), fastapiModels(names), platform(names), dataPipeline(names)];
+/** Every dashboard of the env but those of a switched-off workload (the platform dashboard covers every namespace of the env). */
+export function envDashboards(names: EnvNames, on: WorkloadSwitches): Dashboard[] {
+    return [...(on.fastapi ? [fastapiOverview(names), fastapiModels(names)] : []), platform(names), ...(on.airflow ? [dataPipeline(names)] : [])];
 }

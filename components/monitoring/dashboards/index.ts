@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { WorkloadSwitches } from "../../config/workloads";
 import { platformLabels } from "../../labels";
 import { EnvNames } from "../../naming";
 import { envDashboards } from "./definitions";
@@ -9,6 +10,8 @@ export interface DashboardsArgs {
     readonly names: EnvNames;
     /** The env's monitoring namespace: the only one its Grafana sidecar searches. */
     readonly namespace: string;
+    /** A switched-off workload has no dashboard. */
+    readonly workloads: WorkloadSwitches;
 }
 
 /** The env's dashboards as ConfigMaps that Grafana's sidecar loads. */
@@ -19,7 +22,7 @@ export class Dashboards extends pulumi.ComponentResource {
         super("mlops:monitoring:Dashboards", name, {}, opts);
         const { names } = args;
         this.artifacts = {};
-        for (const dashboard of envDashboards(names)) {
+        for (const dashboard of envDashboards(names, args.workloads)) {
             const json = `${JSON.stringify(dashboardJson(dashboard), null, 2)}\n`;
             const file = `${dashboard.uid}.json`;
             new k8s.core.v1.ConfigMap(

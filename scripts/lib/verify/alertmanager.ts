@@ -75,7 +75,8 @@ async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult>
     const expected = [NULL_RECEIVER, names.receivers.slack];
     const watchdog = receiversFor(config.route, WATCHDOG_LABELS);
     // Where an alert of this env and one of another env's namespace end up, on the live route tree.
-    const own = receiversFor(config.route, { alertname: "VerifyProbe", severity: "critical", namespace: names.namespaces.fastapi });
+    // The env's own stands in the monitoring namespace, which every env has whatever workloads it runs.
+    const own = receiversFor(config.route, { alertname: "VerifyProbe", severity: "critical", namespace: names.namespaces.monitoring });
     // Any namespace that is not this env's stands for the other env's (the verify knows no other env).
     const otherNamespace = `fastapi-not${env}`;
     const foreign = receiversFor(config.route, { alertname: "VerifyProbe", severity: "critical", namespace: otherNamespace });
@@ -88,7 +89,7 @@ async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult>
     if (unexpected.length) problems.push(`receivers the program does not define: ${list(unexpected)}`);
     if (watchdog.join() !== NULL_RECEIVER) problems.push(`Watchdog reaches ${list(watchdog)}, expected only "${NULL_RECEIVER}"`);
     if (receivers.includes(names.receivers.slack) && own.join() !== names.receivers.slack) {
-        problems.push(`a critical alert from ${names.namespaces.fastapi} reaches ${list(own)}, expected ${names.receivers.slack}`);
+        problems.push(`a critical alert from ${names.namespaces.monitoring} reaches ${list(own)}, expected ${names.receivers.slack}`);
     }
     if (foreign.join() !== NULL_RECEIVER)
         problems.push(`an alert from namespace ${otherNamespace} (not this env's) reaches ${list(foreign)}, expected only "${NULL_RECEIVER}"`);

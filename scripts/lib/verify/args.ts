@@ -34,7 +34,7 @@ Checks a deployed env against its stack outputs (pulumi stack output --json -s <
   --ca-file <pem>             trust this CA for https URLs as well as the system roots
   --insecure                  do not verify https certificates
   --timeout <seconds>         deadline per request (default 10)
-  --loki-namespaces <a,b>     namespaces that must have log streams (default: every env namespace)
+  --loki-namespaces <a,b>     namespaces that must have log streams (default: every namespace the env creates)
   --json                      print the report as JSON
 Exit codes: 0 every check passed, 1 a check failed, 2 the command could not run (arguments, outputs).`;
 

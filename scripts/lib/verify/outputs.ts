@@ -5,21 +5,25 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { WORKLOAD_NAMES, WorkloadSwitches } from "../../../components/config/workloads";
 
 /** The subset of the outputs contract (README "Outputs contract") the checks read. */
 export interface VerifyOutputs {
     readonly contractVersion: number;
     readonly env: string;
+    /** Which workloads the env runs; a switched-off one is named in `namespaces` but not created. */
+    readonly workloads: WorkloadSwitches;
     readonly namespaces: Readonly<Record<string, string>>;
-    readonly urls: Readonly<Record<string, string>>;
-    readonly endpoints: Readonly<Record<string, string>>;
+    /** null for a switched-off workload. */
+    readonly urls: Readonly<Record<string, string | null>>;
+    readonly endpoints: Readonly<Record<string, string | null>>;
     readonly releases: Readonly<Record<string, string>>;
     readonly monitoringReleaseLabel: { readonly release: string };
     readonly grafanaDatasourceUids: Readonly<Record<string, string>>;
     readonly grafanaAdminSecret: { readonly namespace: string; readonly name: string; readonly keys: { readonly user: string; readonly password: string } };
 }
 
-export const SUPPORTED_CONTRACT_VERSION = 1;
+export const SUPPORTED_CONTRACT_VERSION = 2;
 
 /** Bad input (arguments, outputs): reported as one line, exit code 2. */
 export class UsageError extends Error {
@@ -31,8 +35,9 @@ export class UsageError extends Error {
 
 const PULUMI_TIMEOUT_MS = 60_000;
 
-const isRecordOfStrings = (v: unknown): v is Record<string, string> =>
-    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+const isRecordOf = (v: unknown, item: (x: unknown) => boolean): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(item);
+const isRecordOfStrings = (v: unknown): v is Record<string, string> => isRecordOf(v, (x) => typeof x === "string");
 
 /** Every problem with the document at once, as `<field>: <problem>`. */
 export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
@@ -43,8 +48,15 @@ export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
         problems.push(`contractVersion: expected ${SUPPORTED_CONTRACT_VERSION}, got ${JSON.stringify(o.contractVersion)}`);
     }
     if (typeof o.env !== "string" || !/^[a-z][a-z0-9]*$/.test(o.env)) problems.push(`env: expected an env name, got ${JSON.stringify(o.env)}`);
-    for (const key of ["namespaces", "urls", "endpoints", "releases", "grafanaDatasourceUids", "monitoringReleaseLabel"]) {
+    const workloads = o.workloads as Record<string, unknown> | undefined;
+    if (!isRecordOf(workloads, (x) => typeof x === "boolean") || WORKLOAD_NAMES.some((w) => typeof workloads[w] !== "boolean")) {
+        problems.push(`workloads: expected {${WORKLOAD_NAMES.join(", ")}} of booleans`);
+    }
+    for (const key of ["namespaces", "releases", "grafanaDatasourceUids", "monitoringReleaseLabel"]) {
         if (!isRecordOfStrings(o[key])) problems.push(`${key}: expected an object of strings`);
+    }
+    for (const key of ["urls", "endpoints"]) {
+        if (!isRecordOf(o[key], (x) => typeof x === "string" || x === null)) problems.push(`${key}: expected an object of strings and nulls`);
     }
     const secret = o.grafanaAdminSecret as Record<string, unknown> | undefined;
     if (!secret || typeof secret.namespace !== "string" || typeof secret.name !== "string" || !isRecordOfStrings(secret.keys)) {

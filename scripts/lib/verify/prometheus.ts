@@ -2,6 +2,7 @@
  * Prometheus checks: which namespaces the env's Prometheus holds series for (kube-state-metrics and
  * cAdvisor), whether the env's own scrape targets are up, and whose rule groups are loaded.
  */
+import { WorkloadName } from "../../../components/config/workloads";
 import { CheckResult } from "./report";
 import { FormatError, VerifyContext, fail, guarded, list, pass } from "./context";
 import { apiUrl, getJson } from "./http";
@@ -36,10 +37,13 @@ interface ActiveTarget {
     lastError?: string;
 }
 
-/** The env's own scrape jobs. prometheus-operator uses the Service name as job; Loki's chart prefixes `<namespace>/`. */
-export function expectedJobs(ctx: VerifyContext): { what: string; job: string }[] {
+/**
+ * The env's own scrape jobs. prometheus-operator uses the Service name as job; Loki's chart prefixes
+ * `<namespace>/`. A workload's job is expected only while the workload is switched on.
+ */
+export function expectedJobs(ctx: VerifyContext): { what: string; job: string; workload?: WorkloadName }[] {
     return [
-        { what: "FastAPI", job: ctx.scope.names.workloads.fastapi.job },
+        { what: "FastAPI", job: ctx.scope.names.workloads.fastapi.job, workload: "fastapi" },
         { what: "Loki", job: ctx.outputs.releases.loki },
         { what: "log agent", job: ctx.scope.names.logAgentJob },
     ];
@@ -59,7 +63,11 @@ async function targetsCheck(ctx: VerifyContext, id: string): Promise<CheckResult
     const targets = data.activeTargets as ActiveTarget[];
     const problems: string[] = [];
     const seen: string[] = [];
-    for (const { what, job } of expectedJobs(ctx)) {
+    for (const { what, job, workload } of expectedJobs(ctx)) {
+        if (workload && !ctx.outputs.workloads[workload]) {
+            seen.push(`${what} switched off`);
+            continue;
+        }
         const mine = targets.filter((t) => jobMatches(t.labels.job ?? "", job));
         const up = mine.filter((t) => t.health === "up").length;
         if (mine.length === 0) problems.push(`${what}: no active target with job ${job}`);

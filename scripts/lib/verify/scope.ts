@@ -3,14 +3,14 @@
  * module only: the env's namespaces, the shared system namespace, and how to recognise an object
  * of another env without knowing that env's name.
  */
-import { EnvNames, envNames } from "../../../components/naming";
+import { EnvNames, createdNamespaces, envNames } from "../../../components/naming";
 import { VerifyOutputs } from "./outputs";
 
 export interface EnvScope {
     readonly env: string;
     /** Env-derived names; the domain is irrelevant to everything the checks read from it. */
     readonly names: EnvNames;
-    /** The env's namespaces as the outputs list them, sorted. */
+    /** The env's namespaces as the outputs list them, sorted, without those of switched-off workloads (never created). */
     readonly namespaces: readonly string[];
     /** Regex source (to be anchored) of the namespaces the env may see; Loki selectors use it as is. */
     readonly allowedNamespacePattern: string;
@@ -30,7 +30,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function envScope(outputs: VerifyOutputs): EnvScope {
     const env = outputs.env;
     const names = envNames(env, "");
-    const namespaces = [...new Set(Object.values(outputs.namespaces))].sort();
+    const namespaces = [...new Set(Object.values(createdNamespaces(outputs.namespaces, outputs.workloads)))].sort();
     // The env's namespaces plus the log agent's own filter (`.*-<env>|kube-system`), so verify and deploy agree.
     const allowedNamespacePattern = [...namespaces.map(escapeRegex), names.logNamespaceRegex].join("|");
     const allowed = new RegExp(`^(?:${allowedNamespacePattern})$`);
