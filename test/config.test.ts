@@ -183,6 +183,11 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         message: "mlops-platform:workloads.fastapi.replicas: expected no fixed replica count when autoscaling is set (the autoscaler owns it), got number 3",
     },
     {
+        kind: "shared-infrastructure paging that is not a boolean",
+        config: { ...MINIMAL_CONFIG, alerting: { sharedInfrastructure: "prod" } },
+        message: 'mlops-platform:alerting.sharedInfrastructure: expected true or false, got "prod"',
+    },
+    {
         kind: "missing database secret",
         config: { ...MINIMAL_CONFIG, mlflowDatabasePassword: undefined },
         message:
