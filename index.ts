@@ -34,3 +34,4 @@ export const releases = platform.outputs.releases;
 export const monitoringReleaseLabel = platform.outputs.monitoringReleaseLabel;
 export const grafanaDatasourceUids = platform.outputs.grafanaDatasourceUids;
 export const grafanaAdminSecret = platform.outputs.grafanaAdminSecret;
+export const alerting = platform.outputs.alerting;

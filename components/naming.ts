@@ -10,6 +10,19 @@ export const ENV_LABEL = "platform.mlops/env";
 /** Shared system namespace whose series and logs every env may see. */
 export const SYSTEM_NAMESPACE = "kube-system";
 
+/**
+ * Regex (anchored by Prometheus and Alertmanager) of the namespace label that both envs' series
+ * carry alike: kube-system, or no namespace label at all (a missing label matches as "").
+ */
+export const SHARED_NAMESPACE_REGEX = `(${SYSTEM_NAMESPACE})?`;
+
+/**
+ * `job` labels of kube-prometheus-stack's node-exporter and kube-state-metrics targets, the values
+ * the chart's own rules select by. Their node-level series carry the scraping env's monitoring
+ * namespace (a target label), not kube-system, although they describe a node both envs share.
+ */
+export const CHART_JOBS = { nodeExporter: "node-exporter", kubeStateMetrics: "kube-state-metrics" } as const;
+
 export interface EnvNames {
     readonly env: string;
     readonly domain: string;
@@ -130,6 +143,8 @@ export interface EnvNames {
      * namespaces and kube-system, plus series with no namespace label (node-level metrics).
      */
     readonly metricNamespaceRegex: string;
+    /** Regex (anchored) of the env's own namespaces: anything ending in `-<env>`. */
+    readonly envNamespaceRegex: string;
     /** Same filter for log discovery: every pod has a namespace, so no empty alternative. */
     readonly logNamespaceRegex: string;
 }
@@ -276,6 +291,7 @@ export function envNames(env: string, domain: string): EnvNames {
         logAgentJob: `promtail-${env}-metrics`,
         datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
         metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,
+        envNamespaceRegex: envSuffix,
         logNamespaceRegex: `${envSuffix}|${SYSTEM_NAMESPACE}`,
     };
 }

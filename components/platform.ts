@@ -48,6 +48,8 @@ export interface PlatformOutputs {
     monitoringReleaseLabel: EnvNames["monitoringReleaseLabel"];
     grafanaDatasourceUids: EnvNames["datasourceUids"];
     grafanaAdminSecret: SecretReference;
+    /** Whether this env's Alertmanager pages for shared infrastructure (kube-system, node alerts). */
+    alerting: { sharedInfrastructure: boolean };
 }
 
 /** The whole observability platform of one env. */
@@ -247,6 +249,7 @@ export class Platform extends pulumi.ComponentResource {
             monitoringReleaseLabel: names.monitoringReleaseLabel,
             grafanaDatasourceUids: names.datasourceUids,
             grafanaAdminSecret: grafanaAdmin.reference,
+            alerting: { sharedInfrastructure: cfg.alerting.sharedInfrastructure },
         };
         this.registerOutputs({ ...this.outputs });
     }

@@ -47,6 +47,14 @@ export const charts = {
 export type ChartKey = keyof typeof charts;
 
 /**
+ * The Airflow a stack runs when it sets no custom image (`workloads.airflow.image`): the official
+ * image of this version, which is chart 1.22.0's own default (3.2.2). Pinned here rather than left
+ * to the chart so a chart bump never moves Airflow by itself; a stack with a custom image or
+ * `protect: true` must name its version (`workloads.airflow.airflowVersion`) instead.
+ */
+export const airflowDefault = { repository: "apache/airflow", version: "3.2.2" } as const;
+
+/**
  * Container images the program references directly (charts pin their own). local-path-provisioner
  * has no Helm repository, so its Deployment is declared in components/storage/localPath.ts.
  * v0.0.36+ validates the helper-pod template (CVE-2026-44543); never pin below it.

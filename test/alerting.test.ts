@@ -8,10 +8,11 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { THRESHOLDS } from "../components/monitoring/alertRules";
-import { StackRun, resourcesOfType, useBothStacks, valuesOf } from "./support/harness";
+import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
 import {
     alertmanagerDir,
     amtoolCheckConfig,
+    amtoolReceivers,
     amtoolRoute,
     checkLogql,
     useLogqlChecker,
@@ -259,27 +260,52 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
         expect(res.stdout, res.report).toContain("1 templates");
     });
 
+    // prod pages for the infrastructure both envs watch (alerting.sharedInfrastructure defaults to protect); dev does not.
+    const shared = env === "prod" ? `slack-${env}` : "null";
+    const monitoring = `monitoring-${env}`;
     it.each([
-        ["Watchdog goes to null", "null", { alertname: "Watchdog", severity: "none", namespace: `monitoring-${env}` }],
+        ["Watchdog goes to null", "null", { alertname: "Watchdog", severity: "none", namespace: monitoring }],
+        ["InfoInhibitor goes to null", "null", { alertname: "InfoInhibitor", severity: "none", namespace: "kube-system" }],
         [
             "a critical FastAPI alert goes to the env's Slack receiver",
             `slack-${env}`,
             { alertname: "FastAPIHighErrorRate", severity: "critical", namespace: `fastapi-${env}` },
         ],
         [
-            "a node alert without namespace goes to the env's Slack receiver",
+            "a crash loop in the env's monitoring namespace goes to the env's Slack receiver",
             `slack-${env}`,
-            { alertname: "NodeFilesystemAlmostOutOfSpace", severity: "warning" },
+            { alertname: "KubePodCrashLooping", severity: "warning", namespace: monitoring, job: "kube-state-metrics" },
         ],
         [
-            "a kube-system alert goes to the env's Slack receiver",
+            "the env's own node-exporter targets down go to the env's Slack receiver",
             `slack-${env}`,
+            { alertname: "TargetDown", severity: "warning", namespace: monitoring, job: "node-exporter" },
+        ],
+        [
+            "a kube-system alert goes to the shared-infrastructure receiver",
+            shared,
             { alertname: "KubePodCrashLooping", severity: "warning", namespace: "kube-system" },
+        ],
+        ["an alert without namespace goes to the shared-infrastructure receiver", shared, { alertname: "KubeAPIDown", severity: "critical" }],
+        [
+            "a node-exporter host alert (labelled with the env's monitoring namespace) goes to the shared-infrastructure receiver",
+            shared,
+            { alertname: "NodeFilesystemAlmostOutOfSpace", severity: "warning", namespace: monitoring, job: "node-exporter", instance: "node-1" },
+        ],
+        [
+            "a kube-state-metrics node alert (labelled with the env's monitoring namespace) goes to the shared-infrastructure receiver",
+            shared,
+            { alertname: "KubeNodeNotReady", severity: "warning", namespace: monitoring, job: "kube-state-metrics", node: "node-1" },
         ],
         [
             "an alert of the other env's namespace goes nowhere human",
             "null",
             { alertname: "FastAPIHighErrorRate", severity: "critical", namespace: `fastapi-${other}` },
+        ],
+        [
+            "a host alert labelled with the other env's monitoring namespace goes nowhere human",
+            "null",
+            { alertname: "NodeFilesystemAlmostOutOfSpace", severity: "warning", namespace: `monitoring-${other}`, job: "node-exporter" },
         ],
         ["an alert of a foreign namespace goes nowhere human", "null", { alertname: "KubePodCrashLooping", severity: "warning", namespace: "default" }],
     ])("routing: %s (amtool config routes test)", (_label, receiver, labels) => {
@@ -387,6 +413,20 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
         });
         expect(v.singleBinary.extraVolumes).toEqual([{ name: "platform-rules", configMap: { name: `loki-rules-${env}` } }]);
         expect(v.singleBinary.extraVolumeMounts).toEqual([{ name: "platform-rules", mountPath: "/etc/loki/rules/fake", readOnly: true }]);
+    });
+});
+
+describe("alerting.sharedInfrastructure", () => {
+    const kubeSystem = { alertname: "KubeDaemonSetRolloutStuck", severity: "warning", namespace: "kube-system" };
+    const receiverOf = async (config: Record<string, unknown>) =>
+        amtoolReceivers(alertmanagerDir((await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, ...config }))).plan.artifacts), kubeSystem);
+
+    it("defaults to protect: an unprotected env leaves shared infrastructure to the protected one", async () => {
+        expect(await receiverOf({})).toBe("null");
+    });
+
+    it("decides by config, not by the env's name: an unprotected env can take the pager", async () => {
+        expect(await receiverOf({ alerting: { sharedInfrastructure: true } })).toBe("slack-dev");
     });
 });
 

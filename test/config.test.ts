@@ -24,6 +24,8 @@ async function expectRejected(config: Record<string, unknown>, secretKeys: strin
 
 const nfs = MINIMAL_CONFIG.storage.nfs;
 const wl = MINIMAL_CONFIG.workloads;
+/** A protected stack names its Airflow version; cases about other protected-stack rules set it. */
+const protectedWl = { ...wl, airflow: { ...wl.airflow, airflowVersion: "3.2.2" } };
 const cases: { kind: string; config: Record<string, unknown>; secretKeys?: string[]; plaintextKeys?: string[]; message: string }[] = [
     {
         kind: "missing env",
@@ -59,7 +61,7 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     },
     {
         kind: "protected stack with deleting volumes",
-        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Delete" } } },
+        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Delete" } }, workloads: protectedWl },
         message: 'mlops-platform:storage.nfs.reclaimPolicy: expected Retain on a protected stack (protect: true keeps prod volumes), got "Delete"',
     },
     {
@@ -173,7 +175,7 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
             ...MINIMAL_CONFIG,
             protect: true,
             storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } },
-            workloads: { ...wl, fastapi: { ...wl.fastapi, replicas: 1 } },
+            workloads: { ...protectedWl, fastapi: { ...wl.fastapi, replicas: 1 } },
         },
         message: "mlops-platform:workloads.fastapi.replicas: expected an integer from 2 to 50 (a protected stack serves from at least 2 pods), got number 1",
     },
@@ -181,6 +183,11 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         kind: "fixed replicas beside autoscaling",
         config: { ...MINIMAL_CONFIG, workloads: { ...wl, fastapi: { ...wl.fastapi, replicas: 3, autoscaling: { maxReplicas: 4 } } } },
         message: "mlops-platform:workloads.fastapi.replicas: expected no fixed replica count when autoscaling is set (the autoscaler owns it), got number 3",
+    },
+    {
+        kind: "shared-infrastructure paging that is not a boolean",
+        config: { ...MINIMAL_CONFIG, alerting: { sharedInfrastructure: "prod" } },
+        message: 'mlops-platform:alerting.sharedInfrastructure: expected true or false, got "prod"',
     },
     {
         kind: "missing database secret",
@@ -224,6 +231,28 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         secretKeys: ["airflowGitSshKey"],
         message:
             "mlops-platform:workloads.airflow.dags.knownHosts: expected the git host's known_hosts line(s) when the repository uses SSH (git-sync checks the host key against them), got nothing (key not set)",
+    },
+    {
+        kind: "custom Airflow image without the Airflow version it runs",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, image: "registry.example.com/ml/airflow:1.0.0" } } },
+        message:
+            "mlops-platform:workloads.airflow.airflowVersion: expected an exact Airflow 3 version x.y.z such as 3.0.2 (required with a custom image: the version the image runs, e.g. 3.0.2 for one built FROM apache/airflow:3.0.2), got nothing (key not set)",
+    },
+    {
+        kind: "protected stack that leaves the Airflow version to the program's pin",
+        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } } },
+        message:
+            "mlops-platform:workloads.airflow.airflowVersion: expected an exact Airflow 3 version x.y.z such as 3.0.2 (required on a protected stack), got nothing (key not set)",
+    },
+    {
+        kind: "Airflow version that is not exact",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, airflowVersion: "3.0" } } },
+        message: 'mlops-platform:workloads.airflow.airflowVersion: expected an exact Airflow 3 version x.y.z such as 3.0.2, got "3.0"',
+    },
+    {
+        kind: "Airflow 2 version (the values configure Airflow 3's API server and DAG processor)",
+        config: { ...MINIMAL_CONFIG, workloads: { ...wl, airflow: { ...wl.airflow, airflowVersion: "2.11.0" } } },
+        message: 'mlops-platform:workloads.airflow.airflowVersion: expected an exact Airflow 3 version x.y.z such as 3.0.2, got "2.11.0"',
     },
     {
         kind: "DAG repository that is not a git URL",

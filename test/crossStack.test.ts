@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Plan } from "../scripts/lib/planWriter";
 import { StackRun, allStrings, valuesOf, useBothStacks } from "./support/harness";
+import { alertmanagerDir, amtoolReceivers } from "./support/validators";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -77,6 +78,19 @@ describe("dev and prod on one cluster", () => {
             expect(text).not.toContain("hostPort");
             expect(text).not.toMatch(/"hostNetwork":\s*true/);
         }
+    });
+
+    it.each<[string, Record<string, string>]>([
+        ["a kube-system alert", { alertname: "KubeDaemonSetRolloutStuck", severity: "warning", namespace: "kube-system" }],
+        ["an alert without namespace", { alertname: "KubeletDown", severity: "critical" }],
+        ["a node-exporter host alert", { alertname: "NodeFilesystemAlmostOutOfSpace", severity: "critical", job: "node-exporter", instance: "node-1" }],
+    ])("page one human channel, prod's, for %s that both envs' Alertmanagers receive (amtool)", (_label, labels) => {
+        // Each Prometheus labels its node-exporter series with its own monitoring namespace.
+        const receivers = (["dev", "prod"] as const).map((env) => {
+            const own = labels.job ? { ...labels, namespace: `monitoring-${env}` } : labels;
+            return amtoolReceivers(alertmanagerDir(runs[env].plan.artifacts), own);
+        });
+        expect(receivers).toEqual(["null", "slack-prod"]);
     });
 
     it.each([

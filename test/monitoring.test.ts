@@ -157,7 +157,13 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
             repeat_interval: env === "dev" ? "12h" : "4h",
             routes: [
                 { matchers: ['alertname=~"Watchdog|InfoInhibitor"'], receiver: "null", continue: false },
-                { matchers: [`namespace=~"(.*-${env}|kube-system)?"`], receiver: `slack-${env}`, continue: false },
+                // Shared infrastructure: prod pages for it, dev does not.
+                ...[
+                    ['namespace=~"(kube-system)?"'],
+                    ['alertname=~"Node.+"', 'job="node-exporter"', `namespace="monitoring-${env}"`],
+                    ['alertname=~"KubeNode.+"', 'job="kube-state-metrics"', `namespace="monitoring-${env}"`],
+                ].map((matchers) => ({ matchers, receiver: env === "prod" ? "slack-prod" : "null", continue: false })),
+                { matchers: [`namespace=~".*-${env}"`], receiver: `slack-${env}`, continue: false },
             ],
         });
         expect(config.receivers).toEqual([

@@ -103,7 +103,7 @@ describe("a clean env", () => {
                     `log agent ${envNames(dev.env, "").logAgentJob} 1/1 up`,
             },
             { id: "prometheus.rules", ok: true, evidence: `2 rule groups of env ${dev.env} loaded, none of another env` },
-            { id: "alertmanager.config", ok: true, evidence: `receivers: ${receivers.join(", ")}; Watchdog -> null` },
+            { id: "alertmanager.config", ok: true, evidence: `receivers: ${receivers.join(", ")}; Watchdog -> null; shared infrastructure -> null` },
             { id: "loki.env-streams", ok: true, evidence: `streams in the last hour for: ${sorted(Object.values(dev.namespaces))}` },
             { id: "loki.other-env-streams", ok: true, evidence: "no streams outside the env's namespaces and kube-system in the last hour" },
             ...Object.entries(dev.grafanaDatasourceUids).map(([kind, uid]) => ({
@@ -207,7 +207,7 @@ describe("a leaking env", () => {
         );
         expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);
         expect(evidence["alertmanager.config"]).toBe(
-            `no receiver slack-${dev.env} (receivers: null): this looks like the chart's default config, not the program's [receivers: null; Watchdog -> null]`,
+            `no receiver slack-${dev.env} (receivers: null): this looks like the chart's default config, not the program's [receivers: null; Watchdog -> null; shared infrastructure -> null]`,
         );
         expect(evidence["loki.other-env-streams"]).toBe(
             `streams of other namespaces in the last hour: ${sorted([prod.namespaces.storage, prod.namespaces.monitoring])}`,
@@ -254,7 +254,33 @@ describe("an Alertmanager with the program's receivers but leaking routes", () =
                 ok: false,
                 evidence:
                     `receivers the program does not define: slack-prod; an alert from namespace fastapi-not${dev.env} (not this env's) reaches slack-${dev.env}, ` +
-                    `expected only "null" [receivers: null, slack-${dev.env}, slack-prod; Watchdog -> null]`,
+                    `expected only "null" [receivers: null, slack-${dev.env}, slack-prod; Watchdog -> null; shared infrastructure -> null]`,
+            });
+            expect(run.code).toBe(1);
+        } finally {
+            await am.stop();
+        }
+    });
+});
+
+describe("an Alertmanager that pages for shared infrastructure against its outputs", () => {
+    it("names each shared alert that reaches the env's Slack although the other env pages for it", async () => {
+        const config = programAlertmanagerConfig(runs.dev, dev.env);
+        // The duplicate-page failure: this env's shared-infrastructure routes send to its Slack as well.
+        config.route.routes = config.route.routes.map((r: { receiver: string; matchers: string[] }, i: number) =>
+            i > 0 && r.receiver === "null" ? { ...r, receiver: `slack-${dev.env}` } : r,
+        );
+        const am = await startAlertmanager(config);
+        try {
+            const run = await runVerify([...urlFlags(clean), "--alertmanager-url", am.url, "--json"], grafanaEnv);
+            const check = JSON.parse(run.stdout).checks.find((c: { id: string }) => c.id === "alertmanager.config");
+            const wrong = (what: string) => `${what} reaches slack-${dev.env}, expected only null (outputs alerting.sharedInfrastructure)`;
+            expect(check).toEqual({
+                id: "alertmanager.config",
+                ok: false,
+                evidence:
+                    [wrong("an alert from kube-system"), wrong("an alert without namespace"), wrong("a node-exporter host alert")].join("; ") +
+                    ` [receivers: null, slack-${dev.env}; Watchdog -> null; shared infrastructure -> slack-${dev.env}]`,
             });
             expect(run.code).toBe(1);
         } finally {

@@ -20,6 +20,20 @@ describe("Alertmanager routing as the check evaluates it", () => {
         expect(receiversFor(CHART_DEFAULT_ALERTMANAGER_CONFIG.route, WATCHDOG_LABELS)).toEqual(["null"]);
     });
 
+    it("agrees with amtool on shared infrastructure: prod's Slack, dev's null", () => {
+        const node = { alertname: "NodeFilesystemAlmostOutOfSpace", job: "node-exporter" };
+        for (const [env, shared] of [
+            ["dev", "null"],
+            ["prod", "slack-prod"],
+        ] as const) {
+            const { route } = programAlertmanagerConfig(runs[env], env);
+            expect(receiversFor(route, { alertname: "KubeletDown" })).toEqual([shared]);
+            expect(receiversFor(route, { alertname: "KubePodCrashLooping", namespace: "kube-system" })).toEqual([shared]);
+            expect(receiversFor(route, { ...node, namespace: `monitoring-${env}` })).toEqual([shared]);
+            expect(receiversFor(route, { alertname: "TargetDown", job: "node-exporter", namespace: `monitoring-${env}` })).toEqual([`slack-${env}`]);
+        }
+    });
+
     it("follows first match, continue, inherited receivers and the legacy match keys", () => {
         const route = {
             receiver: "slack-dev",
@@ -99,10 +113,20 @@ describe("arguments and outputs", () => {
     it("accepts the plan's outputs and names every contract problem at once", () => {
         expect(parseOutputs(outputs("dev"), "out/dev/outputs.json").env).toBe("dev");
         expect(() =>
-            parseOutputs({ ...outputs("dev"), contractVersion: 1, workloads: { fastapi: true }, urls: undefined, grafanaAdminSecret: {} }, "x.json"),
+            parseOutputs(
+                {
+                    ...outputs("dev"),
+                    contractVersion: 1,
+                    workloads: { fastapi: true },
+                    urls: undefined,
+                    grafanaAdminSecret: {},
+                    alerting: { sharedInfrastructure: "no" },
+                },
+                "x.json",
+            ),
         ).toThrow(
             "x.json does not match the outputs contract: contractVersion: expected 2, got 1; workloads: expected {fastapi, mlflow, airflow} of booleans; " +
-                "urls: expected an object of strings and nulls; grafanaAdminSecret: expected {namespace, name, keys: {user, password}}",
+                "urls: expected an object of strings and nulls; grafanaAdminSecret: expected {namespace, name, keys: {user, password}}; alerting: expected {sharedInfrastructure: true|false}",
         );
     });
 

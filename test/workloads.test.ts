@@ -292,7 +292,13 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
         const prod = env === "prod";
         expect(v).toEqual({
             executor: "KubernetesExecutor",
-            images: { airflow: { repository: "hoizz/airflow-custom", tag: "v1.3.0", pullPolicy: "IfNotPresent" } },
+            airflowVersion: "3.0.2",
+            defaultAirflowRepository: "apache/airflow",
+            defaultAirflowTag: "3.0.2",
+            images: {
+                airflow: { repository: "hoizz/airflow-custom", tag: "v1.3.0", pullPolicy: "IfNotPresent" },
+                pod_template: { repository: "hoizz/airflow-custom", tag: "v1.3.0", pullPolicy: "IfNotPresent" },
+            },
             postgresql: { enabled: false },
             redis: { enabled: false },
             statsd: { enabled: false },
@@ -388,6 +394,38 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
             ["random:index/randomPassword:RandomPassword", `airflow-${env}-api-secret-key`, { length: 32, special: false }],
             ["random:index/randomPassword:RandomPassword", `airflow-${env}-jwt-secret`, { length: 64, special: false }],
         ]);
+    });
+});
+
+describe("the Airflow version", () => {
+    const versionValues = async (airflow: Record<string, unknown>) => {
+        const run = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, workloads: { ...MINIMAL_CONFIG.workloads, airflow } }));
+        const v = valuesOf(run.plan, "airflow-dev");
+        return {
+            airflowVersion: v.airflowVersion,
+            defaultAirflowRepository: v.defaultAirflowRepository,
+            defaultAirflowTag: v.defaultAirflowTag,
+            images: v.images,
+        };
+    };
+    const airflow = MINIMAL_CONFIG.workloads.airflow;
+
+    it("without a custom image is the documented pin, run from the official image of that version", async () => {
+        expect(await versionValues(airflow)).toEqual({
+            airflowVersion: "3.2.2",
+            defaultAirflowRepository: "apache/airflow",
+            defaultAirflowTag: "3.2.2",
+            images: undefined,
+        });
+    });
+
+    it("set in config moves the chart's version and the official image together", async () => {
+        expect(await versionValues({ ...airflow, airflowVersion: "3.1.8" })).toEqual({
+            airflowVersion: "3.1.8",
+            defaultAirflowRepository: "apache/airflow",
+            defaultAirflowTag: "3.1.8",
+            images: undefined,
+        });
     });
 });
 

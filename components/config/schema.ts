@@ -108,6 +108,11 @@ export interface PlatformConfig {
         readonly groupWait: string;
         readonly groupInterval: string;
         readonly repeatInterval: string;
+        /**
+         * Whether this env pages for the infrastructure both envs watch (kube-system, node-level
+         * alerts): exactly one env of a cluster should, so a shared alert reaches one channel.
+         */
+        readonly sharedInfrastructure: boolean;
     };
 }
 
@@ -227,6 +232,9 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         groupWait: duration(al, "groupWait", "30s", "group wait"),
         groupInterval: duration(al, "groupInterval", "5m", "group interval"),
         repeatInterval: duration(al, "repeatInterval", "12h", "repeat interval"),
+        // Default: the protected env (prod) pages, so an unprotected one never wakes anyone for the
+        // shared cluster. Not `env == "prod"`: a new env would silently inherit the wrong answer.
+        sharedInfrastructure: al.bool("sharedInfrastructure", { expected: "true or false", default: protect }),
     };
     al.done();
 

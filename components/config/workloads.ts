@@ -4,6 +4,7 @@
  */
 import { DNS_NAME, DNS_LABEL, IPV4, Resources, r, readResources, secretString, storageSize } from "./fields";
 import { ObjectReader, describeValue } from "./reader";
+import { airflowDefault } from "../versions";
 
 export const ALIAS_SELECTION_MODES = ["ab_test", "canary", "blue_green"] as const;
 export type AliasSelectionMode = (typeof ALIAS_SELECTION_MODES)[number];
@@ -55,8 +56,10 @@ export interface MlflowConfig {
 }
 
 export interface AirflowConfig {
-    /** Custom Airflow image (`repository:tag`); absent means the chart's default image. */
+    /** Custom Airflow image (`repository:tag`); absent means the official image of `airflowVersion`. */
     readonly image?: { readonly repository: string; readonly tag: string };
+    /** Exact Airflow version (`3.y.z`) the image runs: the chart picks commands and config by it. */
+    readonly airflowVersion: string;
     readonly dags: {
         readonly repository: string;
         readonly branch: string;
@@ -237,7 +240,7 @@ export function readWorkloads(wl: ObjectReader, env: string, protect: boolean): 
     os.done();
     const fastapi = switchable(wl.object("fastapi"), (o) => readFastapi(o, protect));
     const mlflow = switchable(wl.object("mlflow"), (o) => readMlflow(o, env));
-    const airflow = switchable(wl.object("airflow"), (o) => readAirflow(o, env));
+    const airflow = switchable(wl.object("airflow"), (o) => readAirflow(o, env, protect));
     wl.done();
     return { objectStore, fastapi, mlflow, airflow };
 }
@@ -323,7 +326,9 @@ function readMlflow(ml: ObjectReader, env: string): MlflowConfig {
     return out;
 }
 
-function readAirflow(af: ObjectReader, env: string): AirflowConfig {
+const AIRFLOW_3_VERSION = /^3\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+
+function readAirflow(af: ObjectReader, env: string, protect: boolean): AirflowConfig {
     let img: AirflowConfig["image"];
     if (af.has("image")) {
         const ref = af.string("image", {
@@ -333,6 +338,20 @@ function readAirflow(af: ObjectReader, env: string): AirflowConfig {
         const p = parseImage(ref);
         if (p?.tag) img = { repository: p.repository, tag: p.tag };
     }
+    // The program cannot read the version out of a custom image, and a protected stack should not
+    // move when the program's pin does; elsewhere the documented pin of versions.ts applies.
+    const why = af.has("image")
+        ? " (required with a custom image: the version the image runs, e.g. 3.0.2 for one built FROM apache/airflow:3.0.2)"
+        : protect
+          ? " (required on a protected stack)"
+          : "";
+    // Airflow 3 only: the values below configure the API server, JWT secret and DAG processor.
+    const airflowVersion = af.string("airflowVersion", {
+        expected: `an exact Airflow 3 version x.y.z such as 3.0.2${why}`,
+        pattern: AIRFLOW_3_VERSION,
+        required: why !== "",
+        default: why ? undefined : airflowDefault.version,
+    });
     const d = af.object("dags");
     const dags = {
         repository: d.string("repository", {
@@ -366,6 +385,7 @@ function readAirflow(af: ObjectReader, env: string): AirflowConfig {
     res.done();
     const out = {
         image: img,
+        airflowVersion,
         dags,
         database: postgres(af),
         logs: s3Location(af, "logs", env, `${env}/airflow-logs`),

@@ -1,5 +1,5 @@
 import { PlatformConfig } from "../config/schema";
-import { EnvNames } from "../naming";
+import { CHART_JOBS, EnvNames, SHARED_NAMESPACE_REGEX } from "../naming";
 
 /** The receiver that swallows alerts nobody should be paged for. */
 export const NULL_RECEIVER = "null";
@@ -48,19 +48,43 @@ ${tag}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | l
 }
 
 /**
+ * Matcher sets (one route each) of the alerts about infrastructure both envs watch alike, so that
+ * both Alertmanagers receive them:
+ * - kube-system, and alerts without a namespace label (absent() and cluster-wide aggregations);
+ * - node-exporter's `Node*` host alerts and kube-state-metrics' `KubeNode*` node alerts, whose
+ *   series carry the env's monitoring namespace as a target label. Other alerts of those jobs
+ *   (TargetDown of the env's own exporter, a crash-looping pod) stay with the env.
+ */
+export function sharedInfrastructureMatchers(names: EnvNames): string[][] {
+    const monitoring = `namespace="${names.namespaces.monitoring}"`;
+    return [
+        // Alertmanager anchors the regex; a missing label matches as "", which the trailing `?` allows.
+        [`namespace=~"${SHARED_NAMESPACE_REGEX}"`],
+        ['alertname=~"Node.+"', `job="${CHART_JOBS.nodeExporter}"`, monitoring],
+        ['alertname=~"KubeNode.+"', `job="${CHART_JOBS.kubeStateMetrics}"`, monitoring],
+    ];
+}
+
+/** The receiver of shared-infrastructure alerts: the env's Slack in the one env that pages for them. */
+export const sharedInfrastructureReceiver = (names: EnvNames, sharedInfrastructure: boolean) => (sharedInfrastructure ? names.receivers.slack : NULL_RECEIVER);
+
+/**
  * The Alertmanager configuration of one env, as the object written to `alertmanager.yaml`. It holds
  * no secret: the Slack webhook is read from a mounted file, so the config can be shown in the
  * offline plan and the webhook rotates without touching it.
  *
  * Routing, first match wins:
  * 1. Watchdog and InfoInhibitor fire permanently by design: `null`, never a human channel.
- * 2. Alerts of the env's namespaces, of kube-system, and alerts without a namespace label (node
- *    and cluster-level alerts of this env's Prometheus): the env's Slack receiver.
- * 3. Everything else (another env's namespace, `default`, ...) falls through to the root's `null`:
+ * 2. Shared infrastructure (see `sharedInfrastructureMatchers`): the env's Slack receiver if
+ *    `alerting.sharedInfrastructure` is set, else `null`. Both envs' Prometheus see it, so without
+ *    this one problem would page two channels.
+ * 3. Alerts of the env's namespaces (`*-<env>`): the env's Slack receiver.
+ * 4. Everything else (another env's namespace, `default`, ...) falls through to the root's `null`:
  *    this Alertmanager only ever pages for its own env.
  */
 export function alertmanagerConfig(names: EnvNames, alerting: PlatformConfig["alerting"]): Record<string, unknown> {
     const slack = names.receivers.slack;
+    const shared = sharedInfrastructureReceiver(names, alerting.sharedInfrastructure);
     return {
         route: {
             receiver: NULL_RECEIVER,
@@ -70,8 +94,8 @@ export function alertmanagerConfig(names: EnvNames, alerting: PlatformConfig["al
             repeat_interval: alerting.repeatInterval,
             routes: [
                 { matchers: ['alertname=~"Watchdog|InfoInhibitor"'], receiver: NULL_RECEIVER, continue: false },
-                // Alertmanager anchors the regex; a missing label matches as "", which the trailing `?` allows.
-                { matchers: [`namespace=~"${names.metricNamespaceRegex}"`], receiver: slack, continue: false },
+                ...sharedInfrastructureMatchers(names).map((matchers) => ({ matchers, receiver: shared, continue: false })),
+                { matchers: [`namespace=~"${names.envNamespaceRegex}"`], receiver: slack, continue: false },
             ],
         },
         // The kube-prometheus InfoInhibitor convention: info alerts are muted while a warning or

@@ -6,6 +6,7 @@ import { helmRelease } from "../helm";
 import { ingressAnnotations } from "../ingress";
 import { EnvNames } from "../naming";
 import { ChartSource } from "../chartSources";
+import { airflowDefault } from "../versions";
 import { APP_SECRET_KEYS } from "./appSecrets";
 import { ownedSecret } from "../secrets";
 import { s3Uri } from "./mlflow";
@@ -49,9 +50,19 @@ export function airflowValues(
     const s = names.secrets;
     const fromSecret = (envName: string, secretName: string, secretKey: string) => ({ envName, secretName, secretKey });
     const ssh = args.gitSshKey !== undefined;
+    const image = af.image && { repository: af.image.repository, tag: af.image.tag, pullPolicy: "IfNotPresent" };
     return {
         executor: "KubernetesExecutor",
-        ...(af.image ? { images: { airflow: { repository: af.image.repository, tag: af.image.tag, pullPolicy: "IfNotPresent" } } } : {}),
+        // The chart picks commands, config and templates by `airflowVersion`, and its defaults move
+        // with the chart: every key that names a version or image is set here. The default image
+        // (migrations if told to use it, and whatever names no image of its own) is the official
+        // image of the same version; a custom image is built FROM it.
+        airflowVersion: af.airflowVersion,
+        defaultAirflowRepository: airflowDefault.repository,
+        defaultAirflowTag: af.airflowVersion,
+        // Task pods run `images.airflow` (the chart's kubernetes_executor.worker_container_*); the
+        // pod template names the same image so it never shows the default one.
+        ...(image ? { images: { airflow: image, pod_template: image } } : {}),
         // External PostgreSQL; no Bitnami database, no Redis (KubernetesExecutor has no broker), no
         // StatsD exporter (scheduler health is alerted on from kube-state-metrics).
         postgresql: { enabled: false },

@@ -71,16 +71,25 @@ export function alertmanagerDir(artifacts: Record<string, string>, edit: (config
 
 export const amtoolCheckConfig = (dir: string) => run("amtool", ["check-config", path.join(dir, "alertmanager.yaml")]);
 
-/** `amtool config routes test`: exit 0 only if the labels resolve to exactly `receiver`. */
-export const amtoolRoute = (dir: string, receiver: string, labels: Record<string, string>) =>
+const routesTest = (dir: string, labels: Record<string, string>, flags: string[] = []) =>
     run("amtool", [
         "config",
         "routes",
         "test",
         `--config.file=${path.join(dir, "alertmanager.yaml")}`,
-        `--verify.receivers=${receiver}`,
+        ...flags,
         ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
     ]);
+
+/** `amtool config routes test`: exit 0 only if the labels resolve to exactly `receiver`. */
+export const amtoolRoute = (dir: string, receiver: string, labels: Record<string, string>) => routesTest(dir, labels, [`--verify.receivers=${receiver}`]);
+
+/** The receivers (comma-separated, as amtool prints them) an alert with these labels reaches. */
+export function amtoolReceivers(dir: string, labels: Record<string, string>): string {
+    const res = routesTest(dir, labels);
+    if (res.status !== 0) throw new Error(res.report);
+    return res.stdout.trim();
+}
 
 export const promtoolCheckRules = (file: string) => run("promtool", ["check", "rules", file]);
 export const promtoolTestRules = (file: string) => run("promtool", ["test", "rules", file]);

@@ -1,10 +1,12 @@
 /**
  * Alertmanager check: the running config is the program's (a receiver for this env next to
- * `null`, Watchdog routed to `null`), not kube-prometheus-stack's default, which has the
- * `null` receiver only. Routing is evaluated the way Alertmanager does it, on the live config.
+ * `null`, Watchdog routed to `null`, shared infrastructure where the outputs say), not
+ * kube-prometheus-stack's default, which has the `null` receiver only. Routing is evaluated the
+ * way Alertmanager does it, on the live config.
  */
 import * as yaml from "js-yaml";
-import { NULL_RECEIVER } from "../../../components/monitoring/alertmanagerConfig";
+import { NULL_RECEIVER, sharedInfrastructureReceiver } from "../../../components/monitoring/alertmanagerConfig";
+import { CHART_JOBS, SYSTEM_NAMESPACE } from "../../../components/naming";
 import { CheckResult } from "./report";
 import { FormatError, VerifyContext, fail, guarded, list, pass } from "./context";
 import { apiUrl, getJson } from "./http";
@@ -80,6 +82,16 @@ async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult>
     // Any namespace that is not this env's stands for the other env's (the verify knows no other env).
     const otherNamespace = `fastapi-not${env}`;
     const foreign = receiversFor(config.route, { alertname: "VerifyProbe", severity: "critical", namespace: otherNamespace });
+    // Alerts both envs receive alike: only the env that pages for shared infrastructure sends them to Slack.
+    const sharedExpected = sharedInfrastructureReceiver(names, ctx.outputs.alerting.sharedInfrastructure);
+    const sharedProbes: [string, Record<string, string>][] = [
+        [`an alert from ${SYSTEM_NAMESPACE}`, { alertname: "VerifyProbe", severity: "critical", namespace: SYSTEM_NAMESPACE }],
+        ["an alert without namespace", { alertname: "VerifyProbe", severity: "critical" }],
+        [
+            "a node-exporter host alert",
+            { alertname: "NodeVerifyProbe", severity: "critical", job: CHART_JOBS.nodeExporter, namespace: names.namespaces.monitoring },
+        ],
+    ];
     const problems: string[] = [];
     if (!receivers.includes(NULL_RECEIVER)) problems.push(`no "${NULL_RECEIVER}" receiver`);
     if (!receivers.includes(names.receivers.slack)) {
@@ -93,7 +105,14 @@ async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult>
     }
     if (foreign.join() !== NULL_RECEIVER)
         problems.push(`an alert from namespace ${otherNamespace} (not this env's) reaches ${list(foreign)}, expected only "${NULL_RECEIVER}"`);
-    const seen = `receivers: ${list(receivers)}; Watchdog -> ${list(watchdog)}`;
+    const sharedSeen = new Set<string>();
+    for (const [what, labels] of sharedProbes) {
+        const got = receiversFor(config.route, labels);
+        got.forEach((r) => sharedSeen.add(r));
+        if (got.join() !== sharedExpected)
+            problems.push(`${what} reaches ${list(got)}, expected only ${sharedExpected} (outputs alerting.sharedInfrastructure)`);
+    }
+    const seen = `receivers: ${list(receivers)}; Watchdog -> ${list(watchdog)}; shared infrastructure -> ${list([...sharedSeen])}`;
     return problems.length ? fail(id, `${problems.join("; ")} [${seen}]`) : pass(id, seen);
 }
 

@@ -21,6 +21,8 @@ export interface VerifyOutputs {
     readonly monitoringReleaseLabel: { readonly release: string };
     readonly grafanaDatasourceUids: Readonly<Record<string, string>>;
     readonly grafanaAdminSecret: { readonly namespace: string; readonly name: string; readonly keys: { readonly user: string; readonly password: string } };
+    /** Whether the env pages for shared infrastructure, so the routing check knows where those alerts belong. */
+    readonly alerting: { readonly sharedInfrastructure: boolean };
 }
 
 export const SUPPORTED_CONTRACT_VERSION = 2;
@@ -62,6 +64,8 @@ export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
     if (!secret || typeof secret.namespace !== "string" || typeof secret.name !== "string" || !isRecordOfStrings(secret.keys)) {
         problems.push("grafanaAdminSecret: expected {namespace, name, keys: {user, password}}");
     }
+    const alerting = o.alerting as Record<string, unknown> | undefined;
+    if (typeof alerting?.sharedInfrastructure !== "boolean") problems.push("alerting: expected {sharedInfrastructure: true|false}");
     if (problems.length) throw new UsageError(`${source} does not match the outputs contract: ${problems.join("; ")}`);
     return o as unknown as VerifyOutputs;
 }
