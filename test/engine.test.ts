@@ -149,20 +149,29 @@ it("a chart's ServiceMonitor lands in no namespace before the CRDs exist: why th
     expect(render(true)).toEqual(["observability-dev"]);
 });
 
-describe("the PR gate on a first preview: each broken input is a mandatory violation", () => {
+const VIEW_KINDS = ["firstPreview", "deployed"] as const;
+
+/** Runs a stack view with one resource mutated through the analyzer; `views` is filled in beforeAll. */
+function gateOn(views: Partial<Record<"dev" | "prod", EngineViews>>, kind: (typeof VIEW_KINDS)[number]) {
+    const viewOf = (env: "dev" | "prod") => views[env]![kind];
+    return {
+        gate: async (env: "dev" | "prod", type: string, name: string, mutate: (r: any) => void): Promise<Diagnostic[]> => {
+            const view = structuredClone(viewOf(env));
+            mutate(find(view, type, name));
+            return analyzeStack(view);
+        },
+        urnOf: (env: "dev" | "prod", type: string, name: string) => find(viewOf(env), type, name).urn,
+    };
+}
+
+describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a mandatory violation", (kind) => {
     const views = {} as Record<"dev" | "prod", EngineViews>;
     beforeAll(async () => {
         for (const env of ["dev", "prod"] as const) views[env] = await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }));
     });
 
-    /** The first-preview view of `env` with one resource mutated, through the analyzer. */
-    async function gate(env: "dev" | "prod", type: string, name: string, mutate: (r: any) => void): Promise<Diagnostic[]> {
-        const view = structuredClone(views[env].firstPreview);
-        mutate(find(view, type, name));
-        return analyzeStack(view);
-    }
+    const { gate, urnOf } = gateOn(views, kind);
     const mandatory = (policy: string, urn: string, message: string): Diagnostic => ({ policy, level: "mandatory", urn, message });
-    const urnOf = (env: "dev" | "prod", type: string, name: string) => find(views[env].firstPreview, type, name).urn;
     const RELEASE = "kubernetes:helm.sh/v3:Release";
 
     it("TSDB on NFS", async () => {
@@ -225,7 +234,7 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
         );
         // The view's provider table has no such resource, so the analyzer sees the URN alone.
         expect(d).toEqual([]);
-        const view = structuredClone(views.dev.firstPreview);
+        const view = structuredClone(views.dev[kind]);
         view.splice(1, 0, {
             urn: "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2",
             type: "pulumi:providers:random",
@@ -261,6 +270,44 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
             ),
         ]);
     });
+
+    it("a pod writing to NFS without fsGroup", async () => {
+        const type = "kubernetes:apps/v1:Deployment";
+        const d = await gate("prod", type, "fastapi-prod-deployment", (r) => delete r.props.spec.template.spec.securityContext.fsGroup);
+        expect(d).toEqual([
+            mandatory(
+                "nfs-writers-set-fsgroup",
+                urnOf("prod", type, "fastapi-prod-deployment"),
+                "Deployment fastapi-prod mounts NFS (claim fastapi-prod-logs on class nfs-prod) but sets no securityContext.fsGroup",
+            ),
+        ]);
+    });
+
+    it("a plaintext credential in chart values", async () => {
+        const d = await gate("dev", RELEASE, "loki-dev", (r) => (r.props.values.loki.adminPassword = "hunter2hunter2"));
+        expect(d).toEqual([
+            mandatory(
+                "no-plaintext-secret",
+                urnOf("dev", RELEASE, "loki-dev"),
+                "release loki-dev holds plaintext secrets at values.loki.adminPassword; reference an existing Secret instead",
+            ),
+        ]);
+    });
+
+    it("an Ingress served without TLS", async () => {
+        const type = "kubernetes:networking.k8s.io/v1:Ingress";
+        const d = await gate("prod", type, "mlflow-prod-ingress", (r) => delete r.props.spec.tls);
+        expect(d).toEqual([mandatory("ingress-has-tls", urnOf("prod", type, "mlflow-prod-ingress"), "Ingress mlflow-prod has no TLS section")]);
+    });
+});
+
+describe("the PR gate on a first preview: an unknown value is never skipped", () => {
+    const views: Partial<Record<"dev" | "prod", EngineViews>> = {};
+    beforeAll(async () => {
+        views.dev = await engineViews(loadStack(ROOT, "dev", { placeholderSecrets: true }));
+    });
+    const { gate, urnOf } = gateOn(views, "firstPreview");
+    const RELEASE = "kubernetes:helm.sh/v3:Release";
 
     it("a value a policy needs that is unknown fails every policy closed, naming the value", async () => {
         const pvc = "kubernetes:core/v1:PersistentVolumeClaim";
