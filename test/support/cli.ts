@@ -3,6 +3,8 @@
  * that exit codes, stdout and stderr are asserted as a user sees them.
  */
 import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "./harness";
 
@@ -24,4 +26,21 @@ export function runCli(script: string, args: readonly string[], opts: { cwd?: st
             resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr, ms: Date.now() - started });
         });
     });
+}
+
+/** What `npm run plan` needs of the project: the program, the scripts and the project files. */
+const PROJECT_ENTRIES = ["index.ts", "components", "scripts", "Pulumi.yaml", "package.json", "tsconfig.json"];
+
+/**
+ * A copy of the project in a fresh temporary directory (real path), with the given stack files
+ * (name to content) and the project's node_modules linked in. Plan tests that aim --out at the
+ * project itself or that need broken stack files run here: if the command ever regressed, it could
+ * only damage this copy, never the checkout the tests run from.
+ */
+export function sandboxProject(stackFiles: Record<string, string>): string {
+    const dir = path.join(realpathSync(mkdtempSync(path.join(os.tmpdir(), "plan-sandbox-"))), "project");
+    for (const entry of PROJECT_ENTRIES) cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    for (const [name, content] of Object.entries(stackFiles)) writeFileSync(path.join(dir, name), content);
+    return dir;
 }
