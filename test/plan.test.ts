@@ -1,17 +1,28 @@
 /** The offline plan files: layout, secret redaction and placeholder handling. */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { OutDirError, PLAN_MARKER, PlaceholderLeakError, checkOutDir } from "../scripts/lib/planOutput";
 import { Plan, writePlan } from "../scripts/lib/planWriter";
 import { StackFileError, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_SECRETS, ROOT, runLoaded } from "./support/harness";
 
+const tempDirs: string[] = [];
+/** A fresh temporary directory (real path), removed when the file's tests are done. */
+function tempDir(prefix: string): string {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+    tempDirs.push(dir);
+    return dir;
+}
+afterAll(() => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A project dir with the real Pulumi.yaml and a dev stack file holding an encrypted value. */
 function projectWithSecureValue(): string {
-    const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
+    const dir = tempDir("plan-");
     copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     doc.config["mlops-platform:grafanaAdminPassword"] = { secure: "v1:3fQ0ZrjL0CfnM8bM:Yk3Ex1v8bXy4Qd0Hs2p2" };
@@ -116,22 +127,20 @@ describe("offline plan", () => {
     });
 
     it("refuses to keep plan files that contain a placeholder, and leaves the directory as it was", () => {
-        const parent = mkdtempSync(path.join(tmpdir(), "leak-"));
+        const parent = tempDir("leak-");
         const out = path.join(parent, "dev");
         // An empty directory (mkdir, mktemp -d) is accepted: there is nothing in it to lose.
         mkdirSync(out);
         const plan = { ...EMPTY_PLAN, artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" } };
         expect(() => writePlan(plan, out, ["placeholder-xyz-123"])).toThrow(
-            new PlaceholderLeakError(
-                `a secret placeholder reached the plan files (alertmanager/alertmanager.yaml); nothing was written to ${realpathSync(out)}`,
-            ),
+            new PlaceholderLeakError(`a secret placeholder reached the plan files (alertmanager/alertmanager.yaml); nothing was written to ${out}`),
         );
         expect(readdirSync(parent)).toEqual(["dev"]);
         expect(readdirSync(out)).toEqual([]);
     });
 
     it("a write that fails half way leaves the previous output intact and no temporary directory", () => {
-        const parent = mkdtempSync(path.join(tmpdir(), "halfway-"));
+        const parent = tempDir("halfway-");
         const out = path.join(parent, "dev");
         writePlan({ ...EMPTY_PLAN, outputs: { env: "dev" } }, out, []);
         const before = Object.fromEntries(filesUnder(out).map((f) => [f, readFileSync(f, "utf8")]));
@@ -154,7 +163,7 @@ describe("where the plan may write", () => {
 
     /** A project and a home directory of their own, so that nothing real is ever the target. */
     function fixture() {
-        const base = realpathSync(mkdtempSync(path.join(tmpdir(), "guard-")));
+        const base = tempDir("guard-");
         const guard = { projectRoot: path.join(base, "work", "project"), home: path.join(base, "home", "me") };
         mkdirSync(guard.home, { recursive: true });
         mkdirSync(guard.projectRoot, { recursive: true });
