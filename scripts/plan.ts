@@ -1,5 +1,5 @@
 /**
- * npm run plan -- <stack> [--secret key=value ...] [--placeholder-secrets] [--out DIR]
+ * npm run plan -- <stack> [--secret key=value ...] [--placeholder-secrets] [--out DIR]   (see USAGE)
  *
  * Evaluates the program for one stack in Pulumi's mock runtime with the real Pulumi.<stack>.yaml
  * and writes out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml.
@@ -10,37 +10,15 @@ import { formatBytes, formatMillicores } from "../components/config/quantities";
 import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { loadProgramFresh } from "./lib/loadProgram";
-import { ProgramFailure, runProgram } from "./lib/mockRuntime";
-import { Plan, buildPlan, writePlan } from "./lib/planWriter";
-import { StackFileError, StackOptions, loadStack } from "./lib/stackFile";
+import { USAGE, UsageError, parseArgs } from "./lib/planArgs";
+import { OutDirError, PlaceholderLeakError, checkOutDir } from "./lib/planOutput";
+import type { Plan } from "./lib/planWriter";
+import { StackFileError, UnknownStackError, loadStack } from "./lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-interface Args extends StackOptions {
-    stack: string;
-    out: string;
-}
-
-function parseArgs(argv: string[]): Args {
-    const secrets: Record<string, string> = {};
-    let stack: string | undefined;
-    let out: string | undefined;
-    let placeholderSecrets = process.env.PLAN_PLACEHOLDER_SECRETS === "1";
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--placeholder-secrets") placeholderSecrets = true;
-        else if (a === "--secret") {
-            const kv = argv[++i] ?? "";
-            const eq = kv.indexOf("=");
-            if (eq <= 0) throw new StackFileError(`--secret expects <key>=<placeholder>, got "${kv.split("=")[0]}=..."`);
-            secrets[kv.slice(0, eq)] = kv.slice(eq + 1);
-        } else if (a === "--out") out = argv[++i];
-        else if (!a.startsWith("-") && stack === undefined) stack = a;
-        else throw new StackFileError(`unknown argument ${a}`);
-    }
-    if (!stack) throw new StackFileError("usage: npm run plan -- <stack> [--secret key=value] [--placeholder-secrets] [--out DIR]");
-    return { stack, secrets, placeholderSecrets, out: out ?? path.join(ROOT, "out", stack) };
-}
+export const EXIT_PLAN_FAILED = 1;
+export const EXIT_CANNOT_RUN = 2;
 
 /** One line per resource, indented under its parent component. */
 function printTree(plan: Plan): void {
@@ -60,10 +38,22 @@ function printTree(plan: Plan): void {
 }
 
 async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(process.argv.slice(2), process.env, ROOT);
+    if (args.help) {
+        console.log(USAGE);
+        return;
+    }
     const started = Date.now();
+    // Before the program runs: a refused --out should not cost a whole evaluation.
+    checkOutDir(args.out);
     const stack = loadStack(ROOT, args.stack, args);
-    const run = await runProgram(stack, loadProgramFresh(ROOT));
+    // Pulumi's runtime takes seconds to load: only once the arguments, --out and the stack file are
+    // known to be good, so that --help and their mistakes answer at once.
+    const { ProgramFailure, runProgram } = await import("./lib/mockRuntime");
+    const { buildPlan, writePlan } = await import("./lib/planWriter");
+    const run = await runProgram(stack, loadProgramFresh(ROOT)).catch((failure: unknown) => {
+        throw failure instanceof ProgramFailure ? failure.cause : failure;
+    });
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
@@ -86,13 +76,18 @@ async function main(): Promise<void> {
     console.log(`Wrote ${files.length} files to ${path.relative(process.cwd(), args.out) || "."} in ${Date.now() - started} ms`);
 }
 
-main().catch((failure: unknown) => {
-    const err = failure instanceof ProgramFailure ? failure.cause : failure;
-    // The program is loaded into a fresh module graph, so its ConfigError is another class object.
-    if (err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError") || err instanceof StackFileError) {
+main().catch((err: unknown) => {
+    if (err instanceof UsageError || err instanceof OutDirError || err instanceof UnknownStackError) {
         console.error(err.message);
-    } else {
-        console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+        process.exit(EXIT_CANNOT_RUN);
     }
-    process.exit(1);
+    // The program is loaded into a fresh module graph, so its ConfigError is another class object.
+    const expected =
+        err instanceof ConfigError ||
+        (err instanceof Error && err.name === "ConfigError") ||
+        err instanceof StackFileError ||
+        err instanceof PlaceholderLeakError;
+    // Expected failures are one line; anything else is a bug whose stack trace is wanted.
+    console.error(expected ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(EXIT_PLAN_FAILED);
 });

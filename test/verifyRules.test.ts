@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseMatcher, receiversFor, WATCHDOG_LABELS } from "../scripts/lib/verify/alertmanager";
 import { parseArgs } from "../scripts/lib/verify/args";
 import { lokiWindow } from "../scripts/lib/verify/loki";
-import { VerifyOutputs, parseOutputs } from "../scripts/lib/verify/outputs";
+import { UsageError, VerifyOutputs, parseOutputs } from "../scripts/lib/verify/outputs";
 import { envScope } from "../scripts/lib/verify/scope";
 import { useBothStacks } from "./support/harness";
 import { CHART_DEFAULT_ALERTMANAGER_CONFIG, programAlertmanagerConfig } from "./support/verifyCluster";
@@ -104,10 +104,27 @@ describe("arguments and outputs", () => {
             grafanaPassword: "pw",
         });
         expect(() => parseArgs([])).toThrow("give a stack or --outputs <file>");
-        expect(() => parseArgs(["dev", "--timeout", "0"])).toThrow('--timeout expects seconds between 0 and 300, got "0"');
+        expect(() => parseArgs(["dev", "--timeout", "0"])).toThrow('--timeout expects seconds from 0.1 to 300 (a decimal number), got "0"');
         expect(() => parseArgs(["dev", "--prometheus-url", "localhost:9090"])).toThrow('--prometheus-url expects an http(s) URL, got "localhost:9090"');
         expect(() => parseArgs(["dev", "--via", "vpn"])).toThrow('--via expects ingress or cluster, got "vpn"');
         expect(() => parseArgs(["dev", "--grafana-user", "admin"])).toThrow("give both the Grafana user and password");
+    });
+
+    it("accepts --timeout exactly from 0.1 to 300 seconds, as its message says", () => {
+        const accepted: [string, number][] = [
+            ["0.1", 100],
+            ["0.10", 100],
+            ["2.5", 2500],
+            ["10", 10_000],
+            ["300", 300_000],
+            ["300.0", 300_000],
+        ];
+        for (const [v, ms] of accepted) expect(parseArgs(["dev", "--timeout", v]).timeoutMs).toBe(ms);
+        for (const v of ["0", "0.0", "0.09", "0.0999", "300.001", "301", "-1", "1e2", ".5", "", "abc", "0x10"]) {
+            expect(() => parseArgs(["dev", "--timeout", v])).toThrow(
+                new UsageError(`--timeout expects seconds from 0.1 to 300 (a decimal number), got ${JSON.stringify(v)}`),
+            );
+        }
     });
 
     it("accepts the plan's outputs and names every contract problem at once", () => {

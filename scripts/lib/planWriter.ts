@@ -1,13 +1,14 @@
 /**
  * Turns a mock-runtime run into the offline plan files under out/<stack>/. Secret values are
  * replaced by a marker before anything is written, and every written file is checked for the
- * stack's placeholder values as a last line of defence.
+ * stack's placeholder values as a last line of defence before the output is put in place.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ChartSource, splitChartLocation } from "../../components/chartSources";
 import { MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
+import { OutGuard, PlaceholderLeakError, checkOutDir, defaultGuard, replaceDir, writeMarker } from "./planOutput";
 
 export const SECRET_MARKER = "[secret]";
 
@@ -33,6 +34,8 @@ export interface ReleaseEntry {
 }
 
 export interface Plan {
+    /** The stack the plan is of, recorded in the output's marker. */
+    stack: string;
     resources: {
         urn: string;
         type: string;
@@ -117,6 +120,7 @@ export function buildPlan(run: ProgramRun): Plan {
         });
     }
     return {
+        stack: run.stack.stack,
         resources: run.resources.map((r) => ({
             urn: r.urn,
             type: r.type,
@@ -135,8 +139,33 @@ export function buildPlan(run: ProgramRun): Plan {
     };
 }
 
-export function writePlan(plan: Plan, dir: string, placeholders: readonly string[]): string[] {
-    rmSync(dir, { recursive: true, force: true });
+/**
+ * Writes the plan into `dir`, replacing a previous plan output there as a whole, and returns the
+ * written files (paths under `dir`). `dir` must be new, empty or a previous plan output (see
+ * planOutput.ts); the files are written and checked in a temporary sibling first, so a failure
+ * (a leaked placeholder, a write error) leaves `dir` as it was.
+ */
+export function writePlan(plan: Plan, dir: string, placeholders: readonly string[], guard: OutGuard = defaultGuard()): string[] {
+    const target = checkOutDir(dir, guard);
+    let relative: string[] = [];
+    replaceDir(target, (tmp) => {
+        writeFiles(plan, tmp);
+        const written = listFiles(tmp);
+        relative = written.map((f) => path.relative(tmp, f));
+        const leaks = placeholders
+            .filter((p) => p.length > 0)
+            .flatMap((p) => written.filter((f) => readFileSync(f, "utf8").includes(p)))
+            .map((f) => path.relative(tmp, f));
+        if (leaks.length) {
+            throw new PlaceholderLeakError(`a secret placeholder reached the plan files (${[...new Set(leaks)].join(", ")}); nothing was written to ${target}`);
+        }
+        // Last, so that a directory holding the marker always holds a complete plan.
+        writeMarker(tmp, plan.stack);
+    });
+    return relative.map((f) => path.join(target, f));
+}
+
+function writeFiles(plan: Plan, dir: string): void {
     mkdirSync(path.join(dir, "values"), { recursive: true });
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
     writeFileSync(path.join(dir, "resources.json"), json(plan.resources));
@@ -149,13 +178,6 @@ export function writePlan(plan: Plan, dir: string, placeholders: readonly string
         mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         writeFileSync(path.join(dir, file), content);
     }
-    const written = listFiles(dir);
-    const leaks = placeholders.filter((p) => p.length > 0).flatMap((p) => written.filter((f) => readFileSync(f, "utf8").includes(p)));
-    if (leaks.length) {
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`a secret placeholder reached the plan files (${[...new Set(leaks)].join(", ")}); nothing was kept`);
-    }
-    return written;
 }
 
 function listFiles(dir: string): string[] {

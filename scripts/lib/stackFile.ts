@@ -4,10 +4,11 @@
  * values cannot be decrypted offline, so each needs a placeholder, given explicitly or generated.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { requiredSecretPlaceholders } from "../../components/config/workloads";
+import { NamedError } from "./errors";
 
 export interface StackOptions {
     /** Placeholder values for secret config keys (key without project prefix). */
@@ -34,30 +35,137 @@ export interface LoadedStack {
     readonly placeholders: string[];
 }
 
-export class StackFileError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "StackFileError";
-    }
-}
+/** A stack or project file the plan cannot use; the message is one line meant for the user as is. */
+export class StackFileError extends NamedError {}
+
+/** The stack named on the command line has no stack file: a wrong argument rather than a broken file. */
+export class UnknownStackError extends StackFileError {}
 
 const isSecure = (v: unknown): v is { secure: string } =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
 
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const shapeOf = (v: unknown): string =>
+    Array.isArray(v)
+        ? "a list"
+        : typeof v === "string"
+          ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`
+          : `a ${typeof v} (${String(v)})`;
+
+/** 1-based `line:col` of a 0-based offset, the way editors and compilers point at a place. */
+function lineCol(text: string, offset: number): string {
+    const before = text.slice(0, Math.max(0, offset));
+    const line = before.split("\n").length;
+    return `${line}:${before.length - before.lastIndexOf("\n")}`;
+}
+
+/** Where a parser event's node starts: its anchor or tag when it has one, else its content. */
+function eventStart(e: yaml.Event): number {
+    const own = "start" in e ? e.start : "valueStart" in e ? e.valueStart : -1;
+    const starts = [own, "tagStart" in e ? e.tagStart : -1, "anchorStart" in e ? e.anchorStart : -1].filter((n) => n >= 0);
+    return starts.length ? Math.min(...starts) : -1;
+}
+
+/** Index of the event after the node that starts at `i` (nested collections included). */
+function skipNode(events: yaml.Event[], i: number): number {
+    if (events[i].type !== yaml.EVENT_MAPPING && events[i].type !== yaml.EVENT_SEQUENCE) return i + 1;
+    for (let depth = 0; ; i++) {
+        const t = events[i].type;
+        if (t === yaml.EVENT_MAPPING || t === yaml.EVENT_SEQUENCE) depth++;
+        else if (t === yaml.EVENT_POP && --depth === 0) return i + 1;
+    }
+}
+
+/**
+ * Offsets of the top-level node and of each top-level key's value, read from the parser's events
+ * because the loaded document no longer knows where anything was. Only called for a valid file.
+ */
+function topLevelOffsets(text: string): { top: number; values: Map<string, number> } {
+    const events = yaml.parseEvents(text, {});
+    const values = new Map<string, number>();
+    // events[0] opens the document, events[1] is its top-level node.
+    const top = eventStart(events[1]);
+    if (events[1].type === yaml.EVENT_MAPPING) {
+        for (let i = 2; events[i].type !== yaml.EVENT_POP;) {
+            const key = events[i];
+            const keyStart = eventStart(key);
+            const name = key.type === yaml.EVENT_SCALAR ? yaml.getScalarValue(text, key) : undefined;
+            i = skipNode(events, i);
+            const valueStart = eventStart(events[i]);
+            if (name !== undefined) values.set(name, valueStart >= 0 ? valueStart : keyStart);
+            i = skipNode(events, i);
+        }
+    }
+    return { top: top >= 0 ? top : 0, values };
+}
+
+/**
+ * One YAML file of the project as a top-level map. Every problem is one line, `<file>:<line>:<col>:
+ * <problem>` where the parser knows the place, so it reads like a compiler error and never as a
+ * stack trace. `expected` says what the file should hold, for the empty and the wrong-shape cases.
+ */
+function readYamlMap(file: string, label: string, expected: string): { doc: Record<string, unknown>; at: (key?: string) => string } {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (err) {
+        throw new StackFileError(`${label}: cannot read it: ${(err as Error).message}`);
+    }
+    // An empty file is not a parse error to the user: say so without a position.
+    if (text.split("\n").every((l) => /^\s*(#.*)?$/.test(l))) throw new StackFileError(`${label} is empty: expected ${expected}`);
+    let doc: unknown;
+    try {
+        doc = yaml.load(text, { filename: label });
+    } catch (err) {
+        if (!(err instanceof yaml.YAMLException)) throw err;
+        const { reason, mark } = err;
+        if (!mark) throw new StackFileError(`${label}: ${reason}`);
+        // js-yaml names the problem but not the key; the key is what the user searches for.
+        const key = reason === "duplicated mapping key" ? /^(.+?):(\s|$)/.exec(text.slice(mark.position).split("\n")[0])?.[1] : undefined;
+        throw new StackFileError(`${label}:${mark.line + 1}:${mark.column + 1}: ${reason}${key ? ` ${JSON.stringify(key)}` : ""}`);
+    }
+    if (doc === null || doc === undefined) throw new StackFileError(`${label} is empty: expected ${expected}`);
+    const offsets = topLevelOffsets(text);
+    const at = (key?: string) => `${label}:${lineCol(text, key === undefined ? offsets.top : (offsets.values.get(key) ?? offsets.top))}`;
+    if (!isMap(doc)) throw new StackFileError(`${at()}: expected ${expected}, got ${shapeOf(doc)}`);
+    return { doc, at };
+}
+
 export function projectName(root: string): string {
-    const doc = yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name?: string };
-    if (!doc?.name) throw new StackFileError("Pulumi.yaml has no project name");
+    const expected = "a map with the project's name: and runtime: keys";
+    const { doc, at } = readYamlMap(path.join(root, "Pulumi.yaml"), "Pulumi.yaml", expected);
+    if (typeof doc.name !== "string" || !doc.name) {
+        throw new StackFileError(`${at("name")}: expected the project's name: as a string, got ${doc.name === undefined ? "no name: key" : shapeOf(doc.name)}`);
+    }
     return doc.name;
+}
+
+/** Stack names that have a stack file in `root`, for the message about one that has none. */
+function stacksIn(root: string): string[] {
+    return readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
 }
 
 export function loadStack(root: string, stack: string, opts: StackOptions = {}): LoadedStack {
     const project = projectName(root);
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const label = `Pulumi.${stack}.yaml`;
+    const file = path.join(root, label);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(file)) {
-        throw new StackFileError(`no stack file Pulumi.${stack}.yaml in ${root}`);
+        const stacks = stacksIn(root);
+        throw new UnknownStackError(
+            `no stack file ${label} in ${root}; ${stacks.length ? `the stacks here are ${stacks.join(", ")}` : "there is no Pulumi.<stack>.yaml here"}`,
+        );
     }
-    const doc = (yaml.load(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const raw = doc.config ?? {};
+    const { doc, at } = readYamlMap(file, label, "a map with a config: key holding the stack's settings");
+    if (!("config" in doc)) {
+        throw new StackFileError(`${at()}: no config: key; the stack's settings go under config: (top-level keys here: ${Object.keys(doc).join(", ")})`);
+    }
+    // `config:` with nothing under it is an empty config to Pulumi; the program then names what is missing.
+    if (doc.config !== null && !isMap(doc.config)) throw new StackFileError(`${at("config")}: config: must be a map of settings, got ${shapeOf(doc.config)}`);
+    const raw = (doc.config ?? {}) as Record<string, unknown>;
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];

@@ -24,17 +24,17 @@ export function resolveBases(outputs: VerifyOutputs, args: Pick<VerifyArgs, "via
 /** A URL as it may be printed: credentials in it are dropped. */
 const printable = (base: string) => base.replace(/\/\/[^/@]*@/, "//");
 
-export async function verify(outputs: VerifyOutputs, args: VerifyArgs, now: () => number = Date.now): Promise<Report> {
+export async function verify(outputs: VerifyOutputs, args: VerifyArgs, extras: { ca?: Buffer; now?: () => number } = {}): Promise<Report> {
     const scope = envScope(outputs);
     const bases = resolveBases(outputs, args);
     const ctx: VerifyContext = {
         scope,
         outputs,
         bases,
-        http: { timeoutMs: args.timeoutMs, caFile: args.caFile, insecure: args.insecure },
+        http: { timeoutMs: args.timeoutMs, ca: extras.ca, insecure: args.insecure },
         grafanaAuth:
             args.grafanaUser !== undefined && args.grafanaPassword !== undefined ? { user: args.grafanaUser, password: args.grafanaPassword } : undefined,
-        now,
+        now: extras.now ?? Date.now,
     };
     const checks = await Promise.all([
         ...prometheusChecks(ctx),
