@@ -189,6 +189,22 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
         ]);
     });
 
+    it("a Prometheus ingress without its login", async () => {
+        const d = await gate(
+            "prod",
+            RELEASE,
+            "monitoring-prod",
+            (r) => delete r.props.values.prometheus.ingress.annotations["nginx.ingress.kubernetes.io/auth-type"],
+        );
+        expect(d).toEqual([
+            mandatory(
+                "observability-ingress-authenticated",
+                urnOf("prod", RELEASE, "monitoring-prod"),
+                "release monitoring-prod: ingress values.prometheus.ingress publishes without authentication: neither nginx.ingress.kubernetes.io/auth-type with nginx.ingress.kubernetes.io/auth-secret nor nginx.ingress.kubernetes.io/auth-url",
+            ),
+        ]);
+    });
+
     it("a chart version off its pin", async () => {
         const d = await gate("prod", RELEASE, "loki-prod", (r) => (r.props.version = "18.10.0"));
         expect(d).toEqual([
@@ -294,6 +310,7 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
             ["no-cross-env-reference", "mandatory", urn],
             ["no-plaintext-secret", "mandatory", urn],
             ["ingress-has-tls", "mandatory", urn],
+            ["observability-ingress-authenticated", "mandatory", urn],
         ]);
         expect(d[0]!.message).toContain(
             `kubernetes:helm.sh/v3:Release monitoring-dev: prometheus-tsdb-not-on-nfs cannot decide because a value is unknown in this preview (${unknown})`,
