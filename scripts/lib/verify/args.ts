@@ -11,6 +11,9 @@ export interface VerifyArgs {
     readonly urls: Partial<Record<Service, string>>;
     readonly grafanaUser?: string;
     readonly grafanaPassword?: string;
+    /** Basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses; environment only (arguments show in ps). */
+    readonly ingressUser?: string;
+    readonly ingressPassword?: string;
     readonly caFile?: string;
     readonly insecure: boolean;
     readonly timeoutMs: number;
@@ -36,6 +39,11 @@ Checks a deployed env against its stack outputs (pulumi stack output --json -s <
   --timeout <seconds>         deadline per request (default 10)
   --loki-namespaces <a,b>     namespaces that must have log streams (default: every namespace the env creates)
   --json                      print the report as JSON
+Environment:
+  VERIFY_INGRESS_USER, VERIFY_INGRESS_PASSWORD
+                              basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses; unset,
+                              they are read with kubectl from the Secret the outputs name (ingressAuthSecret)
+                              when one of those services is reached through its ingress URL
 Exit codes: 0 every check passed, 1 a check failed, 2 the command could not run (arguments, outputs).`;
 
 const URL_FLAGS: Record<string, Service> = {
@@ -62,6 +70,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
         urls,
         grafanaUser: env.GRAFANA_USER || undefined,
         grafanaPassword: env.GRAFANA_PASSWORD || undefined,
+        ingressUser: env.VERIFY_INGRESS_USER || undefined,
+        ingressPassword: env.VERIFY_INGRESS_PASSWORD || undefined,
         insecure: false,
         timeoutMs: 10_000,
         json: false,
@@ -103,6 +113,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     if (!out.help && !out.stack && !out.outputsFile) throw new UsageError(`give a stack or --outputs <file>\n${USAGE}`);
     if ((out.grafanaUser === undefined) !== (out.grafanaPassword === undefined)) {
         throw new UsageError("give both the Grafana user and password (--grafana-user/--grafana-password or GRAFANA_USER/GRAFANA_PASSWORD)");
+    }
+    if ((out.ingressUser === undefined) !== (out.ingressPassword === undefined)) {
+        throw new UsageError("give both the ingress user and password (VERIFY_INGRESS_USER and VERIFY_INGRESS_PASSWORD)");
     }
     return out;
 }

@@ -3,6 +3,7 @@ import { alertmanagerChecks } from "./alertmanager";
 import { VerifyArgs, Via } from "./args";
 import { Service, VerifyContext } from "./context";
 import { grafanaChecks } from "./grafana";
+import { ingressAuth } from "./ingressAuth";
 import { lokiChecks } from "./loki";
 import { VerifyOutputs } from "./outputs";
 import { prometheusChecks } from "./prometheus";
@@ -34,6 +35,7 @@ export async function verify(outputs: VerifyOutputs, args: VerifyArgs, now: () =
         http: { timeoutMs: args.timeoutMs, caFile: args.caFile, insecure: args.insecure },
         grafanaAuth:
             args.grafanaUser !== undefined && args.grafanaPassword !== undefined ? { user: args.grafanaUser, password: args.grafanaPassword } : undefined,
+        ingressAuth: ingressAuth(outputs, args, bases),
         now,
     };
     const checks = await Promise.all([
