@@ -34,4 +34,5 @@ export const releases = platform.outputs.releases;
 export const monitoringReleaseLabel = platform.outputs.monitoringReleaseLabel;
 export const grafanaDatasourceUids = platform.outputs.grafanaDatasourceUids;
 export const grafanaAdminSecret = platform.outputs.grafanaAdminSecret;
+export const ingressAuthSecret = platform.outputs.ingressAuthSecret;
 export const alerting = platform.outputs.alerting;

@@ -99,6 +99,13 @@ export interface EnvNames {
         readonly airflowObjectStoreConnection: string;
         /** Holds only the Slack webhook URL; Alertmanager mounts it and reads it by file. */
         readonly alertmanagerSlack: string;
+        /** The generated ingress basic-auth user and password, for people and `npm run verify` (monitoring namespace). */
+        readonly ingressAuth: string;
+        /**
+         * The htpasswd line ingress-nginx checks: one per namespace whose Ingress uses it (an Ingress
+         * can only name a Secret of its own namespace), all with this name.
+         */
+        readonly ingressHtpasswd: string;
     };
     readonly volumeClaims: { readonly fastapiLogs: string };
     /** ConfigMaps the program writes for the env's observability stack. */
@@ -264,6 +271,8 @@ export function envNames(env: string, domain: string): EnvNames {
             airflowGitSshKey: `${airflowRelease}-git-ssh-key`,
             airflowObjectStoreConnection: `${airflowRelease}-object-store-connection`,
             alertmanagerSlack: `alertmanager-slack-${env}`,
+            ingressAuth: `ingress-auth-${env}`,
+            ingressHtpasswd: `ingress-htpasswd-${env}`,
         },
         volumeClaims: { fastapiLogs: `${fastapi}-logs` },
         configMaps: { lokiRules: `loki-rules-${env}` },

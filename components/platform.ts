@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/schema";
 import { WorkloadName, WorkloadSecrets, WorkloadSwitches, workloadSwitches } from "./config/workloads";
+import { IngressAuth } from "./ingressAuth";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
 import { parseBytes } from "./config/quantities";
@@ -48,6 +49,11 @@ export interface PlatformOutputs {
     monitoringReleaseLabel: EnvNames["monitoringReleaseLabel"];
     grafanaDatasourceUids: EnvNames["datasourceUids"];
     grafanaAdminSecret: SecretReference;
+    /**
+     * Where the generated basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses
+     * are (never the credentials); null with `ingress.auth.mode: external`, where none are generated.
+     */
+    ingressAuthSecret: SecretReference | null;
     /** Whether this env's Alertmanager pages for shared infrastructure (kube-system, node alerts). */
     alerting: { sharedInfrastructure: boolean };
 }
@@ -100,6 +106,15 @@ export class Platform extends pulumi.ComponentResource {
             },
             child(),
         );
+        // Every Ingress that names the htpasswd Secret needs it in its own namespace before it is served.
+        const ingressAuth =
+            cfg.ingress.auth.mode === "basic"
+                ? new IngressAuth(
+                      `ingress-auth-${cfg.env}`,
+                      { names, credentialsNamespace: ns.monitoring, ingressNamespaces: { monitoring: ns.monitoring, observability: ns.observability } },
+                      child(),
+                  )
+                : undefined;
         const grafanaAdmin = new GrafanaAdmin(`grafana-admin-${cfg.env}`, { names, namespace: ns.monitoring, password: args.grafanaAdminPassword }, child());
         const monitoring = new Monitoring(
             `monitoring-${cfg.env}`,
@@ -115,7 +130,7 @@ export class Platform extends pulumi.ComponentResource {
                 slackWebhook: args.alertmanagerSlackWebhook,
             },
             // Grafana's and Alertmanager's claims are on the NFS class, Prometheus's on local-path.
-            child(grafanaAdmin, nfs, localPath),
+            child(grafanaAdmin, nfs, localPath, ingressAuth),
         );
         // PrometheusRule is a CRD the monitoring release installs.
         new AlertRules(
@@ -141,7 +156,7 @@ export class Platform extends pulumi.ComponentResource {
                 retainVolumes: cfg.protect,
                 workloads: on,
             },
-            child(monitoring, nfs),
+            child(monitoring, nfs, ingressAuth),
         );
         new Promtail(
             `promtail-${cfg.env}`,
@@ -249,6 +264,7 @@ export class Platform extends pulumi.ComponentResource {
             monitoringReleaseLabel: names.monitoringReleaseLabel,
             grafanaDatasourceUids: names.datasourceUids,
             grafanaAdminSecret: grafanaAdmin.reference,
+            ingressAuthSecret: ingressAuth?.reference ?? null,
             alerting: { sharedInfrastructure: cfg.alerting.sharedInfrastructure },
         };
         this.registerOutputs({ ...this.outputs });

@@ -113,6 +113,50 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         message: 'mlops-platform:ingress.sourceRanges[0]: expected an IPv4 CIDR such as 192.168.18.0/24, got "192.168.18.0/33"',
     },
     {
+        kind: "unknown ingress auth mode (there is no off)",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "none" } } },
+        message:
+            'mlops-platform:ingress.auth.mode: expected either "basic" (ingress-nginx basic auth, credentials generated per env) or "external" (an existing auth service such as oauth2-proxy, by URL), got "none"',
+    },
+    {
+        kind: "external ingress auth without its URL",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "external", signin: "https://auth.example.com/oauth2/start" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected an https URL of the auth service\'s check endpoint such as https://auth.example.com/oauth2/auth (required with mode "external"), got nothing (key not set)',
+    },
+    {
+        kind: "external ingress auth over plain http",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "external", url: "http://oauth2-proxy.auth.svc.cluster.local/oauth2/auth" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected an https URL of the auth service\'s check endpoint such as https://auth.example.com/oauth2/auth (required with mode "external"), got "http://oauth2-proxy.auth.svc.cluster.local/oauth2/auth"',
+    },
+    {
+        kind: "external ingress auth URL with credentials (never echoed)",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "external", url: "https://user:hunter2@auth.example.com/oauth2/auth" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected an https URL of the auth service\'s check endpoint such as https://auth.example.com/oauth2/auth (required with mode "external"), without credentials, got a URL with credentials (not shown)',
+    },
+    {
+        kind: "sign-in URL a Helm template would rewrite",
+        config: {
+            ...MINIMAL_CONFIG,
+            ingress: { auth: { mode: "external", url: "https://auth.example.com/oauth2/auth", signin: "https://auth.example.com/start?rd={{ .uri }}" } },
+        },
+        message:
+            'mlops-platform:ingress.auth.signin: expected an https URL of the auth service\'s sign-in page such as https://auth.example.com/oauth2/start?rd=$escaped_request_uri, got "https://auth.example.com/start?rd={{ .uri }}"',
+    },
+    {
+        kind: "an auth URL with basic auth",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { url: "https://auth.example.com/oauth2/auth" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected no url while mode is "basic" (an external auth service needs mode "external"), got "https://auth.example.com/oauth2/auth"',
+    },
+    {
+        kind: "mistyped ingress auth key",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "basic", realm: "ops" } } },
+        message: 'mlops-platform:ingress.auth.realm: expected one of the known keys (mode, signin, url), got unknown key "realm"',
+    },
+    {
         kind: "secret set as plaintext",
         config: { ...MINIMAL_CONFIG, grafanaAdminPassword: "correct-horse-battery-staple" },
         message:

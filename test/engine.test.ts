@@ -49,10 +49,15 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
 
     it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
         const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
+        // The ingress htpasswd Secrets hold the generated password's bcrypt hash; the chart values
+        // name them only, so they stay known.
         expect(unknowns).toEqual([
+            `Secret ingress-auth-${env}-credentials stringData`,
             `Secret grafana-admin-${env}-secret stringData`,
             `Secret app-secrets-${env}-fastapi stringData`,
             `Secret app-secrets-${env}-airflow stringData`,
+            `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
+            `Secret ingress-auth-${env}-htpasswd-observability stringData`,
             `Secret airflow-${env}-api-secret-key stringData`,
             `Secret airflow-${env}-jwt-secret stringData`,
             `Secret airflow-${env}-fernet-key stringData`,
@@ -76,21 +81,24 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
         }
     });
 
-    it("ordering is dependsOn: the monitoring, Loki and FastAPI components wait for namespaces and storage they use", () => {
+    it("ordering is dependsOn: the monitoring, Loki and FastAPI components wait for namespaces, storage and ingress auth they use", () => {
         // A child registers only once its parent has, and a component registers once its dependsOn exist,
         // so what a component depends on is created before anything inside it.
         const urn = (type: string, name: string) => find(views.firstPreview, type, name).urn;
         const nfsRelease = urn("kubernetes:helm.sh/v3:Release", `nfs-${env}`);
         const deps = (type: string, name: string) => find(views.firstPreview, type, name).dependencies;
+        // The htpasswd Secret of a namespace exists before an Ingress there names it.
+        const htpasswd = (ns: string) => urn("kubernetes:core/v1:Secret", `ingress-auth-${env}-htpasswd-${ns}`);
         expect(deps("mlops:monitoring:Monitoring", `monitoring-${env}`)).toEqual(
             expect.arrayContaining([
                 urn("kubernetes:core/v1:Namespace", `monitoring-${env}`),
                 nfsRelease,
                 urn("kubernetes:storage.k8s.io/v1:StorageClass", `local-path-${env}-class`),
+                htpasswd("monitoring"),
             ]),
         );
         expect(deps("mlops:logging:Loki", `loki-${env}`)).toEqual(
-            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `observability-${env}`), nfsRelease]),
+            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `observability-${env}`), nfsRelease, htpasswd("observability")]),
         );
         expect(deps("mlops:workloads:FastapiServing", `fastapi-${env}`)).toEqual(
             expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `fastapi-${env}`), nfsRelease]),
@@ -186,6 +194,22 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
                 "prometheus-tsdb-not-on-nfs",
                 urnOf("dev", RELEASE, "monitoring-dev"),
                 "release monitoring-dev: the Prometheus TSDB is on NFS class nfs-dev; it must be on a local-path class",
+            ),
+        ]);
+    });
+
+    it("a Prometheus ingress without its login", async () => {
+        const d = await gate(
+            "prod",
+            RELEASE,
+            "monitoring-prod",
+            (r) => delete r.props.values.prometheus.ingress.annotations["nginx.ingress.kubernetes.io/auth-type"],
+        );
+        expect(d).toEqual([
+            mandatory(
+                "observability-ingress-authenticated",
+                urnOf("prod", RELEASE, "monitoring-prod"),
+                "release monitoring-prod: ingress values.prometheus.ingress publishes without authentication: neither nginx.ingress.kubernetes.io/auth-type with nginx.ingress.kubernetes.io/auth-secret nor nginx.ingress.kubernetes.io/auth-url",
             ),
         ]);
     });
@@ -333,6 +357,7 @@ describe("the PR gate on a first preview: an unknown value is never skipped", ()
             ["no-cross-env-reference", "mandatory", urn],
             ["no-plaintext-secret", "mandatory", urn],
             ["ingress-has-tls", "mandatory", urn],
+            ["observability-ingress-authenticated", "mandatory", urn],
         ]);
         expect(d[0]!.message).toContain(
             `kubernetes:helm.sh/v3:Release monitoring-dev: prometheus-tsdb-not-on-nfs cannot decide because a value is unknown in this preview (${unknown})`,

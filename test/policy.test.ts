@@ -57,6 +57,7 @@ describe("policy pack", () => {
             "no-plaintext-secret",
             "protected-env-volumes-retained",
             "ingress-has-tls",
+            "observability-ingress-authenticated",
         ]);
     });
 
@@ -294,6 +295,70 @@ describe("each policy reports its violation", () => {
             spec: { rules: [{ host: "fastapi-dev.mlops.internal" }] },
         });
         expect(run([...checked(views.dev), ingress], "ingress-has-tls")).toEqual(["Ingress fastapi-dev has no TLS section"]);
+    });
+});
+
+describe("observability-ingress-authenticated", () => {
+    const AUTH = "nginx.ingress.kubernetes.io";
+    const policy = "observability-ingress-authenticated";
+
+    it("reports each Prometheus, Alertmanager and Loki ingress of the charts that lets requests through unauthenticated", () => {
+        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            const annotations = r.props.values.prometheus.ingress.annotations;
+            for (const key of ["auth-type", "auth-secret", "auth-realm"]) delete annotations[`${AUTH}/${key}`];
+            delete r.props.values.alertmanager.ingress.annotations[`${AUTH}/auth-secret`];
+            // An ingress the program does not enable is checked as soon as it is.
+            r.props.values.thanosRuler = { ingress: { enabled: true, hosts: ["thanos-ruler-dev.mlops.internal"] } };
+        });
+        expect(run(kps, policy)).toEqual([
+            `release monitoring-dev: ingress values.alertmanager.ingress publishes without authentication: ${AUTH}/auth-type basic names no ${AUTH}/auth-secret`,
+            `release monitoring-dev: ingress values.prometheus.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+            `release monitoring-dev: ingress values.thanosRuler.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+        ]);
+        const loki = broken("prod", RELEASE, "loki-prod", (r) => {
+            r.props.values.ingress.annotations = { "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
+            r.props.values.gateway = { enabled: true, ingress: { enabled: true, annotations: {} } };
+        });
+        expect(run(loki, policy)).toEqual([
+            `release loki-prod: ingress values.gateway.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+            `release loki-prod: ingress values.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+        ]);
+    });
+
+    it("accepts an external auth URL in place of basic auth, and leaves Grafana's own login alone", () => {
+        const external = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            r.props.values.prometheus.ingress.annotations = { [`${AUTH}/auth-url`]: "https://auth.example.com/oauth2/auth" };
+            expect(r.props.values.grafana.ingress.annotations[`${AUTH}/auth-type`]).toBeUndefined();
+        });
+        expect(run(external, policy)).toEqual([]);
+    });
+
+    it("checks Ingress resources by the Prometheus, Alertmanager or Loki Service or host they route to", () => {
+        const ingress = (name: string, service: string, annotations: Record<string, string> = {}) =>
+            extra("kubernetes:networking.k8s.io/v1:Ingress", name, {
+                metadata: { name, namespace: "monitoring-dev", annotations },
+                spec: {
+                    tls: [{ hosts: [`${name}.mlops.internal`] }],
+                    rules: [
+                        {
+                            host: `${name}.mlops.internal`,
+                            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service, port: { number: 80 } } } }] },
+                        },
+                    ],
+                },
+            });
+        const resources = [
+            ...checked(views.dev),
+            ingress("prometheus-extra-dev", "monitoring-dev-prometheus"),
+            ingress("alertmanager-extra-dev", "monitoring-dev-alertmanager", {
+                [`${AUTH}/auth-type`]: "basic",
+                [`${AUTH}/auth-secret`]: "ingress-htpasswd-dev",
+            }),
+            ingress("grafana-extra-dev", "monitoring-dev-grafana"),
+        ];
+        expect(run(resources, policy)).toEqual([
+            `Ingress prometheus-extra-dev publishes prometheus-extra-dev.mlops.internal, monitoring-dev-prometheus without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+        ]);
     });
 });
 

@@ -56,6 +56,7 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
             monitoringReleaseLabel: { release: `monitoring-${env}` },
             grafanaDatasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
             grafanaAdminSecret: { namespace: `monitoring-${env}`, name: `grafana-admin-${env}`, keys: { user: "admin-user", password: "admin-password" } },
+            ingressAuthSecret: { namespace: `monitoring-${env}`, name: `ingress-auth-${env}`, keys: { user: "username", password: "password" } },
             alerting: { sharedInfrastructure: env === "prod" },
         });
     });

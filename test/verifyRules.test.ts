@@ -127,6 +127,21 @@ describe("arguments and outputs", () => {
         }
     });
 
+    it("takes the ingress credentials from the environment only, both or neither", () => {
+        expect(parseArgs(["dev"], { VERIFY_INGRESS_USER: "admin", VERIFY_INGRESS_PASSWORD: "pw" })).toMatchObject({
+            ingressUser: "admin",
+            ingressPassword: "pw",
+        });
+        expect(parseArgs(["dev"], { VERIFY_INGRESS_USER: "", VERIFY_INGRESS_PASSWORD: "" })).toMatchObject({
+            ingressUser: undefined,
+            ingressPassword: undefined,
+        });
+        expect(() => parseArgs(["dev"], { VERIFY_INGRESS_USER: "admin" })).toThrow(
+            "give both the ingress user and password (VERIFY_INGRESS_USER and VERIFY_INGRESS_PASSWORD)",
+        );
+        expect(() => parseArgs(["dev", "--ingress-password", "pw"])).toThrow("unknown argument --ingress-password");
+    });
+
     it("accepts the plan's outputs and names every contract problem at once", () => {
         expect(parseOutputs(outputs("dev"), "out/dev/outputs.json").env).toBe("dev");
         expect(() =>
@@ -144,6 +159,16 @@ describe("arguments and outputs", () => {
         ).toThrow(
             "x.json does not match the outputs contract: contractVersion: expected 2, got 1; workloads: expected {fastapi, mlflow, airflow} of booleans; " +
                 "urls: expected an object of strings and nulls; grafanaAdminSecret: expected {namespace, name, keys: {user, password}}; alerting: expected {sharedInfrastructure: true|false}",
+        );
+    });
+
+    it("reads ingressAuthSecret as a Secret reference, null (external auth) or absent (outputs from before ingress auth)", () => {
+        const { ingressAuthSecret, ...before } = outputs("dev");
+        expect(parseOutputs(outputs("dev"), "o.json").ingressAuthSecret).toEqual(ingressAuthSecret);
+        expect(parseOutputs({ ...before, ingressAuthSecret: null }, "o.json").ingressAuthSecret).toBeNull();
+        expect(parseOutputs(before, "o.json").ingressAuthSecret).toBeUndefined();
+        expect(() => parseOutputs({ ...before, ingressAuthSecret: { name: "ingress-auth-dev" } }, "o.json")).toThrow(
+            "o.json does not match the outputs contract: ingressAuthSecret: expected {namespace, name, keys: {user, password}} or null",
         );
     });
 

@@ -27,6 +27,8 @@ export const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 export const ABS_PATH = /^\/[^\s]*$/;
+/** `scheme://user[:password]@host…`, whatever the scheme. */
+export const CREDENTIALS_IN_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*@/;
 
 export function isCidr(s: string): boolean {
     const [ip, bits, ...rest] = s.split("/");

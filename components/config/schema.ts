@@ -23,6 +23,7 @@ import {
     secretString,
     storageSize,
 } from "./fields";
+import { IngressAuthConfig, readIngressAuth } from "./ingressAuth";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
@@ -47,6 +48,8 @@ export interface PlatformConfig {
         readonly sourceRanges: readonly string[];
         /** Namespace of the ingress controller pods; network policies admit them to the served ports. */
         readonly controllerNamespace: string;
+        /** How the Prometheus, Alertmanager and Loki ingresses authenticate; Grafana has its own login. */
+        readonly auth: IngressAuthConfig;
     };
     readonly network: {
         /** Default-deny ingress and egress in the workload namespaces, with the allowances they need. */
@@ -197,6 +200,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
             : undefined,
         sourceRanges: ing.stringList("sourceRanges", { expected: "an IPv4 CIDR such as 192.168.18.0/24", item: isCidr }),
         controllerNamespace: ing.string("controllerNamespace", { expected: "a namespace name", default: "ingress-nginx", pattern: DNS_LABEL }),
+        auth: readIngressAuth(ing.object("auth")),
     };
     ing.done();
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
-import { ingressAnnotations } from "../ingress";
+import { authenticatedIngressAnnotations, ingressAnnotations } from "../ingress";
 import { ownedSecret } from "../secrets";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
 import { ChartSource } from "../chartSources";
@@ -61,11 +61,11 @@ const CADVISOR_DEFAULT_DROPS = [
 ];
 
 /** Prometheus and Alertmanager ingress shape (`paths` list); Grafana's chart takes a single `path`. */
-function ingressValues(args: MonitoringValuesInput, host: string, tlsSecret: string, pathKey: "paths" | "path") {
+function ingressValues(args: MonitoringValuesInput, host: string, tlsSecret: string, annotations: Record<string, string>, pathKey: "paths" | "path") {
     return {
         enabled: true,
         ingressClassName: args.ingress.className,
-        annotations: ingressAnnotations(args.ingress),
+        annotations,
         hosts: [host],
         ...(pathKey === "paths" ? { paths: ["/"] } : { path: "/" }),
         pathType: "Prefix",
@@ -87,6 +87,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
     // Monitors are only honoured in namespaces the program labelled for this env.
     const envNamespaceSelector = { matchLabels: { [ENV_LABEL]: names.env } };
     const keepEnv = keepNamespaces(names.metricNamespaceRegex);
+    // Prometheus and Alertmanager have no login of their own: their ingresses authenticate.
+    const apiIngressAnnotations = authenticatedIngressAnnotations(args.ingress, names);
     const ownKubelet = keepOwnKubeletService(names.kubeletService);
     const selectOwn = (kind: string) => ({
         [`${kind}SelectorNilUsesHelmValues`]: false,
@@ -146,7 +148,7 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             hostNetwork: false,
         },
         prometheus: {
-            ingress: ingressValues(args, names.hosts.prometheus, names.tlsSecrets.prometheus, "paths"),
+            ingress: ingressValues(args, names.hosts.prometheus, names.tlsSecrets.prometheus, apiIngressAnnotations, "paths"),
             prometheusSpec: {
                 ...selectOwn("serviceMonitor"),
                 ...selectOwn("podMonitor"),
@@ -163,7 +165,7 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             },
         },
         alertmanager: {
-            ingress: ingressValues(args, names.hosts.alertmanager, names.tlsSecrets.alertmanager, "paths"),
+            ingress: ingressValues(args, names.hosts.alertmanager, names.tlsSecrets.alertmanager, apiIngressAnnotations, "paths"),
             alertmanagerSpec: {
                 // The program owns this Secret. configSecret alone does not stop the chart from rendering
                 // its own default config Secret; useExistingSecret does.
@@ -182,7 +184,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
         },
         grafana: {
             admin: { existingSecret: names.secrets.grafanaAdmin, userKey: GRAFANA_ADMIN_USER_KEY, passwordKey: GRAFANA_ADMIN_PASSWORD_KEY },
-            ingress: ingressValues(args, names.hosts.grafana, names.tlsSecrets.grafana, "path"),
+            // Grafana has its own login; an ingress login in front of it would ask twice.
+            ingress: ingressValues(args, names.hosts.grafana, names.tlsSecrets.grafana, ingressAnnotations(args.ingress), "path"),
             "grafana.ini": { server: { root_url: `https://${names.hosts.grafana}` } },
             persistence: {
                 enabled: true,

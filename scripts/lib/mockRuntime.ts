@@ -63,6 +63,8 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 
 /** Value the mocks give every generated password; treated as a secret by the plan writer too. */
 export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
+/** Value the mocks give every generated password's `bcryptHash` (the provider computes one at create). */
+export const MOCK_BCRYPT_HASH = "$2a$10$mockmockmockmockmockmuQ0f3c9aMockBcryptHashOfTheResult";
 
 /**
  * What a provider answers in a first preview: its inputs, and nothing it would compute. A missing
@@ -79,7 +81,7 @@ function previewState(type: string, name: string, inputs: Record<string, unknown
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: MOCK_RANDOM_RESULT };
+            return { ...inputs, result: MOCK_RANDOM_RESULT, bcryptHash: MOCK_BCRYPT_HASH };
         case "random:index/randomBytes:RandomBytes": {
             // Bytes whose base64 form has both `+` and `/`, so URL-safe re-encoding is exercised.
             const bytes = Buffer.alloc(Number(inputs.length ?? 32), 0xfb);

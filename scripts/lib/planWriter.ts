@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ChartSource, splitChartLocation } from "../../components/chartSources";
-import { MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
+import { MOCK_BCRYPT_HASH, MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
 import { OutGuard, PlaceholderLeakError, checkOutDir, defaultGuard, replaceDir, writeMarker } from "./planOutput";
 
 export const SECRET_MARKER = "[secret]";
@@ -61,7 +61,7 @@ export interface Plan {
 /** Deep copy with secret values replaced by the marker. */
 export function redact(value: unknown): unknown {
     if (isSecretValue(value)) return SECRET_MARKER;
-    if (value === MOCK_RANDOM_RESULT) return SECRET_MARKER;
+    if (value === MOCK_RANDOM_RESULT || value === MOCK_BCRYPT_HASH) return SECRET_MARKER;
     if (Array.isArray(value)) return value.map(redact);
     if (typeof value === "object" && value !== null) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));

@@ -126,6 +126,13 @@ export const STACK_INGRESS_ANNOTATIONS = {
     "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
 };
 
+/** What the default `ingress.auth` (basic) adds to the Prometheus, Alertmanager and Loki Ingresses of `env`. */
+export const basicAuthAnnotations = (env: string) => ({
+    "nginx.ingress.kubernetes.io/auth-type": "basic",
+    "nginx.ingress.kubernetes.io/auth-secret": `ingress-htpasswd-${env}`,
+    "nginx.ingress.kubernetes.io/auth-realm": `mlops-platform ${env}`,
+});
+
 export function valuesOf(plan: Plan, release: string): Record<string, any> {
     const v = plan.values[release];
     if (!v) throw new Error(`no release ${release} in plan (have ${Object.keys(plan.values).join(", ")})`);

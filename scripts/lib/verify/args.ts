@@ -12,6 +12,9 @@ export interface VerifyArgs {
     readonly urls: Partial<Record<Service, string>>;
     readonly grafanaUser?: string;
     readonly grafanaPassword?: string;
+    /** Basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses; environment only (arguments show in ps). */
+    readonly ingressUser?: string;
+    readonly ingressPassword?: string;
     readonly caFile?: string;
     readonly insecure: boolean;
     readonly timeoutMs: number;
@@ -42,6 +45,11 @@ Checks a deployed env against its stack outputs (pulumi stack output --json -s <
   --loki-namespaces <a,b>     namespaces that must have log streams (default: every namespace the env creates)
   --json                      print the report as JSON
   -h, --help                  print this help
+Environment:
+  VERIFY_INGRESS_USER, VERIFY_INGRESS_PASSWORD
+                              basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses; unset,
+                              they are read with kubectl from the Secret the outputs name (ingressAuthSecret)
+                              when one of those services is reached through its ingress URL
 Exit codes: 0 every check passed, 1 a check failed, 2 the command could not run (arguments, outputs).`;
 
 const URL_FLAGS: Record<string, Service> = {
@@ -71,6 +79,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
         urls,
         grafanaUser: env.GRAFANA_USER || undefined,
         grafanaPassword: env.GRAFANA_PASSWORD || undefined,
+        ingressUser: env.VERIFY_INGRESS_USER || undefined,
+        ingressPassword: env.VERIFY_INGRESS_PASSWORD || undefined,
         insecure: false,
         timeoutMs: 10_000,
         json: false,
@@ -122,6 +132,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     if (out.stack && out.outputsFile) throw withHint(`give a stack or --outputs <file>, not both (got ${out.stack} and --outputs ${out.outputsFile})`);
     if ((out.grafanaUser === undefined) !== (out.grafanaPassword === undefined)) {
         throw new UsageError("give both the Grafana user and password (--grafana-user/--grafana-password or GRAFANA_USER/GRAFANA_PASSWORD)");
+    }
+    if ((out.ingressUser === undefined) !== (out.ingressPassword === undefined)) {
+        throw new UsageError("give both the ingress user and password (VERIFY_INGRESS_USER and VERIFY_INGRESS_PASSWORD)");
     }
     return out;
 }

@@ -3,6 +3,7 @@ import { alertmanagerChecks } from "./alertmanager";
 import { VerifyArgs, Via } from "./args";
 import { Service, VerifyContext } from "./context";
 import { grafanaChecks } from "./grafana";
+import { ingressAuth } from "./ingressAuth";
 import { lokiChecks } from "./loki";
 import { VerifyOutputs } from "./outputs";
 import { prometheusChecks } from "./prometheus";
@@ -34,6 +35,7 @@ export async function verify(outputs: VerifyOutputs, args: VerifyArgs, extras: {
         http: { timeoutMs: args.timeoutMs, ca: extras.ca, insecure: args.insecure },
         grafanaAuth:
             args.grafanaUser !== undefined && args.grafanaPassword !== undefined ? { user: args.grafanaUser, password: args.grafanaPassword } : undefined,
+        ingressAuth: ingressAuth(outputs, args, bases),
         now: extras.now ?? Date.now,
     };
     const checks = await Promise.all([
