@@ -1,18 +1,19 @@
 /**
- * npm run plan -- <stack> [--secret key=value ...] [--placeholder-secrets] [--out DIR]
+ * npm run plan -- <stack | path/to/Pulumi.<stack>.yaml> [--secret key=value ...] [--placeholder-secrets] [--out DIR]
  *
  * Evaluates the program for one stack in Pulumi's mock runtime with the real Pulumi.<stack>.yaml
- * and writes out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml.
+ * (or a stack file elsewhere, such as a new env's before it is added) and writes
+ * out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml. The mocks have no
+ * cluster: the plan cannot check the live kube-system UID a stack pins (a preview does).
  */
 import * as path from "node:path";
 import { ConfigError } from "../components/config/reader";
 import { formatBytes, formatMillicores } from "../components/config/quantities";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { loadProgramFresh } from "./lib/loadProgram";
 import { ProgramFailure, runProgram } from "./lib/mockRuntime";
 import { Plan, buildPlan, writePlan } from "./lib/planWriter";
-import { StackFileError, StackOptions, loadStack } from "./lib/stackFile";
+import { StackFileError, StackOptions, loadStack, loadStackFile, parseStackConfig } from "./lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -38,8 +39,10 @@ function parseArgs(argv: string[]): Args {
         else if (!a.startsWith("-") && stack === undefined) stack = a;
         else throw new StackFileError(`unknown argument ${a}`);
     }
-    if (!stack) throw new StackFileError("usage: npm run plan -- <stack> [--secret key=value] [--placeholder-secrets] [--out DIR]");
-    return { stack, secrets, placeholderSecrets, out: out ?? path.join(ROOT, "out", stack) };
+    if (!stack)
+        throw new StackFileError("usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml> [--secret key=value] [--placeholder-secrets] [--out DIR]");
+    const name = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(stack))?.[1] ?? stack;
+    return { stack, secrets, placeholderSecrets, out: out ?? path.join(ROOT, "out", name) };
 }
 
 /** One line per resource, indented under its parent component. */
@@ -62,18 +65,21 @@ function printTree(plan: Plan): void {
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const started = Date.now();
-    const stack = loadStack(ROOT, args.stack, args);
+    const stack = args.stack.endsWith(".yaml") ? loadStackFile(ROOT, path.resolve(args.stack), args) : loadStack(ROOT, args.stack, args);
     const run = await runProgram(stack, loadProgramFresh(ROOT));
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
-    const cfg = parsePlatformConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), stack.project),
-        stack.project,
-    );
+    const cfg = parseStackConfig(stack);
     const totals = requestTotals(workloadInventory(cfg));
     console.log(`Plan for stack ${stack.stack} (env ${cfg.env}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
     printTree(plan);
+    const uid = cfg.cluster.kubeSystemUid;
+    console.log(
+        `  cluster: context ${cfg.cluster.context}, kube-system UID ${uid ? `pinned to ${uid}` : "not pinned"}` +
+            ` (the offline plan has no cluster: it cannot check the live UID; pulumi preview does)`,
+    );
+    for (const warning of run.warnings) console.log(`  warning: ${warning}`);
     for (const rel of plan.releases) {
         const patches = rel.patches.length ? `, ${rel.patches.length} post-render patch(es)` : "";
         const source = rel.source === "override" ? `, from ${rel.repo} (stack charts setting)` : "";

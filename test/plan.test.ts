@@ -141,7 +141,14 @@ describe("offline plan", () => {
 
     it("refuses to keep plan files that contain a placeholder", () => {
         const out = mkdtempSync(path.join(tmpdir(), "leak-"));
-        const plan = { resources: [], releases: [], values: {}, outputs: {}, artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" } };
+        const plan = {
+            resources: [],
+            reads: [],
+            releases: [],
+            values: {},
+            outputs: {},
+            artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" },
+        };
         expect(() => writePlan(plan, out, ["placeholder-xyz-123"])).toThrow(
             `a secret placeholder reached the plan files (${path.join(out, "alertmanager", "alertmanager.yaml")}); nothing was kept`,
         );
