@@ -23,6 +23,11 @@ import { MlflowTracking } from "./workloads/mlflow";
 
 export interface PlatformArgs {
     readonly config: PlatformConfig;
+    /**
+     * The env's Kubernetes provider (components/cluster.ts), made before the Platform: the cluster's
+     * identity is checked through it before anything of the Platform is registered.
+     */
+    readonly kubernetesProvider: k8s.Provider;
     /** Secret config override for the Grafana admin password. */
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The workloads' secret config, each value already marked secret; present while a workload reading it is on. */
@@ -58,19 +63,21 @@ export interface PlatformOutputs {
     alerting: { sharedInfrastructure: boolean };
 }
 
+export const PLATFORM_TYPE = "mlops:platform:Platform";
+
 /** The whole observability platform of one env. */
 export class Platform extends pulumi.ComponentResource {
     readonly outputs: PlatformOutputs;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         // Children inherit `protect` from here: a protected (prod) stack cannot be destroyed by accident.
-        super("mlops:platform:Platform", name, {}, { ...opts, protect: args.config.protect });
+        super(PLATFORM_TYPE, name, {}, { ...opts, protect: args.config.protect });
         const cfg = args.config;
         const names = envNames(cfg.env, cfg.domain);
         // Explicit providers for every package the program uses, so no resource falls back to a default
         // provider (which the engine registers outside the program and no option of ours can protect).
         const providers = {
-            kubernetes: new k8s.Provider(`k8s-${cfg.env}`, {}, { parent: this }),
+            kubernetes: args.kubernetesProvider,
             random: new random.Provider(`random-${cfg.env}`, {}, { parent: this }),
         };
         const ns = names.namespaces;

@@ -8,7 +8,7 @@
  */
 import * as yaml from "js-yaml";
 import { CHART_SOURCE_ANNOTATION, splitChartLocation } from "../components/chartSources";
-import { ENV_LABEL } from "../components/naming";
+import { ENV_LABEL, SYSTEM_NAMESPACE } from "../components/naming";
 import { charts } from "../components/versions";
 
 /** What a rule sees of a resource: the same fields in a real preview and in the offline plan. */
@@ -538,6 +538,9 @@ const prodRetained: Rule = {
         // which can neither protect them nor lose data through them (explicit-providers keeps every
         // resource of the program off the default providers).
         if (r.type === STACK || isDefaultProvider(r.urn)) return [];
+        // The shared kube-system Namespace, which the program only reads to check the cluster's identity:
+        // the engine never protects a read, and no stack can create kube-system (every cluster has it).
+        if (r.type === NAMESPACE && metaName(r) === SYSTEM_NAMESPACE) return [];
         const out: string[] = [];
         if (!r.protect) out.push(`${describe(r)} in protected env ${ctx.env} must be protected (protect: true)`);
         if (r.type === NAMESPACE && r.retainOnDelete === false) out.push(`${describe(r)} in protected env ${ctx.env} must be retained on delete`);

@@ -1,19 +1,20 @@
 /**
- * npm run plan -- <stack> [--secret key=value ...] [--placeholder-secrets] [--out DIR]   (see USAGE)
+ * npm run plan -- <stack | path/to/Pulumi.<stack>.yaml> [--secret key=value ...] [--placeholder-secrets] [--out DIR]   (see USAGE)
  *
  * Evaluates the program for one stack in Pulumi's mock runtime with the real Pulumi.<stack>.yaml
- * and writes out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml.
+ * (or a stack file elsewhere, such as a new env's before it is added) and writes
+ * out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml. The mocks have no
+ * cluster: the plan cannot check the live kube-system UID a stack pins (a preview does).
  */
 import * as path from "node:path";
 import { ConfigError } from "../components/config/reader";
 import { formatBytes, formatMillicores } from "../components/config/quantities";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { loadProgramFresh } from "./lib/loadProgram";
 import { USAGE, UsageError, parseArgs } from "./lib/planArgs";
 import { OutDirError, PlaceholderLeakError, checkOutDir } from "./lib/planOutput";
 import type { Plan } from "./lib/planWriter";
-import { StackFileError, UnknownStackError, loadStack } from "./lib/stackFile";
+import { StackFileError, UnknownStackError, loadStack, loadStackFile, parseStackConfig } from "./lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
     const started = Date.now();
     // Before the program runs: a refused --out should not cost a whole evaluation.
     checkOutDir(args.out);
-    const stack = loadStack(ROOT, args.stack, args);
+    // A path to a stack file plans that file (a stack of this project kept elsewhere, like a fixture).
+    const stack = args.stack.endsWith(".yaml") ? loadStackFile(ROOT, path.resolve(args.stack), args) : loadStack(ROOT, args.stack, args);
     // Pulumi's runtime takes seconds to load: only once the arguments, --out and the stack file are
     // known to be good, so that --help and their mistakes answer at once.
     const { ProgramFailure, runProgram } = await import("./lib/mockRuntime");
@@ -57,13 +59,16 @@ async function main(): Promise<void> {
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
-    const cfg = parsePlatformConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), stack.project),
-        stack.project,
-    );
+    const cfg = parseStackConfig(stack);
     const totals = requestTotals(workloadInventory(cfg));
     console.log(`Plan for stack ${stack.stack} (env ${cfg.env}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
     printTree(plan);
+    const uid = cfg.cluster.kubeSystemUid;
+    console.log(
+        `  cluster: context ${cfg.cluster.context}, kube-system UID ${uid ? `pinned to ${uid}` : "not pinned"}` +
+            ` (the offline plan has no cluster: it cannot check the live UID; pulumi preview does)`,
+    );
+    for (const warning of run.warnings) console.log(`  warning: ${warning}`);
     for (const rel of plan.releases) {
         const patches = rel.patches.length ? `, ${rel.patches.length} post-render patch(es)` : "";
         const source = rel.source === "override" ? `, from ${rel.repo} (stack charts setting)` : "";

@@ -7,17 +7,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../components/config/reader";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { writePlan } from "../scripts/lib/planWriter";
-import { MINIMAL_CONFIG, PROJECT, StackRun, runLoaded, stackFromConfig } from "./support/harness";
+import { MINIMAL_CONFIG, StackRun, runLoaded, stackFromConfig } from "./support/harness";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const parse = (config: Record<string, unknown>) => {
     const stack = stackFromConfig(config);
-    return parsePlatformConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), PROJECT),
-        PROJECT,
-    );
+    return parseStackConfig(stack);
 };
 
 function problemsOf(config: Record<string, unknown>): string[] {
@@ -180,7 +177,7 @@ describe("the program with chart overrides", () => {
         const out = mkdtempSync(path.join(tmpdir(), "chart-sources-"));
         writePlan(mirrored.plan, out, []);
         const release = (name: string, chart: string, repo: string, version: string, source: string, namespace: string, resource = "helm.v3.Release") => ({
-            stack: "test",
+            stack: "dev",
             name,
             namespace,
             chart,

@@ -4,20 +4,28 @@
  * pack runs through @pulumi/policy's own analyzer, as under `pulumi preview --policy-pack policy`.
  */
 import { readdirSync } from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN } from "../scripts/lib/mockRuntime";
-import { loadStack } from "../scripts/lib/stackFile";
+import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
 import { promtailStandIn } from "./support/chartStandIns";
-import { EngineViews, ROOT, engineViews } from "./support/harness";
+import { EngineViews, ROOT, STAGING_STACK_FILE, engineViews } from "./support/harness";
 import { Diagnostic, analyzeStack } from "./support/policyEngine";
 
-/** Every stack file of the project: the PR gate must hold for each of them. */
-const STACKS = readdirSync(ROOT)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+/**
+ * Every stack file of the project, and the staging fixture (a third env on a second cluster, in
+ * test/fixtures so the project's own stacks stay dev and prod): the PR gate must hold for each.
+ */
+const STACK_FILES = [
+    ...readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.(.+)\.yaml$/.test(f))
+        .map((f) => path.join(ROOT, f)),
+    STAGING_STACK_FILE,
+];
+const STACKS = STACK_FILES.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(path.basename(f))![1]!).sort();
+const fileOf = (stack: string) => STACK_FILES.find((f) => path.basename(f) === `Pulumi.${stack}.yaml`)!;
 
 const CLUSTER_SCOPED = new Set([
     "Namespace",
@@ -35,15 +43,15 @@ const find = (view: readonly ViewResource[], type: string, name: string) => {
     return r;
 };
 
-it("covers every stack file", () => {
-    expect(STACKS).toEqual(expect.arrayContaining(["dev", "prod"]));
+it("covers every stack file and the staging fixture", () => {
+    expect(STACKS).toEqual(expect.arrayContaining(["dev", "prod", "staging"]));
 });
 
 describe.each(STACKS)("stack %s under the engine", (stack) => {
     let views: EngineViews;
     let env: string;
     beforeAll(async () => {
-        views = await engineViews(loadStack(ROOT, stack, { placeholderSecrets: true }));
+        views = await engineViews(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }));
         env = views.previewRun.outputs.env as string;
     });
 
@@ -76,7 +84,7 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
             );
             expect(view[0]).toMatchObject({ type: "pulumi:pulumi:Stack", name: `mlops-platform-${stack}` });
             // Only the remote component's default provider; every resource of the program is on the env's own.
-            expect(view.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.name)).toEqual(["default", `random-${env}`, `k8s-${env}`]);
+            expect(view.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.name)).toEqual(["default", `k8s-${env}`, `random-${env}`]);
             expect(view.filter((r) => r.custom && r.provider?.endsWith("::default"))).toEqual([]);
         }
     });

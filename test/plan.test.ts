@@ -36,7 +36,7 @@ const projectWithSecureValue = () =>
         config["mlops-platform:grafanaAdminPassword"] = { secure: "v1:3fQ0ZrjL0CfnM8bM:Yk3Ex1v8bXy4Qd0Hs2p2" };
     });
 
-const EMPTY_PLAN: Plan = { stack: "dev", resources: [], releases: [], values: {}, outputs: {}, artifacts: {} };
+const EMPTY_PLAN: Plan = { stack: "dev", resources: [], reads: [], releases: [], values: {}, outputs: {}, artifacts: {} };
 
 const filesUnder = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));

@@ -219,16 +219,13 @@ describe("each policy reports its violation", () => {
         expect(run(onDefault, "explicit-providers")).toEqual([
             "RandomPassword grafana-admin-dev-password is managed by the default provider default_4_21_2; give it the env's explicit provider",
         ]);
-        // The program's own two providers, and the one the engine adds for the helm.v4.Chart.
+        // The program's own two providers (Kubernetes' top-level: the cluster check reads through it
+        // before the Platform exists), and the one the engine adds for the helm.v4.Chart.
         expect(
             checked(views.dev)
                 .filter((r) => r.type.startsWith("pulumi:providers:"))
                 .map((r) => r.urn.split("::").slice(-2).join("::")),
-        ).toEqual([
-            "pulumi:providers:pulumi::default",
-            "mlops:platform:Platform$pulumi:providers:random::random-dev",
-            "mlops:platform:Platform$pulumi:providers:kubernetes::k8s-dev",
-        ]);
+        ).toEqual(["pulumi:providers:pulumi::default", "pulumi:providers:kubernetes::k8s-dev", "mlops:platform:Platform$pulumi:providers:random::random-dev"]);
     });
 
     it("no-plaintext-secret", () => {
@@ -278,6 +275,9 @@ describe("each policy reports its violation", () => {
             'release monitoring-prod in protected env prod: grafana.persistence.annotations["helm.sh/resource-policy"] must be "keep" (Helm keeps Grafana\'s claim)',
             'release loki-prod in protected env prod: singleBinary.persistence.whenDeleted must be "Retain" (the StatefulSet keeps Loki\'s claim)',
         ]);
+        // The kube-system Namespace the cluster check reads is in the stack unprotected (the engine
+        // never protects a read), and is not the program's to protect.
+        expect(resources.filter((r) => r.props.metadata?.name === "kube-system").map((r) => [r.name, r.protect])).toEqual([["kube-system-prod", false]]);
         // dev is not a protected env: the same settings are fine there.
         const dev = broken("dev", "kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-class", (r) => (r.props.reclaimPolicy = "Delete"));
         expect(run(dev, "protected-env-volumes-retained")).toEqual([]);

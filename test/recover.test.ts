@@ -1,4 +1,6 @@
 /** `npm run recover`'s plan: an interrupted up's pending creates become imports, random values are dropped, foreign objects refused. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { withoutPendingOperations } from "../scripts/lib/recover/exportedState";
@@ -249,5 +251,15 @@ describe("buildRecoveryPlan", () => {
     it("reads env and protect from the stack files", () => {
         expect(stackSettings(ROOT, PROJECT, "dev")).toEqual({ env: "dev", protect: false });
         expect(stackSettings(ROOT, PROJECT, "prod")).toEqual({ env: "prod", protect: true });
+    });
+
+    it("takes the stack's name as its env, and refuses a stack file whose env says otherwise", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "recover-env-"));
+        writeFileSync(path.join(dir, "Pulumi.qa.yaml"), "config:\n  mlops-platform:domain: mlops.internal\n");
+        expect(stackSettings(dir, PROJECT, "qa")).toEqual({ env: "qa", protect: false });
+        writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config:\n  mlops-platform:env: dev\n");
+        expect(() => stackSettings(dir, PROJECT, "staging")).toThrow(
+            `${path.join(dir, "Pulumi.staging.yaml")}: mlops-platform:env is "dev", not the stack name "staging" (a stack is its env)`,
+        );
     });
 });

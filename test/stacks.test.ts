@@ -3,19 +3,13 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { PROJECT, ROOT, StackRun, valuesOf, useBothStacks } from "./support/harness";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
-const configOf = (stack: string) => {
-    const r = runs[stack].run.stack;
-    return parsePlatformConfig(
-        rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project),
-        r.project,
-    );
-};
+const configOf = (stack: string) => parseStackConfig(runs[stack].run.stack);
 
 describe.each(["dev", "prod"])("stack %s", (env) => {
     it("exports the documented outputs contract", () => {

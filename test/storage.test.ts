@@ -67,7 +67,12 @@ describe("local-path adoption", () => {
             stackFromConfig({ ...MINIMAL_CONFIG, storage: { ...MINIMAL_CONFIG.storage, localPath: { mode: "existing", className: "local-path" } } }),
         );
         expect(resourcesOfType(plan, "kubernetes:apps/v1:Deployment").filter((r) => r.name.startsWith("local-path"))).toEqual([]);
-        expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass").map((r) => r.name)).toEqual(["local-path-dev-existing"]);
+        // The class is read, never created.
+        expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass")).toEqual([]);
+        expect(plan.reads.map((r) => [r.type, r.name])).toEqual([
+            ["kubernetes:core/v1:Namespace", "kube-system-dev"],
+            ["kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-existing"],
+        ]);
         expect(valuesOf(plan, "monitoring-dev").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("local-path");
     });
 });

@@ -7,12 +7,12 @@
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { WorkloadName, requiredSecretPlaceholders } from "../components/config/workloads";
 import { workloadInventory } from "../components/sizing";
 import { Plan } from "../scripts/lib/planWriter";
 import { MINIMAL_CONFIG, MINIMAL_SECRETS, PROJECT, StackRun, allStrings, runLoaded, stackFromConfig, withWorkloadsOff } from "./support/harness";
 import { checkLogql, promtoolCheckRules, useLogqlChecker, writeFiles } from "./support/validators";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const BASE = {
     ...MINIMAL_CONFIG,
@@ -343,10 +343,7 @@ describe.each(CASES)("switched off: $off", (c) => {
 
     it("counts no requests for them", () => {
         const r = run.run.stack;
-        const cfg = parsePlatformConfig(
-            rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project),
-            r.project,
-        );
+        const cfg = parseStackConfig(r);
         expect(workloadInventory(cfg).map((w) => w.workload)).toEqual(c.inventory);
     });
 

@@ -5,11 +5,22 @@
  * silently ignored is exactly how the original platform lost its isolation.
  */
 
-export interface ConfigProblem {
-    /** Dotted path as used by `pulumi config set --path`, e.g. `storage.nfs.server`. */
-    readonly key: string;
-    readonly expected: string;
-    readonly got: string;
+export type ConfigProblem =
+    | {
+          /** Dotted path as used by `pulumi config set --path`, e.g. `storage.nfs.server`. */
+          readonly key: string;
+          readonly expected: string;
+          readonly got: string;
+      }
+    | {
+          /** A key of another namespace, in full (`kubernetes:context`). */
+          readonly key: string;
+          /** Why the key has no effect and what to set instead. */
+          readonly message: string;
+      };
+
+function problemLine(project: string, p: ConfigProblem): string {
+    return "message" in p ? `  - ${p.key}: ${p.message}` : `  - ${project}:${p.key}: expected ${p.expected}, got ${p.got}`;
 }
 
 export class ConfigError extends Error {
@@ -18,8 +29,7 @@ export class ConfigError extends Error {
         readonly problems: readonly ConfigProblem[],
     ) {
         super(
-            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${project}:${p.key}: expected ${p.expected}, got ${p.got}`).join("\n"),
+            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => problemLine(project, p)).join("\n"),
         );
         this.name = "ConfigError";
     }
@@ -44,6 +54,10 @@ export class Problems {
     readonly list: ConfigProblem[] = [];
     add(key: string, expected: string, got: string): void {
         this.list.push({ key, expected, got });
+    }
+    /** A key outside the project's namespace (`kubernetes:context`) that the program never reads. */
+    addForeign(fullKey: string, message: string): void {
+        this.list.push({ key: fullKey, message });
     }
 }
 

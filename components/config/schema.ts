@@ -8,6 +8,7 @@
 import { ChartSources } from "../chartSources";
 import { localPathNodeDir } from "../naming";
 import { readCharts } from "./charts";
+import { ClusterConfig, checkForeignKeys, readCluster, readKubeconfig } from "./cluster";
 import {
     ABS_PATH,
     DNS_LABEL,
@@ -20,6 +21,7 @@ import {
     isCidr,
     r,
     readResources,
+    requireEnvName,
     secretString,
     storageSize,
 } from "./fields";
@@ -34,8 +36,15 @@ export type LocalPathConfig =
     { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources } | { readonly mode: "existing"; readonly className: string };
 
 export interface PlatformConfig {
-    /** Short env token used in every derived name (`dev`, `prod`). */
+    /** Short env token used in every derived name (`dev`, `prod`): the stack's name. */
     readonly env: string;
+    /** The cluster the stack manages (its kubeconfig context and pinned identity). */
+    readonly cluster: ClusterConfig;
+    /**
+     * Secret config: the whole kubeconfig (plain here; index.ts wraps it as a secret). Absent, the
+     * provider reads KUBECONFIG or ~/.kube/config, still with `cluster.context`.
+     */
+    readonly kubeconfig?: string;
     /** DNS zone under which `grafana-<env>.<domain>` etc. are served. */
     readonly domain: string;
     /** Protect namespaces and volumes from `pulumi destroy` and replacement (prod). */
@@ -121,23 +130,31 @@ export interface PlatformConfig {
 
 /** Raw stack config: top-level key (without the project prefix) to its string value. */
 export interface RawConfig {
+    /** The stack's name, which is its env. */
+    readonly stack: string;
     readonly values: Readonly<Record<string, string>>;
     /** Top-level keys whose value was set with `pulumi config set --secret`. */
     readonly secretKeys: ReadonlySet<string>;
+    /** Keys of other namespaces, in full (`kubernetes:context`): some would silently do nothing. */
+    readonly foreignKeys: readonly string[];
 }
 
-/** Selects this project's keys from the runtime's full config map (`project:key` to string). */
-export function rawConfigFrom(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, project: string): RawConfig {
+/** Splits the runtime's full config map (`project:key` to string) of `stack` into this project's keys and the others. */
+export function rawConfigFrom(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, project: string, stack: string): RawConfig {
     const prefix = `${project}:`;
     const values: Record<string, string> = {};
     const secretKeys = new Set<string>();
+    const foreignKeys: string[] = [];
     for (const [key, value] of Object.entries(all)) {
-        if (!key.startsWith(prefix)) continue;
+        if (!key.startsWith(prefix)) {
+            foreignKeys.push(key);
+            continue;
+        }
         const name = key.slice(prefix.length);
         values[name] = value;
         if (isSecret(key)) secretKeys.add(name);
     }
-    return { values, secretKeys };
+    return { stack, values, secretKeys, foreignKeys: foreignKeys.sort() };
 }
 
 /** Lab-sized defaults: all of them together request well under 2 vCPU and 4 GiB. */
@@ -158,12 +175,15 @@ export const DEFAULT_RESOURCES = {
 
 const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 
+/** Top-level keys whose value is a document of its own (a JSON kubeconfig too), never structured config. */
+const DOCUMENT_KEYS = new Set(["kubeconfig"]);
+
 /** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
 function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.values)) {
         const trimmed = value.trim();
-        if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        if (!DOCUMENT_KEYS.has(key) && (trimmed.startsWith("{") || trimmed.startsWith("["))) {
             try {
                 out[key] = JSON.parse(trimmed);
             } catch {
@@ -180,17 +200,16 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     const problems = new Problems();
     const top = new ObjectReader(problems, "", decodeTopLevel(raw, problems), raw.secretKeys);
 
-    const env = top.string("env", {
-        required: true,
-        pattern: ENV_PATTERN,
-        expected: "an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod)",
-    });
+    checkForeignKeys(problems, raw.foreignKeys, project);
+    const env = readEnv(top, raw.stack);
     const domain = top.string("domain", {
         required: true,
         pattern: DNS_NAME,
         expected: "a lowercase DNS domain such as mlops.example.com",
     });
     const protect = top.bool("protect", { expected: "true or false", default: false });
+    const cluster = readCluster(top, protect);
+    const kubeconfig = readKubeconfig(top, raw.secretKeys, cluster.context);
 
     const ing = top.object("ingress");
     const ingress = {
@@ -261,6 +280,8 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
     return {
         env,
+        cluster,
+        kubeconfig,
         domain,
         protect,
         ingress,
@@ -277,6 +298,22 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
 }
 
+/**
+ * The env is the stack's name: a stack is its env, so `pulumi up -s staging` can never build an env
+ * named otherwise. The `env` key may stay in a stack file, as long as it says the same.
+ */
+function readEnv(top: ObjectReader, stack: string): string {
+    if (!ENV_PATTERN.test(stack)) {
+        top.problems.add(
+            "env",
+            "a stack name of 2-12 lowercase letters or digits starting with a letter (the stack's name is its env, for example dev, prod)",
+            `the stack name ${JSON.stringify(stack)}`,
+        );
+    }
+    if (top.has("env")) top.string("env", { expected: `the stack name ${JSON.stringify(stack)}`, check: (v) => v === stack });
+    return stack;
+}
+
 function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformConfig["storage"] {
     const nfsR = st.object("nfs");
     const server = nfsR.string("server", {
@@ -284,7 +321,8 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
         expected: "the NFS server's IPv4 address or DNS name",
         check: (v) => IPV4.test(v) || DNS_NAME.test(v) || DNS_LABEL.test(v),
     });
-    const path = nfsR.string("path", { required: true, pattern: ABS_PATH, expected: "an absolute export path such as /srv/nfs/mlops" });
+    const path = nfsR.string("path", { required: true, pattern: ABS_PATH, expected: `an absolute export path such as /srv/nfs/mlops/${env}` });
+    requireEnvName(nfsR, "path", path, env, "an NFS directory", `/srv/nfs/mlops/${env}`, ABS_PATH.test(path));
     const mountOptions = nfsR.stringList("mountOptions", {
         expected: "an NFS mount option such as nfsvers=4.1",
         item: (s) => /^[a-z0-9_]+(=[A-Za-z0-9_.:,-]+)?$/.test(s),
@@ -323,6 +361,8 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
         });
         if (nodePath === "/" || nodePath.startsWith("/proc") || nodePath.startsWith("/sys")) {
             st.problems.add(lp.keyOf("nodePath"), "a dedicated data directory, not a system path", describeValue(nodePath));
+        } else {
+            requireEnvName(lp, "nodePath", nodePath, env, "a node directory", localPathNodeDir(env), ABS_PATH.test(nodePath));
         }
         localPath = { mode: "install", nodePath, resources: readResources(lp, "resources", DEFAULT_RESOURCES.localPathProvisioner) };
     }

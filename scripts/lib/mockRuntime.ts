@@ -33,6 +33,13 @@ export interface ResourceRecord {
     readonly dependencies: readonly string[];
     /** Transforms registered on it; a helm.v4.Chart applies them to the objects it renders. */
     readonly transforms: readonly pulumi.ResourceTransform[];
+    /**
+     * A read of an existing object (`.get`), which the engine records as external and never
+     * protects; its `inputs` are then the object as read, which is what the engine hands policies.
+     */
+    readonly read: boolean;
+    /** The URNs it was known by before (its aliases), which the engine moves to its URN. */
+    readonly aliases: readonly string[];
 }
 
 /** The program failed; `resources` says what had been registered before it did. */
@@ -55,6 +62,8 @@ export interface ProgramRun {
     readonly componentOutputs: Map<string, Record<string, unknown>>;
     /** The stack outputs (module exports), resolved; secret values stay wrapped. */
     readonly outputs: Record<string, unknown>;
+    /** What the program logged with pulumi.log.warn, in order. */
+    readonly warnings: string[];
 }
 
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -67,18 +76,43 @@ export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
 export const MOCK_BCRYPT_HASH = "$2a$10$mockmockmockmockmockmuQ0f3c9aMockBcryptHashOfTheResult";
 
 /**
+ * UID of the kube-system Namespace a run reads when the stack pins none: the mocks have no cluster,
+ * so the offline plan can never check the live UID (a preview does).
+ */
+export const MOCK_KUBE_SYSTEM_UID = "offline-no-cluster";
+
+/** The UID the stack file pins (`cluster.kubeSystemUid`), if any. */
+export function pinnedKubeSystemUid(stack: LoadedStack): string | undefined {
+    try {
+        const uid: unknown = JSON.parse(stack.config[`${stack.project}:cluster`] ?? "{}")?.kubeSystemUid;
+        return typeof uid === "string" ? uid : undefined;
+    } catch {
+        // Malformed cluster config is reported by the schema itself.
+        return undefined;
+    }
+}
+
+/**
  * What a provider answers in a first preview: its inputs, and nothing it would compute. A missing
  * output resolves as unknown in a dry run. Reads (`.get`) run against the cluster in a preview too.
  */
-function previewState(type: string, name: string, inputs: Record<string, unknown>, read: boolean): Record<string, unknown> {
-    if (read) return mockState(type, name, inputs);
+function previewState(type: string, name: string, inputs: Record<string, unknown>, read: boolean, cluster: MockCluster): Record<string, unknown> {
+    if (read) return mockState(type, name, inputs, cluster);
     if (type.startsWith("random:") || type === "kubernetes:helm.sh/v3:Release") return inputs;
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
     return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
 }
 
-/** `name` is the object name: the ID for reads (`StorageClass.get`), the logical name otherwise. */
-function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+/** What the mocks' cluster answers reads with. */
+interface MockCluster {
+    readonly kubeSystemUid: string;
+}
+
+/** `name` is the object name: the ID for reads (`Namespace.get`), the logical name otherwise. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>, cluster: MockCluster): Record<string, unknown> {
+    if (type === "kubernetes:core/v1:Namespace" && name === "kube-system") {
+        return { apiVersion: "v1", kind: "Namespace", metadata: { name, uid: cluster.kubeSystemUid } };
+    }
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: MOCK_RANDOM_RESULT, bcryptHash: MOCK_BCRYPT_HASH };
@@ -97,10 +131,12 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     }
 }
 
+type AliasSpec = { name?: string; type?: string; stack?: string; project?: string; parenturn?: string; noparent?: boolean };
 type Req = {
     getType(): string;
     getName(): string;
     getParent(): string;
+    getAliasesList?(): { toObject(): { urn?: string; spec?: AliasSpec } }[];
     getObject?(): { toJavaScript(): Record<string, unknown> } | undefined;
     getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined;
     getDependenciesList?(): string[];
@@ -109,6 +145,17 @@ type Req = {
 };
 type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
 type OutputsReq = { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined };
+
+/** The URN each alias of a registration names, as the engine forms it: a child's type follows its parent's. */
+function aliasUrns(req: Req, stack: LoadedStack): string[] {
+    return (req.getAliasesList?.() ?? []).map((alias) => {
+        const { urn, spec = {} } = alias.toObject();
+        if (urn) return urn;
+        const parent = spec.noparent ? "" : spec.parenturn || req.getParent();
+        const parentType = parent ? `${parent.split("::")[2]}$` : "";
+        return `urn:pulumi:${spec.stack || stack.stack}::${spec.project || stack.project}::${parentType}${spec.type || req.getType()}::${spec.name || req.getName()}`;
+    });
+}
 
 /** Resolves an Output (or plain value) the way a stack export is resolved; `UNKNOWN` in a preview if it is. */
 async function settle(value: unknown): Promise<unknown> {
@@ -139,12 +186,34 @@ function wireValue(value: unknown): unknown {
 export interface RunOptions {
     /** Behave as the engine does in a first preview of a new stack (see the module comment). */
     readonly preview?: boolean;
+    /**
+     * UID of the live kube-system Namespace the program reads: another value simulates another
+     * cluster. Default: the stack's pin, else MOCK_KUBE_SYSTEM_UID.
+     */
+    readonly kubeSystemUid?: string;
 }
 
-export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<Record<string, unknown>>, options: RunOptions = {}): Promise<ProgramRun> {
+/**
+ * What Pulumi's Node.js runtime runs of a loaded entry module (cmd/run/run.js): a module whose only
+ * export is `default` stands for that export, and an exported function is called and awaited; its
+ * result (or the module's exports) are the stack outputs.
+ */
+async function programResult(loaded: unknown): Promise<Record<string, unknown>> {
+    let program = loaded;
+    const exports = loaded as Record<string, unknown>;
+    if (typeof loaded === "object" && loaded !== null && Object.keys(exports).every((k) => k === "default" || k === "__esModule") && "default" in exports) {
+        program = exports.default;
+    }
+    const result: unknown = await (typeof program === "function" ? (program as () => unknown)() : program);
+    return typeof result === "object" && result !== null ? (result as Record<string, unknown>) : {};
+}
+
+export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<unknown>, options: RunOptions = {}): Promise<ProgramRun> {
     const preview = options.preview === true;
+    const cluster: MockCluster = { kubeSystemUid: options.kubeSystemUid ?? pinnedKubeSystemUid(stack) ?? MOCK_KUBE_SYSTEM_UID };
+    const reads = new Map<string, Record<string, unknown>>();
     const resources: ResourceRecord[] = [];
-    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies">>();
+    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies" | "read" | "aliases">>();
     const componentOutputs = new Map<string, Record<string, unknown>>();
 
     await pulumi.runtime.setMocks(
@@ -159,8 +228,9 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
                 });
                 const state = preview
-                    ? previewState(args.type, args.id || args.name, args.inputs, Boolean(args.id))
-                    : mockState(args.type, args.id || args.name, args.inputs);
+                    ? previewState(args.type, args.id || args.name, args.inputs, Boolean(args.id), cluster)
+                    : mockState(args.type, args.id || args.name, args.inputs, cluster);
+                if (args.id) reads.set(`${args.type}::${args.name}`, state);
                 // In a preview the engine has no ID for a resource it has yet to create.
                 return { id: args.id || (preview ? undefined : `${args.name}-id`), state };
             },
@@ -188,9 +258,12 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     // In a preview the inputs are taken off the wire: there an unknown is the engine's marker,
                     // where the mocks' decoded inputs would have dropped it.
                     const wire = (req.getObject ?? req.getProperties)?.call(req)?.toJavaScript();
+                    const read = method === "readResource";
                     resources.push({
                         ...rec,
-                        inputs: preview && wire ? (wireValue(wire) as Record<string, unknown>) : rec.inputs,
+                        inputs: read ? (reads.get(key) ?? {}) : preview && wire ? (wireValue(wire) as Record<string, unknown>) : rec.inputs,
+                        read,
+                        aliases: aliasUrns(req, stack),
                         dependencies: req.getDependenciesList?.() ?? [],
                         urn: resp.getUrn(),
                         parent: req.getParent() || undefined,
@@ -209,8 +282,16 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
 
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const outputs: Record<string, unknown> = {};
+    // The mocks have no engine to log to: pulumi.log.warn falls back to console.warn with this prefix.
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const line = args.map(String).join(" ");
+        if (line.startsWith("warning: [runtime] ")) warnings.push(line.slice("warning: [runtime] ".length));
+        else consoleWarn(...args);
+    };
     try {
-        const exports = await loadProgram();
+        const exports = await programResult(await loadProgram());
         for (const [key, value] of Object.entries(exports)) {
             if (key === "default" || key === "__esModule") continue;
             const resolved = await settle(value);
@@ -222,6 +303,8 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
         if (waitForRPCs) await waitForRPCs();
     } catch (err) {
         throw new ProgramFailure(err, resources);
+    } finally {
+        console.warn = consoleWarn;
     }
-    return { stack, preview, resources, componentOutputs, outputs };
+    return { stack, preview, resources, componentOutputs, outputs, warnings };
 }

@@ -57,5 +57,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv, root:
     }
     if (help) return { stack: stack ?? "", secrets, placeholderSecrets, out: out ?? "", help };
     if (!stack) throw new UsageError("give the stack to plan, e.g. npm run plan -- dev");
-    return { stack, secrets, placeholderSecrets, out: out ?? path.join(root, "out", stack), help };
+    // A stack file given by path plans into out/<its stack name>.
+    const name = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(stack))?.[1] ?? stack;
+    return { stack, secrets, placeholderSecrets, out: out ?? path.join(root, "out", name), help };
 }

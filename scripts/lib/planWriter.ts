@@ -47,6 +47,12 @@ export interface Plan {
         retainOnDelete: boolean;
         inputs: unknown;
     }[];
+    /**
+     * Objects the program reads and never changes (the kube-system Namespace of the cluster check),
+     * kept apart from `resources`, which is what a deployment applies; `object` is what the mocks
+     * answered, not the live cluster.
+     */
+    reads: { urn: string; type: string; name: string; provider?: string; object: unknown }[];
     releases: ReleaseEntry[];
     /** Values each release receives, by release name. */
     values: Record<string, unknown>;
@@ -121,17 +127,20 @@ export function buildPlan(run: ProgramRun): Plan {
     }
     return {
         stack: run.stack.stack,
-        resources: run.resources.map((r) => ({
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            parent: r.parent,
-            provider: r.provider,
-            custom: r.custom,
-            protect: r.protect,
-            retainOnDelete: r.retainOnDelete,
-            inputs: redact(r.inputs),
-        })),
+        resources: run.resources
+            .filter((r) => !r.read)
+            .map((r) => ({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                parent: r.parent,
+                provider: r.provider,
+                custom: r.custom,
+                protect: r.protect,
+                retainOnDelete: r.retainOnDelete,
+                inputs: redact(r.inputs),
+            })),
+        reads: run.resources.filter((r) => r.read).map((r) => ({ urn: r.urn, type: r.type, name: r.name, provider: r.provider, object: redact(r.inputs) })),
         releases,
         values,
         outputs: redact(run.outputs) as Record<string, unknown>,

@@ -4,9 +4,8 @@
  * every other chart must still match components/versions.ts exactly.
  */
 import { ChartSources } from "../../components/chartSources";
-import { parsePlatformConfig, rawConfigFrom } from "../../components/config/schema";
 import { DeclaredChartSource } from "../../policy/rules";
-import { loadStack } from "./stackFile";
+import { loadStack, parseStackConfig } from "./stackFile";
 
 /** The policy that reads `chartSources`; the pack's config is keyed by policy name. */
 export const CHART_POLICY = "chart-version-pinned";
@@ -28,9 +27,6 @@ export function policyPackConfig(charts: ChartSources): PolicyPackConfig {
  */
 export function policyPackConfigForStack(root: string, stack: string): PolicyPackConfig {
     const loaded = loadStack(root, stack, { placeholderSecrets: true });
-    const config = parsePlatformConfig(
-        rawConfigFrom(loaded.config, (k) => loaded.secretKeys.includes(k), loaded.project),
-        loaded.project,
-    );
+    const config = parseStackConfig(loaded);
     return policyPackConfig(config.charts);
 }

@@ -1,12 +1,15 @@
 /**
  * Reads a stack the way `pulumi up -s <stack>` would see its config, without the Pulumi CLI:
- * `Pulumi.yaml` for the project name and `Pulumi.<stack>.yaml` for the values. Encrypted (`secure:`)
- * values cannot be decrypted offline, so each needs a placeholder, given explicitly or generated.
+ * `Pulumi.yaml` for the project name and `Pulumi.<stack>.yaml` for the values (or a stack file
+ * elsewhere, such as a test fixture). Encrypted (`secure:`) values cannot be decrypted offline, so
+ * each needs a placeholder, given explicitly or generated.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { kubeconfigPlaceholder } from "../../components/config/cluster";
+import { PlatformConfig, parsePlatformConfig, rawConfigFrom } from "../../components/config/schema";
 import { requiredSecretPlaceholders } from "../../components/config/workloads";
 import { NamedError } from "./errors";
 
@@ -149,8 +152,18 @@ function stacksIn(root: string): string[] {
         .sort();
 }
 
+/** Shapes of placeholders for optional secret keys, so the schema accepts them (a kubeconfig must define the stack's context). */
+function optionalSecretPlaceholders(config: Readonly<Record<string, string>>, project: string): Record<string, (token: string) => string> {
+    let context: unknown;
+    try {
+        context = JSON.parse(config[`${project}:cluster`] ?? "{}")?.context;
+    } catch {
+        // Malformed cluster config is reported by the schema itself.
+    }
+    return { kubeconfig: (t) => kubeconfigPlaceholder(typeof context === "string" ? context : "placeholder", t) };
+}
+
 export function loadStack(root: string, stack: string, opts: StackOptions = {}): LoadedStack {
-    const project = projectName(root);
     const label = `Pulumi.${stack}.yaml`;
     const file = path.join(root, label);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(file)) {
@@ -159,6 +172,18 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
             `no stack file ${label} in ${root}; ${stacks.length ? `the stacks here are ${stacks.join(", ")}` : "there is no Pulumi.<stack>.yaml here"}`,
         );
     }
+    return loadStackFile(root, file, opts);
+}
+
+/**
+ * Loads the stack file `file` (named `Pulumi.<stack>.yaml`, anywhere) as a stack of the project in
+ * `root`: how tests and the offline plan read a stack that is not one of the project's own.
+ */
+export function loadStackFile(root: string, file: string, opts: StackOptions = {}): LoadedStack {
+    const project = projectName(root);
+    const label = path.basename(file);
+    const stack = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(label)?.[1];
+    if (stack === undefined || !existsSync(file)) throw new UnknownStackError(`no stack file ${file} (a stack file is named Pulumi.<stack>.yaml)`);
     const { doc, at } = readYamlMap(file, label, "a map with a config: key holding the stack's settings");
     if (!("config" in doc)) {
         throw new StackFileError(`${at()}: no config: key; the stack's settings go under config: (top-level keys here: ${Object.keys(doc).join(", ")})`);
@@ -172,14 +197,20 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
     const missing: string[] = [];
     const given = { ...(opts.secrets ?? {}) };
     let required: Readonly<Record<string, (token: string) => string>> = {};
-
+    let shapes: Readonly<Record<string, (token: string) => string>> = {};
+    /** Placeholders generated for `secure:` values, filled in once the rest of the config gives their shapes. */
+    const deferred = new Map<string, string>();
     const placeholderFor = (key: string): string | undefined => {
         if (given[key] !== undefined) {
             const value = given[key];
             delete given[key];
             return value;
         }
-        if (opts.placeholderSecrets) return generated(key);
+        if (opts.placeholderSecrets) {
+            const marker = `deferred-placeholder-${deferred.size}-${randomBytes(6).toString("hex")}`;
+            deferred.set(marker, key);
+            return marker;
+        }
         missing.push(key);
         return undefined;
     };
@@ -187,7 +218,7 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
         const token = `plan-placeholder-${randomBytes(12).toString("hex")}`;
         // The leak check looks for the token, which every shaped placeholder contains.
         placeholders.push(token);
-        return (required[key] ?? ((t: string) => t))(token);
+        return (required[key] ?? shapes[key] ?? ((t: string) => t))(token);
     };
 
     for (const [fullKey, value] of Object.entries(raw)) {
@@ -199,7 +230,7 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
             if (isSecure(v)) {
                 secret = true;
                 const p = placeholderFor(short);
-                if (p !== undefined) placeholders.push(p);
+                if (p !== undefined && !deferred.has(p)) placeholders.push(p);
                 return p ?? "";
             }
             if (Array.isArray(v)) return v.map(resolve);
@@ -221,6 +252,15 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
     }
     if (opts.placeholderSecrets) {
         required = (opts.requiredSecrets ?? requiredSecretPlaceholders)(config, project);
+        shapes = optionalSecretPlaceholders(config, project);
+        for (const [marker, key] of deferred) {
+            const value = generated(key);
+            for (const [k, v] of Object.entries(config)) {
+                // A secure leaf inside a structured value sits in its JSON as a JSON string.
+                if (v === marker) config[k] = value;
+                else if (v.includes(marker)) config[k] = v.replace(JSON.stringify(marker), JSON.stringify(value));
+            }
+        }
         for (const key of Object.keys(required)) {
             const qualified = `${project}:${key}`;
             if (config[qualified] !== undefined) continue;
@@ -236,4 +276,12 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
         );
     }
     return { project, stack, config, secretKeys, placeholders };
+}
+
+/** The program's validated config of a loaded stack, as index.ts parses it (throws ConfigError). */
+export function parseStackConfig(loaded: LoadedStack): PlatformConfig {
+    return parsePlatformConfig(
+        rawConfigFrom(loaded.config, (k) => loaded.secretKeys.includes(k), loaded.project, loaded.stack),
+        loaded.project,
+    );
 }

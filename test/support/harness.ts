@@ -5,15 +5,21 @@
 import * as path from "node:path";
 import { beforeAll, vi } from "vitest";
 import { ViewResource, engineView } from "../../scripts/lib/engineView";
-import { ProgramRun, runProgram } from "../../scripts/lib/mockRuntime";
+import { ProgramRun, RunOptions, runProgram } from "../../scripts/lib/mockRuntime";
 import { CHART_STAND_INS } from "./chartStandIns";
 import { Plan, buildPlan } from "../../scripts/lib/planWriter";
-import { LoadedStack, StackOptions, loadStack } from "../../scripts/lib/stackFile";
+import { LoadedStack, StackOptions, loadStack, loadStackFile } from "../../scripts/lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "mlops-platform";
+/**
+ * A third env on a second cluster, in test/fixtures so the project's own stacks stay dev and prod:
+ * what adding an env takes, checked like the real stacks.
+ */
+export const STAGING_STACK_FILE = path.join(ROOT, "test", "fixtures", "Pulumi.staging.yaml");
 
-const loadIndex = async () => {
+/** The program as the mocks run it (index.ts, fresh). */
+export const loadIndex = async () => {
     // index.ts reads config when it is evaluated: every run needs a fresh module graph.
     vi.resetModules();
     return (await import("../../index")) as Record<string, unknown>;
@@ -29,8 +35,14 @@ export async function runStack(stack: string, opts: StackOptions = {}): Promise<
     return runLoaded(loadStack(ROOT, stack, { placeholderSecrets: true, ...opts }));
 }
 
-export async function runLoaded(loaded: LoadedStack): Promise<StackRun> {
-    const run = await runProgram(loaded, loadIndex);
+/** The same for a stack file anywhere (the staging fixture). */
+export async function runStackFile(file: string, opts: StackOptions = {}): Promise<StackRun> {
+    return runLoaded(loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts }));
+}
+
+/** `options.kubeSystemUid` simulates a cluster other than the one the stack pins. */
+export async function runLoaded(loaded: LoadedStack, options: Omit<RunOptions, "preview"> = {}): Promise<StackRun> {
+    const run = await runProgram(loaded, loadIndex, options);
     return { run, plan: buildPlan(run) };
 }
 
@@ -73,17 +85,22 @@ export const MINIMAL_SECRETS = {
 };
 
 /**
- * A stack built from a config object (keys without project prefix; objects become JSON). Keys of
- * MINIMAL_SECRETS are secret; `secretKeys` names further secret keys.
+ * A stack built from a config object (keys without project prefix; objects become JSON; a key with
+ * a namespace, such as `kubernetes:context`, stays as it is). Keys of MINIMAL_SECRETS are secret;
+ * `secretKeys` names further secret keys. The stack is named after `config.env` (a stack is its
+ * env), or `stack`.
  */
-export function stackFromConfig(config: Record<string, unknown>, secretKeys: string[] = []): LoadedStack {
+export function stackFromConfig(config: Record<string, unknown>, secretKeys: string[] = [], stack = String(config.env ?? "dev")): LoadedStack {
     secretKeys = [...secretKeys, ...Object.keys(MINIMAL_SECRETS).filter((k) => config[k] !== undefined)];
-    const entries = Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]);
+    const qualified = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
+    const entries = Object.entries(config)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [qualified(k), typeof v === "string" ? v : JSON.stringify(v)]);
     return {
         project: PROJECT,
-        stack: "test",
+        stack,
         config: Object.fromEntries(entries),
-        secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`),
+        secretKeys: secretKeys.map(qualified),
         placeholders: [],
     };
 }
@@ -92,7 +109,8 @@ export function stackFromConfig(config: Record<string, unknown>, secretKeys: str
 export const MINIMAL_CONFIG = {
     env: "dev",
     domain: "mlops.example.com",
-    storage: { nfs: { server: "10.0.0.5", path: "/srv/nfs/mlops" } },
+    cluster: { context: "lab-admin@lab" },
+    storage: { nfs: { server: "10.0.0.5", path: "/srv/nfs/mlops/dev" } },
     workloads: {
         fastapi: { image: "registry.example.com/ml/fastapi-serving:1.0.0" },
         mlflow: {

@@ -27,12 +27,15 @@ require(tsnodeRequire).register({
 });
 
 const pulumi = require("@pulumi/pulumi");
+// The live cluster is the one the stack pins (the mocks have none of their own).
+const pinned = JSON.parse(stack.config[`${stack.project}:cluster`] ?? "{}").kubeSystemUid ?? "offline-no-cluster";
 let resources = 0;
 pulumi.runtime
     .setMocks(
         {
             newResource(args) {
                 resources++;
+                if (args.id === "kube-system") return { id: args.id, state: { metadata: { name: "kube-system", uid: pinned } } };
                 return { id: `${args.name}-id`, state: args.inputs };
             },
             call(args) {
@@ -46,7 +49,9 @@ pulumi.runtime
     .then(async () => {
         pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
         const started = process.hrtime.bigint();
-        require(path.join(root, "index.ts"));
+        const program = require(path.join(root, "index.ts"));
+        // As cmd/run/run.js does: an exported function is the program, called and awaited.
+        await (program instanceof Function ? program() : program);
         const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
         await pulumi.runtime.waitForRPCs?.();
         process.stdout.write(JSON.stringify({ transpileOnly: transpileOnly === true, resources, loadMs: Math.round(loadMs) }) + "\n");
