@@ -63,44 +63,52 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
     const placeholders: string[] = [];
     const missing: string[] = [];
     const given = { ...(opts.secrets ?? {}) };
-    let required: Readonly<Record<string, (token: string) => string>> = {};
+    const qualify = (fullKey: string) => (fullKey.includes(":") ? fullKey : `${project}:${fullKey}`);
+    const requiredFor = (cfg: Readonly<Record<string, string>>) => (opts.requiredSecrets ?? requiredSecretPlaceholders)(cfg, project);
+    // Shapes known from the plain config already, so a key held whole as one `secure:` value gets a
+    // placeholder of the shape it must have (a structured secret, a URL), not a bare token.
+    let required: Readonly<Record<string, (token: string) => string>> = opts.placeholderSecrets
+        ? requiredFor(
+              Object.fromEntries(Object.entries(raw).map(([k, v]) => [qualify(k), typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)])),
+          )
+        : {};
 
-    const placeholderFor = (key: string): string | undefined => {
+    const placeholderFor = (key: string, whole: boolean): string | undefined => {
         if (given[key] !== undefined) {
             const value = given[key];
             delete given[key];
             return value;
         }
-        if (opts.placeholderSecrets) return generated(key);
+        if (opts.placeholderSecrets) return generated(key, whole);
         missing.push(key);
         return undefined;
     };
-    const generated = (key: string): string => {
+    const generated = (key: string, whole = true): string => {
         const token = `plan-placeholder-${randomBytes(12).toString("hex")}`;
         // The leak check looks for the token, which every shaped placeholder contains.
         placeholders.push(token);
-        return (required[key] ?? ((t: string) => t))(token);
+        return whole ? (required[key] ?? ((t: string) => t))(token) : token;
     };
 
     for (const [fullKey, value] of Object.entries(raw)) {
-        const qualified = fullKey.includes(":") ? fullKey : `${project}:${fullKey}`;
+        const qualified = qualify(fullKey);
         const short = qualified.startsWith(`${project}:`) ? qualified.slice(project.length + 1) : qualified;
         let secret = false;
         // Replace every secure leaf, however deep; Pulumi then treats the whole key as secret.
-        const resolve = (v: unknown): unknown => {
+        const resolve = (v: unknown, whole: boolean): unknown => {
             if (isSecure(v)) {
                 secret = true;
-                const p = placeholderFor(short);
+                const p = placeholderFor(short, whole);
                 if (p !== undefined) placeholders.push(p);
                 return p ?? "";
             }
-            if (Array.isArray(v)) return v.map(resolve);
+            if (Array.isArray(v)) return v.map((x) => resolve(x, false));
             if (typeof v === "object" && v !== null) {
-                return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+                return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, false)]));
             }
             return v;
         };
-        const resolved = resolve(value);
+        const resolved = resolve(value, true);
         config[qualified] = typeof resolved === "object" && resolved !== null ? JSON.stringify(resolved) : String(resolved);
         if (secret) secretKeys.push(qualified);
     }
@@ -112,7 +120,7 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
         placeholders.push(value);
     }
     if (opts.placeholderSecrets) {
-        required = (opts.requiredSecrets ?? requiredSecretPlaceholders)(config, project);
+        required = requiredFor(config);
         for (const key of Object.keys(required)) {
             const qualified = `${project}:${key}`;
             if (config[qualified] !== undefined) continue;
