@@ -21,6 +21,7 @@ const platform = new Platform(`mlops-${config.env}`, {
     grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
     workloadSecrets: secretOutputs(config.workloadSecrets),
     alertmanagerSlackWebhook: pulumi.secret(config.alertmanagerSlackWebhook),
+    prometheusRemoteWriteAuth: pulumi.secret(config.prometheusRemoteWriteAuth),
 });
 
 export const contractVersion = platform.outputs.contractVersion;
