@@ -3,7 +3,7 @@
  * label, remote-write targets with credentials from secret config only, Alertmanager as a cluster
  * of its own env's replicas, and alerts that reach Slack once although two replicas fire them.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -270,6 +270,7 @@ describe("an env with two Prometheus replicas and remote write", () => {
         const planned = await runLoaded(loadStack(root, "ha", { placeholderSecrets: true }));
         const secret = planned.run.resources.find((r) => r.name === "monitoring-dev-prometheus-remote-write")!.inputs as any;
         expect(Object.keys(secret.stringData.value).sort()).toEqual(["mimir-password", "mimir-username", "thanos-token"]);
+        rmSync(root, { recursive: true, force: true });
     });
 });
 
@@ -478,6 +479,12 @@ describe("bad HA and remote-write config is rejected with the key, what was expe
             `${RW}.writeRelabelConfigs[0].regex: expected a regular expression in RE2 syntax (no lookaround, no backreferences, no "{{"), got "(?!up$).*"`,
         ],
         [
+            "a regex given to keepequal, which compares values",
+            withRelabel({ action: "keepequal", sourceLabels: ["namespace"], targetLabel: "exported_namespace", regex: "x" }),
+            [],
+            `${RW}.writeRelabelConfigs[0].regex: expected no regex with action keepequal (it compares the source labels' value with the target label's), got "x"`,
+        ],
+        [
             "a source label that is no label name",
             withRelabel({ action: "keep", sourceLabels: ["app.kubernetes.io/name"], regex: "x" }),
             [],
@@ -537,6 +544,9 @@ describe("bad HA and remote-write config is rejected with the key, what was expe
             problemsOf({ ...HA_CONFIG, monitoring: { prometheus: { ...HA_MONITORING.prometheus, podAntiAffinity: "soft" } } }, ["prometheusRemoteWriteAuth"]),
         ).toEqual([]);
         expect(problemsOf(withQueue({ sampleAgeLimit: "1h30m", batchSendDeadline: "500ms", minBackoff: "0" }))).toEqual([]);
+        expect(
+            problemsOf(withRelabel({ action: "replace", sourceLabels: ["pod"], regex: "(?P<app>[a-z]+)-.*", targetLabel: "app", replacement: "${app}" })),
+        ).toEqual([]);
     });
 
     it("stops the program before anything is registered", async () => {

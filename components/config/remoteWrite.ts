@@ -124,12 +124,18 @@ const noTemplate = (v: string) => !v.includes(TEMPLATE);
 
 /**
  * RE2 (Go's regexp, which Prometheus uses) checked with JavaScript's engine: flag groups such as
- * `(?i)` become plain groups, and the constructs RE2 lacks (lookaround, backreferences) are refused.
+ * `(?i)` become plain groups, `(?P<name>` a named one, and the constructs RE2 lacks (lookaround,
+ * backreferences) are refused.
  */
 export function isRe2Regex(v: string): boolean {
     if (/\(\?<?[=!]|\\[1-9]/.test(v)) return false;
     try {
-        new RegExp(v.replace(/\(\?[imsU]+\)/g, "").replace(/\(\?[imsU]*(-[imsU]+)?:/g, "(?:"));
+        new RegExp(
+            v
+                .replace(/\(\?[imsU]+\)/g, "")
+                .replace(/\(\?[imsU]*(-[imsU]+)?:/g, "(?:")
+                .replace(/\(\?P</g, "(?<"),
+        );
         return true;
     } catch {
         return false;
@@ -309,7 +315,7 @@ function readRelabel(r: ObjectReader): RelabelRule {
         separator: str("separator", 'a separator string without "{{"'),
         targetLabel: str("targetLabel", "a label name (capture groups such as ${1} allowed)", (v) => TARGET_LABEL.test(v)),
         regex: str("regex", 'a regular expression in RE2 syntax (no lookaround, no backreferences, no "{{")', isRe2Regex),
-        modulus: r.has("modulus") ? r.int("modulus", { expected: "a whole number of at least 1", min: 1 }) : undefined,
+        modulus: r.has("modulus") ? r.int("modulus", { expected: "a whole number of at least 1", min: 1 }) || undefined : undefined,
         replacement: str("replacement", 'a replacement string without "{{" (capture groups such as $1 allowed)'),
     };
     r.done();
@@ -320,6 +326,13 @@ function readRelabel(r: ObjectReader): RelabelRule {
     if (NEEDS_SOURCE.has(action)) needs("sourceLabels", `sourceLabels for action ${action}`);
     if (action === "hashmod") needs("modulus", "a modulus for action hashmod");
     else if (rule.modulus !== undefined) r.problems.add(r.keyOf("modulus"), "no modulus except with action hashmod", describeValue(rule.modulus));
+    if ((action === "keepequal" || action === "dropequal") && rule.regex !== undefined) {
+        r.problems.add(
+            r.keyOf("regex"),
+            `no regex with action ${action} (it compares the source labels' value with the target label's)`,
+            describeValue(rule.regex),
+        );
+    }
     if (LABEL_SET_ACTIONS.has(action)) {
         // The default regex (.*) would match every label: drop all of them, or keep none.
         needs("regex", `a regex naming the labels to ${action === "labeldrop" ? "drop" : "keep"} for action ${action}`);
