@@ -41,6 +41,7 @@ export = async (): Promise<PlatformOutputs> => {
         grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
         workloadSecrets: secretOutputs(config.workloadSecrets),
         alertmanagerSlackWebhook: pulumi.secret(config.alertmanagerSlackWebhook),
+        prometheusRemoteWriteAuth: pulumi.secret(config.prometheusRemoteWriteAuth),
     });
     // The stack outputs are exactly the Platform's documented outputs.
     return platform.outputs;

@@ -56,6 +56,14 @@ export interface EnvNames {
     readonly monitoringFullname: string;
     /** The kubelet Service this env's prometheus-operator creates in kube-system. */
     readonly kubeletService: string;
+    /**
+     * Identity of the env's Prometheus pair (the operator's `prometheus` external label,
+     * `<namespace>/<Prometheus name>`): the same on every replica, so a downstream store groups the
+     * replicas by it.
+     */
+    readonly prometheusInstance: string;
+    /** The gossip cluster label of the env's Alertmanager: peers with another label are refused. */
+    readonly alertmanagerClusterLabel: string;
     readonly storageClasses: {
         readonly nfs: string;
         /** Only used when the program installs its own local-path provisioner. */
@@ -106,6 +114,8 @@ export interface EnvNames {
          * can only name a Secret of its own namespace), all with this name.
          */
         readonly ingressHtpasswd: string;
+        /** Credentials of the remote-write targets; the env's operator reads it from the monitoring namespace. */
+        readonly prometheusRemoteWrite: string;
     };
     readonly volumeClaims: { readonly fastapiLogs: string };
     /** ConfigMaps the program writes for the env's observability stack. */
@@ -235,6 +245,8 @@ export function envNames(env: string, domain: string): EnvNames {
         monitoringReleaseLabel: { release: monitoringRelease },
         monitoringFullname,
         kubeletService: `${monitoringFullname}-kubelet`,
+        prometheusInstance: `${monitoring}/${monitoringFullname}-prometheus`,
+        alertmanagerClusterLabel: `${monitoring}/${monitoringFullname}-alertmanager`,
         storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
         provisioners: {
             nfs: `nfs.platform.mlops/${env}`,
@@ -273,6 +285,7 @@ export function envNames(env: string, domain: string): EnvNames {
             alertmanagerSlack: `alertmanager-slack-${env}`,
             ingressAuth: `ingress-auth-${env}`,
             ingressHtpasswd: `ingress-htpasswd-${env}`,
+            prometheusRemoteWrite: `prometheus-remote-write-${env}`,
         },
         volumeClaims: { fastapiLogs: `${fastapi}-logs` },
         configMaps: { lokiRules: `loki-rules-${env}` },

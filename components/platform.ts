@@ -34,6 +34,8 @@ export interface PlatformArgs {
     readonly workloadSecrets: { readonly [K in keyof WorkloadSecrets]-?: pulumi.Output<string> | undefined };
     /** Secret config: the Slack webhook of the env's Alertmanager. */
     readonly alertmanagerSlackWebhook: pulumi.Output<string>;
+    /** Secret config: credentials of the Prometheus remote-write targets by target name. */
+    readonly prometheusRemoteWriteAuth: pulumi.Output<PlatformConfig["prometheusRemoteWriteAuth"]>;
 }
 
 /** Where a workload answers: null while it is switched off, since nothing answers there. */
@@ -135,6 +137,7 @@ export class Platform extends pulumi.ComponentResource {
                 storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
                 retainVolumes: cfg.protect,
                 slackWebhook: args.alertmanagerSlackWebhook,
+                remoteWriteCredentials: args.prometheusRemoteWriteAuth,
             },
             // Grafana's and Alertmanager's claims are on the NFS class, Prometheus's on local-path.
             child(grafanaAdmin, nfs, localPath, ingressAuth),

@@ -113,8 +113,9 @@ describe("sizing", () => {
             ...["scheduler", "apiServer", "dagProcessor", "triggerer", "workers"].map((k) => c("workloads").airflow.resources[k]),
         ];
         for (const r of explicit) expect(Object.keys(r.requests).sort().concat(Object.keys(r.limits).sort())).toEqual(["cpu", "memory", "cpu", "memory"]);
-        // Platform 2070m; FastAPI 2 x 500m, MLflow 2 x 500m, Airflow 1000m + 500m + 250m + 100m.
-        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(5920);
+        // Platform 2140m (Alertmanager 2 x 70m with its reloader); FastAPI 2 x 500m, MLflow 2 x 500m,
+        // Airflow 1000m + 500m + 250m + 100m.
+        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(5990);
     });
 });
 

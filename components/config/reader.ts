@@ -176,6 +176,38 @@ export class ObjectReader {
         return new ObjectReader(this.problems, key, raw, this.secretKeys);
     }
 
+    /** A list of objects, each read by its own reader at `key[i]`; missing is an empty list. */
+    objectList(name: string): ObjectReader[] {
+        const raw = this.take(name);
+        const key = this.keyOf(name);
+        if (raw === undefined || raw === null) return [];
+        if (!Array.isArray(raw)) {
+            this.problems.add(key, "a list of objects", describeValue(raw));
+            return [];
+        }
+        return raw.map((item, i) => {
+            if (!isPlainObject(item)) this.problems.add(`${key}[${i}]`, "an object", describeValue(item));
+            return new ObjectReader(this.problems, `${key}[${i}]`, item, this.secretKeys);
+        });
+    }
+
+    /** Names optional keys this object may hold, so a mistyped key's message lists them although they are absent. */
+    declare(...names: string[]): void {
+        for (const n of names) this.read.add(n);
+    }
+
+    /** The raw value of a key, marked as read; for values a caller checks itself (secrets it must never echo). */
+    raw(name: string): unknown {
+        return this.take(name);
+    }
+
+    /** The keys present in this object, in order, each marked as read. */
+    keys(): string[] {
+        const present = Object.keys(this.data).filter((k) => this.data[k] !== undefined);
+        for (const k of present) this.read.add(k);
+        return present;
+    }
+
     /** Takes every key not read so far as known without reading or checking it (settings kept for later). */
     acceptRest(): void {
         for (const k of Object.keys(this.data)) this.read.add(k);

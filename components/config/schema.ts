@@ -29,8 +29,10 @@ import { IngressAuthConfig, readIngressAuth } from "./ingressAuth";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
+import { RemoteWriteCredentials, RemoteWriteTarget, readRemoteWrite, readRemoteWriteAuth } from "./remoteWrite";
 
 export type { ReclaimPolicy, ResourceList, Resources } from "./fields";
+export type { RemoteWriteCredentials, RemoteWriteTarget } from "./remoteWrite";
 
 export type LocalPathConfig =
     { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources } | { readonly mode: "existing"; readonly className: string };
@@ -82,8 +84,18 @@ export interface PlatformConfig {
             readonly retentionSize: string;
             readonly storageSize: string;
             readonly resources: Resources;
+            /** 1, or 2+ for an HA pair of identical replicas, each with its own TSDB. */
+            readonly replicas: number;
+            /** Keep replicas on different nodes (hard) or prefer to (soft). */
+            readonly podAntiAffinity: "hard" | "soft";
+            readonly remoteWrite: readonly RemoteWriteTarget[];
         };
-        readonly alertmanager: { readonly storageSize: string; readonly resources: Resources };
+        readonly alertmanager: {
+            readonly storageSize: string;
+            readonly resources: Resources;
+            /** Members of the env's Alertmanager cluster (its peers are its own replicas only). */
+            readonly replicas: number;
+        };
         readonly grafana: {
             readonly storageSize: string;
             readonly resources: Resources;
@@ -108,6 +120,8 @@ export interface PlatformConfig {
     readonly grafanaAdminPassword?: string;
     /** Secret config: the Slack incoming-webhook URL of the env's alerts (plain here; index.ts wraps it as a secret). */
     readonly alertmanagerSlackWebhook: string;
+    /** Secret config: credentials of the remote-write targets by name (plain here; index.ts wraps it as a secret). */
+    readonly prometheusRemoteWriteAuth: Readonly<Record<string, RemoteWriteCredentials>>;
     /**
      * Where every chart comes from, resolved once: its pin in components/versions.ts, or the stack's
      * `charts` override (an internal mirror or OCI registry, optionally another exact version).
@@ -236,7 +250,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
 
     const charts = readCharts(top.object("charts"));
     const storage = readStorage(top.object("storage"), env, protect);
-    const monitoring = readMonitoring(top.object("monitoring"));
+    const monitoring = readMonitoring(top.object("monitoring"), protect);
     const logging = readLogging(top.object("logging"));
 
     const al = top.object("alerting");
@@ -275,6 +289,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
             required: true,
             check: (v) => /^https:\/\/[^\s/]+\/\S*$/.test(v),
         }) ?? "";
+    const prometheusRemoteWriteAuth = readRemoteWriteAuth(top, raw.secretKeys, monitoring.prometheus.remoteWrite) ?? {};
 
     top.done();
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
@@ -293,6 +308,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         workloadSecrets,
         grafanaAdminPassword,
         alertmanagerSlackWebhook,
+        prometheusRemoteWriteAuth,
         charts,
         alerting,
     };
@@ -374,7 +390,7 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
     };
 }
 
-function readMonitoring(mo: ObjectReader): PlatformConfig["monitoring"] {
+function readMonitoring(mo: ObjectReader, protect: boolean): PlatformConfig["monitoring"] {
     const pr = mo.object("prometheus");
     const retention = duration(pr, "retention", "7d", "TSDB retention");
     const retentionSize = pr.string("retentionSize", {
@@ -393,11 +409,52 @@ function readMonitoring(mo: ObjectReader): PlatformConfig["monitoring"] {
             describeValue(retentionSize),
         );
     }
-    const prometheus = { retention, retentionSize, storageSize: promStorage, resources: readResources(pr, "resources", DEFAULT_RESOURCES.prometheus) };
+    const replicas = pr.int("replicas", { expected: "1, or 2 or more for an HA pair (a whole number from 1 to 10)", min: 1, max: 10, default: 1 });
+    // Two replicas on one node share its fate: HA means separate nodes, so hard unless said otherwise.
+    // One replica keeps the chart's soft default: nothing to keep apart, and no change to its pod.
+    const podAntiAffinity = pr.string("podAntiAffinity", {
+        expected: '"hard" (replicas on different nodes, or Pending) or "soft" (preferred)',
+        oneOf: ["hard", "soft"],
+        default: replicas >= 2 ? "hard" : "soft",
+    }) as "hard" | "soft";
+    if (replicas < 2 && pr.has("podAntiAffinity")) {
+        mo.problems.add(
+            pr.keyOf("podAntiAffinity"),
+            `no anti-affinity setting while monitoring.prometheus.replicas is ${replicas} (it only keeps replicas apart; set replicas to 2 or more for HA)`,
+            describeValue(podAntiAffinity),
+        );
+    }
+    const prometheus = {
+        retention,
+        retentionSize,
+        storageSize: promStorage,
+        resources: readResources(pr, "resources", DEFAULT_RESOURCES.prometheus),
+        replicas,
+        podAntiAffinity,
+        remoteWrite: readRemoteWrite(pr),
+    };
     pr.done();
 
     const am = mo.object("alertmanager");
-    const alertmanager = { storageSize: storageSize(am, "1Gi"), resources: readResources(am, "resources", DEFAULT_RESOURCES.alertmanager) };
+    // A protected env's alerts must outlive one pod (a restart, a drained node): a cluster of two.
+    const amReplicas = am.int("replicas", {
+        expected: "a whole number of Alertmanager replicas from 1 to 5",
+        min: 1,
+        max: 5,
+        default: protect ? 2 : 1,
+    });
+    if (protect && amReplicas < 2) {
+        mo.problems.add(
+            am.keyOf("replicas"),
+            "2 or more on a protected stack (protect: true runs Alertmanager as a cluster, so alerts survive the loss of one pod)",
+            describeValue(amReplicas),
+        );
+    }
+    const alertmanager = {
+        storageSize: storageSize(am, "1Gi"),
+        resources: readResources(am, "resources", DEFAULT_RESOURCES.alertmanager),
+        replicas: amReplicas,
+    };
     am.done();
 
     const gr = mo.object("grafana");

@@ -4,6 +4,7 @@
  */
 import { DNS_NAME, DNS_LABEL, ENV_PATTERN, IPV4, Resources, r, readResources, requireEnvName, secretString, storageSize } from "./fields";
 import { ObjectReader, describeValue } from "./reader";
+import { REMOTE_WRITE_AUTH_KEY, remoteWriteAuthPlaceholder } from "./remoteWrite";
 import { airflowDefault } from "../versions";
 
 export const ALIAS_SELECTION_MODES = ["ab_test", "canary", "blue_green"] as const;
@@ -459,7 +460,7 @@ function rawSwitches(config: Readonly<Record<string, string>>, project: string):
 }
 
 /**
- * Secret-only config keys (the workloads' and the Alertmanager webhook) whose absence stops the
+ * Secret-only config keys (the workloads', the Alertmanager webhook, remote-write credentials) whose absence stops the
  * program, given the stack's other config (which workloads are on, how DAGs are fetched), each with
  * the shape of a placeholder that passes validation: the offline plan stands in for values only the
  * user's machine can decrypt.
@@ -478,6 +479,8 @@ export function requiredSecretPlaceholders(config: Readonly<Record<string, strin
     for (const [key, shape] of Object.entries(workloadSecrets)) {
         if (secretInUse(key as keyof WorkloadSecrets, on)) out[key] = shape;
     }
+    const remoteWriteAuth = remoteWriteAuthPlaceholder(config[`${project}:monitoring`]);
+    if (remoteWriteAuth) out[REMOTE_WRITE_AUTH_KEY] = remoteWriteAuth;
     const repository: unknown = workloads?.airflow?.dags?.repository;
     if (on.airflow && typeof repository === "string" && isSshRepository(repository)) {
         out.airflowGitSshKey = (t) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${t}\n-----END OPENSSH PRIVATE KEY-----\n`;

@@ -9,6 +9,8 @@ import { ChartSource } from "../chartSources";
 import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
 import { DASHBOARD_SIDECAR_LABEL } from "./dashboards/grafana";
 import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
+import { needsRemoteWriteSecret, remoteWriteSecretData, remoteWriteValues } from "./remoteWrite";
+import { RemoteWriteCredentials } from "../config/remoteWrite";
 
 export interface MonitoringArgs {
     readonly names: EnvNames;
@@ -23,10 +25,26 @@ export interface MonitoringArgs {
     readonly retainVolumes: boolean;
     /** Slack incoming-webhook URL from secret config; unset leaves the webhook file empty. */
     readonly slackWebhook: pulumi.Output<string>;
+    /** Secret config: credentials of the remote-write targets by target name. */
+    readonly remoteWriteCredentials: pulumi.Output<Readonly<Record<string, RemoteWriteCredentials>>>;
 }
 
-/** Inputs of the values builder: everything but the secret webhook, which only the Secret holds. */
-export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "chart">;
+/** Inputs of the values builder: everything but the secrets, which only the Secrets hold. */
+export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "remoteWriteCredentials" | "chart">;
+
+/**
+ * External label naming the replica (the operator's value: the pod name). Set explicitly, since
+ * the downstream store deduplicates on it, and the operator drops exactly this label from alerts,
+ * so both replicas send Alertmanager identical alerts, which it merges into one.
+ */
+export const REPLICA_EXTERNAL_LABEL = "prometheus_replica";
+/** External label naming the Prometheus pair (`<namespace>/<name>`, the same on every replica). */
+export const PROMETHEUS_EXTERNAL_LABEL = "prometheus";
+/** External label carrying the env on every series and alert that leaves Prometheus. */
+export const ENV_EXTERNAL_LABEL = "env";
+
+/** With two replicas or more, a drain or rollout may take only one of them at a time. */
+const keepOneUp = (replicas: number) => (replicas >= 2 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {});
 
 const keepNamespaces = (regex: string) => ({ action: "keep", sourceLabels: ["namespace"], regex });
 
@@ -149,6 +167,10 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
         },
         prometheus: {
             ingress: ingressValues(args, names.hosts.prometheus, names.tlsSecrets.prometheus, apiIngressAnnotations, "paths"),
+            ...keepOneUp(m.prometheus.replicas),
+            // Replicas scrape on their own schedules, so their answers differ slightly: Grafana (one
+            // client) sticks to one replica and a dashboard does not flicker between them.
+            ...(m.prometheus.replicas >= 2 ? { service: { sessionAffinity: "ClientIP" } } : {}),
             prometheusSpec: {
                 ...selectOwn("serviceMonitor"),
                 ...selectOwn("podMonitor"),
@@ -156,7 +178,15 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
                 ...selectOwn("scrapeConfig"),
                 ...selectOwn("rule"),
                 externalUrl: `https://${names.hosts.prometheus}`,
-                replicas: 1,
+                replicas: m.prometheus.replicas,
+                // Each replica is a whole Prometheus with its own TSDB claim (volumeClaimTemplate) on
+                // its node's local-path disk; apart, one node's loss leaves the other running.
+                podAntiAffinity: m.prometheus.podAntiAffinity,
+                podAntiAffinityTopologyKey: "kubernetes.io/hostname",
+                externalLabels: { [ENV_EXTERNAL_LABEL]: names.env },
+                replicaExternalLabelName: REPLICA_EXTERNAL_LABEL,
+                prometheusExternalLabelName: PROMETHEUS_EXTERNAL_LABEL,
+                ...(m.prometheus.remoteWrite.length ? { remoteWrite: remoteWriteValues(names, m.prometheus.remoteWrite), remoteWriteDashboards: true } : {}),
                 retention: m.prometheus.retention,
                 retentionSize: m.prometheus.retentionSize,
                 // TSDB on node-local disk: NFS is too slow and unsafe for it.
@@ -166,6 +196,7 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
         },
         alertmanager: {
             ingress: ingressValues(args, names.hosts.alertmanager, names.tlsSecrets.alertmanager, apiIngressAnnotations, "paths"),
+            ...keepOneUp(m.alertmanager.replicas),
             alertmanagerSpec: {
                 // The program owns this Secret. configSecret alone does not stop the chart from rendering
                 // its own default config Secret; useExistingSecret does.
@@ -176,7 +207,13 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
                 alertmanagerConfigSelector: releaseSelector,
                 alertmanagerConfigNamespaceSelector: envNamespaceSelector,
                 externalUrl: `https://${names.hosts.alertmanager}`,
-                replicas: 1,
+                // The operator peers the replicas through the governing Service `alertmanager-operated`
+                // of this namespace only; no additionalPeers. The cluster label (the operator's own
+                // default, set so it cannot drift) makes each member refuse gossip from the other env's.
+                replicas: m.alertmanager.replicas,
+                clusterLabel: names.alertmanagerClusterLabel,
+                // NFS claims follow a pod to any node: replicas may share a node (a one-node lab) but prefer not to.
+                podAntiAffinity: "soft",
                 storage: volumeClaim(args.storageClasses.nfs, m.alertmanager.storageSize),
                 resources: m.alertmanager.resources,
                 securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, fsGroupChangePolicy: "OnRootMismatch" },
@@ -250,6 +287,21 @@ export class Monitoring extends pulumi.ComponentResource {
         // Its own Secret, read by file: the config holds no secret and the webhook rotates alone.
         const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: args.slackWebhook });
         const configSecret = secret("config", names.secrets.alertmanagerConfig, { "alertmanager.yaml": configYaml, [SLACK_TEMPLATE_KEY]: templates });
+        const remoteWrite = args.monitoring.prometheus.remoteWrite;
+        // In the operator's watched namespace: it reads the credentials from the Prometheus object's own.
+        const remoteWriteSecret = needsRemoteWriteSecret(remoteWrite)
+            ? ownedSecret(
+                  `${name}-prometheus-remote-write`,
+                  {
+                      names,
+                      component: "prometheus",
+                      name: names.secrets.prometheusRemoteWrite,
+                      namespace: args.namespace,
+                      data: remoteWriteSecretData(remoteWrite, args.remoteWriteCredentials),
+                  },
+                  { parent: this },
+              )
+            : undefined;
         helmRelease(
             names.releases.monitoring,
             {
@@ -258,7 +310,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: kubePrometheusStackValues(args),
             },
-            { parent: this, dependsOn: [configSecret, slackSecret] },
+            { parent: this, dependsOn: [configSecret, slackSecret, ...(remoteWriteSecret ? [remoteWriteSecret] : [])] },
         );
         this.releaseName = names.releases.monitoring;
         this.alertmanagerConfigSecret = names.secrets.alertmanagerConfig;

@@ -198,9 +198,14 @@ export function loadStackFile(root: string, file: string, opts: StackOptions = {
     const given = { ...(opts.secrets ?? {}) };
     let required: Readonly<Record<string, (token: string) => string>> = {};
     let shapes: Readonly<Record<string, (token: string) => string>> = {};
-    /** Placeholders generated for `secure:` values, filled in once the rest of the config gives their shapes. */
-    const deferred = new Map<string, string>();
-    const placeholderFor = (key: string): string | undefined => {
+    /**
+     * Placeholders generated for `secure:` values, filled in once the whole config gives their shapes
+     * (a kubeconfig defining the stack's context, the remote-write credentials of its targets). Only a
+     * key held whole as one `secure:` value gets its key's shape; a secure leaf inside a structured
+     * value gets a bare token.
+     */
+    const deferred = new Map<string, { key: string; whole: boolean }>();
+    const placeholderFor = (key: string, whole: boolean): string | undefined => {
         if (given[key] !== undefined) {
             const value = given[key];
             delete given[key];
@@ -208,17 +213,17 @@ export function loadStackFile(root: string, file: string, opts: StackOptions = {
         }
         if (opts.placeholderSecrets) {
             const marker = `deferred-placeholder-${deferred.size}-${randomBytes(6).toString("hex")}`;
-            deferred.set(marker, key);
+            deferred.set(marker, { key, whole });
             return marker;
         }
         missing.push(key);
         return undefined;
     };
-    const generated = (key: string): string => {
+    const generated = (key: string, whole = true): string => {
         const token = `plan-placeholder-${randomBytes(12).toString("hex")}`;
         // The leak check looks for the token, which every shaped placeholder contains.
         placeholders.push(token);
-        return (required[key] ?? shapes[key] ?? ((t: string) => t))(token);
+        return whole ? (required[key] ?? shapes[key] ?? ((t: string) => t))(token) : token;
     };
 
     for (const [fullKey, value] of Object.entries(raw)) {
@@ -226,20 +231,20 @@ export function loadStackFile(root: string, file: string, opts: StackOptions = {
         const short = qualified.startsWith(`${project}:`) ? qualified.slice(project.length + 1) : qualified;
         let secret = false;
         // Replace every secure leaf, however deep; Pulumi then treats the whole key as secret.
-        const resolve = (v: unknown): unknown => {
+        const resolve = (v: unknown, whole: boolean): unknown => {
             if (isSecure(v)) {
                 secret = true;
-                const p = placeholderFor(short);
+                const p = placeholderFor(short, whole);
                 if (p !== undefined && !deferred.has(p)) placeholders.push(p);
                 return p ?? "";
             }
-            if (Array.isArray(v)) return v.map(resolve);
+            if (Array.isArray(v)) return v.map((x) => resolve(x, false));
             if (typeof v === "object" && v !== null) {
-                return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+                return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, false)]));
             }
             return v;
         };
-        const resolved = resolve(value);
+        const resolved = resolve(value, true);
         config[qualified] = typeof resolved === "object" && resolved !== null ? JSON.stringify(resolved) : String(resolved);
         if (secret) secretKeys.push(qualified);
     }
@@ -253,8 +258,8 @@ export function loadStackFile(root: string, file: string, opts: StackOptions = {
     if (opts.placeholderSecrets) {
         required = (opts.requiredSecrets ?? requiredSecretPlaceholders)(config, project);
         shapes = optionalSecretPlaceholders(config, project);
-        for (const [marker, key] of deferred) {
-            const value = generated(key);
+        for (const [marker, { key, whole }] of deferred) {
+            const value = generated(key, whole);
             for (const [k, v] of Object.entries(config)) {
                 // A secure leaf inside a structured value sits in its JSON as a JSON string.
                 if (v === marker) config[k] = value;

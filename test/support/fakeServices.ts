@@ -156,3 +156,23 @@ export async function startBasicAuthProxy(upstream: string, auth: { user: string
     });
     return { ...server, authorizations };
 }
+
+export interface SlackStandIn extends RunningServer {
+    /** Every message posted, as Slack's incoming-webhook JSON. */
+    readonly messages: Record<string, any>[];
+}
+
+/** A Slack incoming webhook: records each posted message and answers `ok` as Slack does. */
+export async function startSlackStandIn(): Promise<SlackStandIn> {
+    const messages: Record<string, any>[] = [];
+    const server = await serve((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+            messages.push(JSON.parse(body) as Record<string, any>);
+            res.writeHead(200, { "content-type": "text/plain" });
+            res.end("ok");
+        });
+    });
+    return { ...server, messages };
+}
