@@ -116,6 +116,9 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             alertmanagerInstanceNamespaces: envNs,
             alertmanagerConfigNamespaces: envNs,
             thanosRulerInstanceNamespaces: envNs,
+            // Without a selector both envs' webhooks would mutate and validate every namespace's
+            // PrometheusRules and AlertmanagerConfigs.
+            admissionWebhooks: { namespaceSelector: envNamespaceSelector },
             kubeletService: { enabled: true, namespace: SYSTEM_NAMESPACE },
             resources: m.operator.resources,
             prometheusConfigReloader: { resources: m.operator.configReloaderResources },
