@@ -51,6 +51,7 @@ describe("policy pack", () => {
             "monitors-labelled-for-own-env",
             "no-cross-env-reference",
             "webhooks-select-own-env",
+            "controllers-write-own-env",
             "nfs-writers-set-fsgroup",
             "log-agent-grace-period",
             "chart-version-pinned",
@@ -153,6 +154,25 @@ describe("each policy reports its violation", () => {
         expect(run([...checked(views.dev), own, both, webhook("everything-dev")], "webhooks-select-own-env")).toEqual([
             'ValidatingWebhookConfiguration quota-dev: webhook quota-dev.example.com must select only namespaces with platform.mlops/env=dev (its namespaceSelector: {"matchExpressions":[{"key":"platform.mlops/env","operator":"In","values":["dev","prod"]}]})',
             "ValidatingWebhookConfiguration everything-dev: webhook everything-dev.example.com must select only namespaces with platform.mlops/env=dev (its namespaceSelector: none, so every namespace)",
+        ]);
+    });
+
+    it("controllers-write-own-env", () => {
+        const charts = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.global);
+        charts.find((r) => r.type === RELEASE && r.name === "nfs-dev")!.props.values.rbac.create = true;
+        expect(run(charts, "controllers-write-own-env")).toEqual([
+            "release nfs-dev: rbac.create must be false: the chart's own RBAC grants the provisioner updates of claims and events in every namespace; declare namespaced Roles instead",
+            "release monitoring-dev: global.rbac.create must be false: the chart's own RBAC grants prometheus-operator * on Secrets, ConfigMaps, StatefulSets and Prometheus objects in every namespace; declare namespaced Roles instead",
+        ]);
+        const clusterRole = broken("prod", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "monitoring-prod-operator-cluster-read", (r) => {
+            r.props.rules.push(
+                { apiGroups: [""], resources: ["secrets", "nodes/status"], verbs: ["get", "update"] },
+                { apiGroups: ["apps"], resources: ["*"], verbs: ["*"] },
+            );
+        });
+        expect(run(clusterRole, "controllers-write-own-env")).toEqual([
+            "ClusterRole monitoring-prod-operator-cluster-read grants update on secrets in every namespace; grant it with a Role in each of the env's namespaces",
+            "ClusterRole monitoring-prod-operator-cluster-read grants * on * in every namespace; grant it with a Role in each of the env's namespaces",
         ]);
     });
 

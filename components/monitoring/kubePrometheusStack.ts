@@ -6,15 +6,20 @@ import { ingressAnnotations } from "../ingress";
 import { ownedSecret } from "../secrets";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
 import { ChartSource } from "../chartSources";
+import { platformLabels } from "../labels";
+import { declareGrants } from "../rbac";
 import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
 import { DASHBOARD_SIDECAR_LABEL } from "./dashboards/grafana";
 import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
+import { monitoringGrants } from "./monitoringRbac";
 
 export interface MonitoringArgs {
     readonly names: EnvNames;
     /** Where kube-prometheus-stack comes from (pin or mirror). */
     readonly chart: ChartSource;
     readonly namespace: string;
+    /** Every namespace the env creates: the operator's Roles are there (monitoringRbac.ts). */
+    readonly envNamespaces: readonly string[];
     readonly monitoring: PlatformConfig["monitoring"];
     readonly alerting: PlatformConfig["alerting"];
     readonly ingress: PlatformConfig["ingress"];
@@ -26,7 +31,7 @@ export interface MonitoringArgs {
 }
 
 /** Inputs of the values builder: everything but the secret webhook, which only the Secret holds. */
-export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "chart">;
+export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "chart" | "envNamespaces">;
 
 const keepNamespaces = (regex: string) => ({ action: "keep", sourceLabels: ["namespace"], regex });
 
@@ -95,6 +100,9 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
     });
     return {
         fullnameOverride: names.monitoringFullname,
+        // The chart's RBAC for the operator, Prometheus and the webhook Jobs is cluster-wide with
+        // cluster-wide writes, and it has no namespaced mode; the program declares it instead.
+        global: { rbac: { create: false } },
         // CRDs are installed by Helm from the chart's crds/ directory: once, never upgraded or deleted,
         // so destroying one env never removes the custom resources of the other.
         crds: { enabled: true },
@@ -250,6 +258,8 @@ export class Monitoring extends pulumi.ComponentResource {
         // Its own Secret, read by file: the config holds no secret and the webhook rotates alone.
         const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: args.slackWebhook });
         const configSecret = secret("config", names.secrets.alertmanagerConfig, { "alertmanager.yaml": configYaml, [SLACK_TEMPLATE_KEY]: templates });
+        // Before the release: its pre-install hook Job and the operator start with these permissions.
+        const rbac = declareGrants(monitoringGrants(names, args.envNamespaces), platformLabels(names.env, "monitoring-rbac"), { parent: this });
         helmRelease(
             names.releases.monitoring,
             {
@@ -258,7 +268,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: kubePrometheusStackValues(args),
             },
-            { parent: this, dependsOn: [configSecret, slackSecret] },
+            { parent: this, dependsOn: [configSecret, slackSecret, ...rbac] },
         );
         this.releaseName = names.releases.monitoring;
         this.alertmanagerConfigSecret = names.secrets.alertmanagerConfig;
