@@ -64,6 +64,36 @@ export interface EnvNames {
     readonly prometheusInstance: string;
     /** The gossip cluster label of the env's Alertmanager: peers with another label are refused. */
     readonly alertmanagerClusterLabel: string;
+    /**
+     * ServiceAccounts the charts create for the env's controllers (kube-prometheus-stack names them
+     * after its fullname, the NFS chart after `<release>-<chart>`); the program binds its RBAC to them.
+     */
+    readonly serviceAccounts: {
+        readonly monitoringOperator: string;
+        readonly prometheus: string;
+        /** The admission webhook's certificate Jobs; also the name of both webhook configurations. */
+        readonly admissionPatch: string;
+        readonly nfsProvisioner: string;
+    };
+    /**
+     * Roles and ClusterRoles the program declares in place of the charts' own, each with a binding of
+     * the same name. They never reuse a name the charts gave theirs, or Helm would delete the
+     * program's object when it drops its own on the upgrade that switches the chart's RBAC off.
+     */
+    readonly rbac: {
+        /** Role in each env namespace: what prometheus-operator writes and reads there. */
+        readonly operator: string;
+        /** ClusterRole: what the operator only reads, cluster-wide. */
+        readonly operatorClusterRead: string;
+        /** Role in kube-system: the kubelet Service and Endpoints of this env's operator. */
+        readonly operatorKubelet: string;
+        /** ClusterRole: Prometheus's read-only service discovery. */
+        readonly prometheusDiscovery: string;
+        /** ClusterRole (the env's two webhook configurations) and Role (the certificate Secret). */
+        readonly admissionPatch: string;
+        /** ClusterRole (volumes) and Role in each env namespace (claims, events, leader lock). */
+        readonly nfsProvisioner: string;
+    };
     readonly storageClasses: {
         readonly nfs: string;
         /** Only used when the program installs its own local-path provisioner. */
@@ -214,6 +244,7 @@ export function envNames(env: string, domain: string): EnvNames {
     const monitoringFullname = monitoringRelease;
     const lokiRelease = `loki-${env}`;
     const airflowRelease = `airflow-${env}`;
+    const nfsRelease = `nfs-${env}`;
     const fastapi = namespaceFor("fastapi", env);
     const mlflow = namespaceFor("mlflow", env);
     const airflow = namespaceFor("airflow", env);
@@ -235,7 +266,7 @@ export function envNames(env: string, domain: string): EnvNames {
         domain,
         namespaces: { storage, monitoring, observability, fastapi, mlflow, airflow },
         releases: {
-            nfs: `nfs-${env}`,
+            nfs: nfsRelease,
             monitoring: monitoringRelease,
             loki: lokiRelease,
             promtail: `promtail-${env}`,
@@ -247,6 +278,21 @@ export function envNames(env: string, domain: string): EnvNames {
         kubeletService: `${monitoringFullname}-kubelet`,
         prometheusInstance: `${monitoring}/${monitoringFullname}-prometheus`,
         alertmanagerClusterLabel: `${monitoring}/${monitoringFullname}-alertmanager`,
+        serviceAccounts: {
+            monitoringOperator: `${monitoringFullname}-operator`,
+            prometheus: `${monitoringFullname}-prometheus`,
+            admissionPatch: `${monitoringFullname}-admission`,
+            // The NFS chart's fullname: `<release>-<chart>`, the release name not containing the chart's.
+            nfsProvisioner: `${nfsRelease}-nfs-subdir-external-provisioner`,
+        },
+        rbac: {
+            operator: `${monitoringFullname}-operator`,
+            operatorClusterRead: `${monitoringFullname}-operator-cluster-read`,
+            operatorKubelet: `${monitoringFullname}-operator-kubelet`,
+            prometheusDiscovery: `${monitoringFullname}-prometheus-discovery`,
+            admissionPatch: `${monitoringFullname}-admission-patch`,
+            nfsProvisioner: `${nfsRelease}-provisioner`,
+        },
         storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
         provisioners: {
             nfs: `nfs.platform.mlops/${env}`,

@@ -86,6 +86,8 @@ export class Platform extends pulumi.ComponentResource {
         const w = cfg.workloads;
         const on = workloadSwitches(w);
         const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect, workloads: on }, { parent: this, providers });
+        // Where the env's controllers get their namespaced permissions (and nowhere else).
+        const envNamespaces = Object.values(createdNamespaces(ns, on));
         // Every name below is a plain value from the naming module, known in a first preview; what must
         // exist first is said with `dependsOn` (on a component: on all of its resources).
         // A dependency that is not there (a switched-off workload's) is left out.
@@ -102,7 +104,7 @@ export class Platform extends pulumi.ComponentResource {
         );
         const nfs = new NfsProvisioner(
             `nfs-${cfg.env}`,
-            { names, chart: cfg.charts.nfsSubdirProvisioner, namespace: ns.storage, nfs: cfg.storage.nfs },
+            { names, chart: cfg.charts.nfsSubdirProvisioner, namespace: ns.storage, nfs: cfg.storage.nfs, envNamespaces },
             child(),
         );
         const localPath = new LocalPathStorage(
@@ -112,6 +114,7 @@ export class Platform extends pulumi.ComponentResource {
                 namespace: ns.storage,
                 localPath: cfg.storage.localPath,
                 reclaimPolicy: cfg.storage.nfs.reclaimPolicy,
+                envNamespaces,
             },
             child(),
         );
@@ -131,6 +134,7 @@ export class Platform extends pulumi.ComponentResource {
                 names,
                 chart: cfg.charts.kubePrometheusStack,
                 namespace: ns.monitoring,
+                envNamespaces,
                 monitoring: cfg.monitoring,
                 alerting: cfg.alerting,
                 ingress: cfg.ingress,

@@ -271,6 +271,121 @@ const noCrossEnv: Rule = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Cluster-wide hooks and controllers act on their own env only
+
+const CLUSTER_HOOK_LESSON =
+    "one env's operator mutated, validated and could rewrite the other env's objects (cluster-wide hooks and permissions act on their own env only)";
+
+const WEBHOOK_CONFIGURATIONS = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+
+/** Charts that render admission webhooks: the values that switch them on, and where their namespaceSelector goes. */
+const CHART_WEBHOOKS: Record<string, { what: string; enabledPaths: string[]; selectorPath: string }[]> = {
+    [charts.kubePrometheusStack.chart]: [
+        {
+            what: "prometheus-operator admission webhooks",
+            enabledPaths: ["prometheusOperator.enabled", "prometheusOperator.admissionWebhooks.enabled"],
+            selectorPath: "prometheusOperator.admissionWebhooks.namespaceSelector",
+        },
+    ],
+};
+
+/** Whether a label selector requires the env label to be exactly `env` (matchLabels, or `In` with that one value). */
+function requiresEnv(selector: unknown, env: string): boolean {
+    if (!isObject(selector)) return false;
+    if (isObject(selector.matchLabels) && selector.matchLabels[ENV_LABEL] === env) return true;
+    const exprs: unknown[] = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+    return exprs.some(
+        (e) => isObject(e) && e.key === ENV_LABEL && e.operator === "In" && Array.isArray(e.values) && e.values.length === 1 && e.values[0] === env,
+    );
+}
+
+const selectorText = (selector: unknown) => (selector === undefined ? "none, so every namespace" : JSON.stringify(selector));
+
+const webhooksOwnEnv: Rule = {
+    name: "webhooks-select-own-env",
+    description: `Every admission webhook (a webhook configuration, or a chart's admission-webhook values) selects namespaces by ${ENV_LABEL}=<env> of its own env, so it never mutates or validates another env's objects.`,
+    lesson: CLUSTER_HOOK_LESSON,
+    check(r, ctx) {
+        const want = `${ENV_LABEL}=${ctx.env}`;
+        if (r.type.startsWith("kubernetes:admissionregistration.k8s.io/") && WEBHOOK_CONFIGURATIONS.includes(kindOf(r.type))) {
+            const hooks: unknown[] = Array.isArray(r.props.webhooks) ? r.props.webhooks : [];
+            return hooks
+                .map((h) => (isObject(h) ? h : {}))
+                .filter((h) => !requiresEnv(h.namespaceSelector, ctx.env))
+                .map(
+                    (h) =>
+                        `${describe(r)}: webhook ${h.name ?? "<unnamed>"} must select only namespaces with ${want} (its namespaceSelector: ${selectorText(h.namespaceSelector)})`,
+                );
+        }
+        if (!isChart(r)) return [];
+        const values = valuesOf(r);
+        return (CHART_WEBHOOKS[chartName(r)] ?? [])
+            .filter((w) => w.enabledPaths.every((p) => at(values, p) !== false))
+            .filter((w) => !requiresEnv(at(values, w.selectorPath), ctx.env))
+            .map((w) => `${describe(r)}: ${w.what} must select only namespaces with ${want} (${w.selectorPath}: ${selectorText(at(values, w.selectorPath))})`);
+    },
+};
+
+/** Resources Kubernetes keeps cluster-scoped: the only ones a ClusterRole may write (subresources by their resource). */
+const CLUSTER_SCOPED_RESOURCES = new Set([
+    "persistentvolumes",
+    "nodes",
+    "namespaces",
+    "storageclasses",
+    "volumeattachments",
+    "csinodes",
+    "csidrivers",
+    "clusterroles",
+    "clusterrolebindings",
+    "customresourcedefinitions",
+    "priorityclasses",
+    "ingressclasses",
+    "runtimeclasses",
+    "apiservices",
+    "certificatesigningrequests",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+    "validatingadmissionpolicies",
+    "validatingadmissionpolicybindings",
+]);
+const WRITE_VERBS = new Set(["*", "create", "update", "patch", "delete", "deletecollection"]);
+
+/** Charts whose own RBAC gives a controller writes in every namespace: the switch that must be off. */
+const CHART_RBAC_SWITCHES: Record<string, { path: string; grants: string }> = {
+    [charts.kubePrometheusStack.chart]: {
+        path: "global.rbac.create",
+        grants: "prometheus-operator * on Secrets, ConfigMaps, StatefulSets and Prometheus objects",
+    },
+    [charts.nfsSubdirProvisioner.chart]: { path: "rbac.create", grants: "the provisioner updates of claims and events" },
+};
+
+const controllersWriteOwnEnv: Rule = {
+    name: "controllers-write-own-env",
+    description:
+        "No ClusterRole grants writes on namespaced resources (those are Roles in the env's namespaces), and no chart is asked for its own RBAC where that would grant a controller writes in every namespace.",
+    lesson: CLUSTER_HOOK_LESSON,
+    check(r) {
+        if (isChart(r)) {
+            const sw = CHART_RBAC_SWITCHES[chartName(r)];
+            if (!sw || at(valuesOf(r), sw.path) === false) return [];
+            return [`${describe(r)}: ${sw.path} must be false: the chart's own RBAC grants ${sw.grants} in every namespace; declare namespaced Roles instead`];
+        }
+        if (r.type !== "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") return [];
+        const rules: unknown[] = Array.isArray(r.props.rules) ? r.props.rules : [];
+        return rules.filter(isObject).flatMap((rule) => {
+            const verbs = (Array.isArray(rule.verbs) ? rule.verbs : []).filter((v: unknown) => WRITE_VERBS.has(String(v)));
+            const namespaced = (Array.isArray(rule.resources) ? rule.resources : []).filter(
+                (res: unknown) => !CLUSTER_SCOPED_RESOURCES.has(String(res).split("/")[0]!),
+            );
+            if (!verbs.length || !namespaced.length) return [];
+            return [
+                `${describe(r)} grants ${verbs.join(",")} on ${namespaced.join(",")} in every namespace; grant it with a Role in each of the env's namespaces`,
+            ];
+        });
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Pods writing to NFS set fsGroup
 
 /** Chart values that put a pod's data on a claim: storage class path, fsGroup path. */
@@ -678,6 +793,8 @@ export const RULES: readonly Rule[] = [
     tsdbNotOnNfs,
     monitorsOwnEnv,
     noCrossEnv,
+    webhooksOwnEnv,
+    controllersWriteOwnEnv,
     nfsFsGroup,
     logAgentGrace,
     chartPinned,

@@ -4,6 +4,7 @@
  * directory or object-store prefix, and every string that names an env names the stack's own env.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM_NAMESPACE } from "../components/naming";
 import { Plan } from "../scripts/lib/planWriter";
 import { parseStackConfig } from "../scripts/lib/stackFile";
 import { STAGING_STACK_FILE, StackRun, allStrings, runStackFile, valuesOf, useBothStacks } from "./support/harness";
@@ -25,9 +26,16 @@ const CLUSTER_SCOPED = [
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
 ];
 
-/** Names of cluster-scoped objects: the program's own, plus what each chart derives from its release. */
+/**
+ * Names of cluster-scoped objects and of objects in the shared kube-system: the program's own, plus
+ * what each chart derives from its release.
+ */
 function clusterScopedNames(plan: Plan, env: string): string[] {
-    const own = plan.resources.filter((r) => CLUSTER_SCOPED.includes(r.type)).map((r) => `${r.type}/${(r.inputs as any).metadata.name}`);
+    const shared = (r: Plan["resources"][number]) => CLUSTER_SCOPED.includes(r.type) || (r.inputs as any)?.metadata?.namespace === SYSTEM_NAMESPACE;
+    const own = plan.resources.filter(shared).map((r) => {
+        const { namespace, name } = (r.inputs as any).metadata;
+        return `${r.type}/${namespace ? `${namespace}/` : ""}${name}`;
+    });
     const nfs = valuesOf(plan, `nfs-${env}`).storageClass;
     return [
         ...own,
@@ -36,7 +44,7 @@ function clusterScopedNames(plan: Plan, env: string): string[] {
         // kube-prometheus-stack names its ClusterRoles, webhooks and kubelet Service after the fullname.
         `fullname/${valuesOf(plan, `monitoring-${env}`).fullnameOverride}`,
         ...plan.releases.map((r) => `release/${r.name}`),
-    ];
+    ].sort();
 }
 
 /** Host paths a pod may write: hostPath volumes not mounted read-only, and the local-path node directory. */
@@ -125,23 +133,34 @@ describe("dev and prod on one cluster", () => {
     it("share no cluster-scoped object name", () => {
         const dev = clusterScopedNames(runs.dev.plan, "dev");
         const prod = clusterScopedNames(runs.prod.plan, "prod");
+        // Sorted: the program registers them in dependency order, which says nothing here.
         expect(dev).toEqual([
-            "kubernetes:core/v1:Namespace/storage-dev",
-            "kubernetes:core/v1:Namespace/monitoring-dev",
-            "kubernetes:core/v1:Namespace/observability-dev",
+            "StorageClass/nfs-dev",
+            "fullname/monitoring-dev",
+            "kubernetes:core/v1:Namespace/airflow-dev",
             "kubernetes:core/v1:Namespace/fastapi-dev",
             "kubernetes:core/v1:Namespace/mlflow-dev",
-            "kubernetes:core/v1:Namespace/airflow-dev",
+            "kubernetes:core/v1:Namespace/monitoring-dev",
+            "kubernetes:core/v1:Namespace/observability-dev",
+            "kubernetes:core/v1:Namespace/storage-dev",
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole/local-path-provisioner-dev",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole/monitoring-dev-admission-patch",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole/monitoring-dev-operator-cluster-read",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole/monitoring-dev-prometheus-discovery",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole/nfs-dev-provisioner",
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding/local-path-provisioner-dev",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding/monitoring-dev-admission-patch",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding/monitoring-dev-operator-cluster-read",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding/monitoring-dev-prometheus-discovery",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding/nfs-dev-provisioner",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role/kube-system/monitoring-dev-operator-kubelet",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding/kube-system/monitoring-dev-operator-kubelet",
             "kubernetes:storage.k8s.io/v1:StorageClass/local-path-dev",
-            "StorageClass/nfs-dev",
             "provisioner/nfs.platform.mlops/dev",
-            "fullname/monitoring-dev",
-            "release/nfs-dev",
             "release/airflow-dev",
-            "release/monitoring-dev",
             "release/loki-dev",
+            "release/monitoring-dev",
+            "release/nfs-dev",
             "release/promtail-dev",
         ]);
         expect(dev.filter((n) => prod.includes(n))).toEqual([]);

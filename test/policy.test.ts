@@ -50,6 +50,8 @@ describe("policy pack", () => {
             "prometheus-tsdb-not-on-nfs",
             "monitors-labelled-for-own-env",
             "no-cross-env-reference",
+            "webhooks-select-own-env",
+            "controllers-write-own-env",
             "nfs-writers-set-fsgroup",
             "log-agent-grace-period",
             "chart-version-pinned",
@@ -124,6 +126,54 @@ describe("each policy reports its violation", () => {
         });
         expect(run(selector, "no-cross-env-reference")).toEqual([
             "release monitoring-prod in env prod selects or carries platform.mlops/env=dev at values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchLabels",
+        ]);
+    });
+
+    it("webhooks-select-own-env", () => {
+        const unscoped = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.prometheusOperator.admissionWebhooks);
+        expect(run(unscoped, "webhooks-select-own-env")).toEqual([
+            "release monitoring-dev: prometheus-operator admission webhooks must select only namespaces with platform.mlops/env=dev (prometheusOperator.admissionWebhooks.namespaceSelector: none, so every namespace)",
+        ]);
+        const byName = broken("prod", RELEASE, "monitoring-prod", (r) => {
+            r.props.values.prometheusOperator.admissionWebhooks.namespaceSelector = {
+                matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }],
+            };
+        });
+        expect(run(byName, "webhooks-select-own-env")).toEqual([
+            'release monitoring-prod: prometheus-operator admission webhooks must select only namespaces with platform.mlops/env=prod (prometheusOperator.admissionWebhooks.namespaceSelector: {"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]})',
+        ]);
+        // Switched off, the chart renders no webhook; an In expression on the env alone selects it too.
+        const off = broken("dev", RELEASE, "monitoring-dev", (r) => (r.props.values.prometheusOperator.admissionWebhooks = { enabled: false }));
+        expect(run(off, "webhooks-select-own-env")).toEqual([]);
+        const webhook = (name: string, namespaceSelector?: unknown) =>
+            extra("kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration", name, {
+                metadata: { name },
+                webhooks: [{ name: `${name}.example.com`, ...(namespaceSelector ? { namespaceSelector } : {}) }],
+            });
+        const own = webhook("policy-dev", { matchExpressions: [{ key: "platform.mlops/env", operator: "In", values: ["dev"] }] });
+        const both = webhook("quota-dev", { matchExpressions: [{ key: "platform.mlops/env", operator: "In", values: ["dev", "prod"] }] });
+        expect(run([...checked(views.dev), own, both, webhook("everything-dev")], "webhooks-select-own-env")).toEqual([
+            'ValidatingWebhookConfiguration quota-dev: webhook quota-dev.example.com must select only namespaces with platform.mlops/env=dev (its namespaceSelector: {"matchExpressions":[{"key":"platform.mlops/env","operator":"In","values":["dev","prod"]}]})',
+            "ValidatingWebhookConfiguration everything-dev: webhook everything-dev.example.com must select only namespaces with platform.mlops/env=dev (its namespaceSelector: none, so every namespace)",
+        ]);
+    });
+
+    it("controllers-write-own-env", () => {
+        const charts = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.global);
+        charts.find((r) => r.type === RELEASE && r.name === "nfs-dev")!.props.values.rbac.create = true;
+        expect(run(charts, "controllers-write-own-env")).toEqual([
+            "release nfs-dev: rbac.create must be false: the chart's own RBAC grants the provisioner updates of claims and events in every namespace; declare namespaced Roles instead",
+            "release monitoring-dev: global.rbac.create must be false: the chart's own RBAC grants prometheus-operator * on Secrets, ConfigMaps, StatefulSets and Prometheus objects in every namespace; declare namespaced Roles instead",
+        ]);
+        const clusterRole = broken("prod", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "monitoring-prod-operator-cluster-read", (r) => {
+            r.props.rules.push(
+                { apiGroups: [""], resources: ["secrets", "nodes/status"], verbs: ["get", "update"] },
+                { apiGroups: ["apps"], resources: ["*"], verbs: ["*"] },
+            );
+        });
+        expect(run(clusterRole, "controllers-write-own-env")).toEqual([
+            "ClusterRole monitoring-prod-operator-cluster-read grants update on secrets in every namespace; grant it with a Role in each of the env's namespaces",
+            "ClusterRole monitoring-prod-operator-cluster-read grants * on * in every namespace; grant it with a Role in each of the env's namespaces",
         ]);
     });
 

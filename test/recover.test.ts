@@ -205,6 +205,27 @@ describe("buildRecoveryPlan", () => {
         );
     });
 
+    it("adopts an object in the shared kube-system only by a name that carries the env", () => {
+        const role = (name: string, id: string) =>
+            pendingCreate(
+                kubeObject(
+                    urnOf("kubernetes:rbac.authorization.k8s.io/v1:Role", id),
+                    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                    URN.stack,
+                    "rbac.authorization.k8s.io/v1",
+                    "Role",
+                    { name, namespace: "kube-system" },
+                ),
+            );
+        const own = devPlan([...DEFAULT_PENDING, role("monitoring-dev-operator-kubelet", "kube-system/monitoring-dev-operator-kubelet")]);
+        expect(own.importFile.resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.id)).toEqual([
+            "kube-system/monitoring-dev-operator-kubelet",
+        ]);
+        expect(() => devPlan([...DEFAULT_PENDING, role("monitoring-prod-operator-kubelet", "kube-system/monitoring-prod-operator-kubelet")])).toThrow(
+            'refusing kubernetes:rbac.authorization.k8s.io/v1:Role kube-system/monitoring-prod-operator-kubelet: Role monitoring-prod-operator-kubelet in the shared kube-system is not env dev\'s (its name does not carry "dev" as in the naming module)',
+        );
+    });
+
     it("refuses an export of another stack, and objects it cannot place for certain", () => {
         const prodExport = exportText(interruptedState());
         expect(() => buildRecoveryPlan({ stack: "prod", project: PROJECT, env: "prod", exportText: prodExport, source: "s.json" })).toThrow(

@@ -83,7 +83,8 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
         expect(kps["prometheus-node-exporter"].resources).toEqual(byName["node-exporter"]);
         expect(valuesOf(runs[env].plan, `loki-${env}`).singleBinary.resources).toEqual(byName.loki);
         expect(valuesOf(runs[env].plan, `promtail-${env}`).resources).toEqual(byName.promtail);
-        const lp = runs[env].plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
+        const lp = runs[env].plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === `local-path-${env}-provisioner`)!
+            .inputs as any;
         expect(lp.spec.template.spec.containers[0].resources).toEqual(byName["local-path-provisioner"]);
     });
 });

@@ -6,17 +6,22 @@ import { authenticatedIngressAnnotations, ingressAnnotations } from "../ingress"
 import { ownedSecret } from "../secrets";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
 import { ChartSource } from "../chartSources";
+import { platformLabels } from "../labels";
+import { declareGrants } from "../rbac";
 import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
 import { DASHBOARD_SIDECAR_LABEL } from "./dashboards/grafana";
 import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
 import { needsRemoteWriteSecret, remoteWriteSecretData, remoteWriteValues } from "./remoteWrite";
 import { RemoteWriteCredentials } from "../config/remoteWrite";
+import { monitoringGrants } from "./monitoringRbac";
 
 export interface MonitoringArgs {
     readonly names: EnvNames;
     /** Where kube-prometheus-stack comes from (pin or mirror). */
     readonly chart: ChartSource;
     readonly namespace: string;
+    /** Every namespace the env creates: the operator's Roles are there (monitoringRbac.ts). */
+    readonly envNamespaces: readonly string[];
     readonly monitoring: PlatformConfig["monitoring"];
     readonly alerting: PlatformConfig["alerting"];
     readonly ingress: PlatformConfig["ingress"];
@@ -30,7 +35,7 @@ export interface MonitoringArgs {
 }
 
 /** Inputs of the values builder: everything but the secrets, which only the Secrets hold. */
-export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "remoteWriteCredentials" | "chart">;
+export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "remoteWriteCredentials" | "chart" | "envNamespaces">;
 
 /**
  * External label naming the replica (the operator's value: the pod name). Set explicitly, since
@@ -115,6 +120,9 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
     });
     return {
         fullnameOverride: names.monitoringFullname,
+        // The chart's RBAC for the operator, Prometheus and the webhook Jobs is cluster-wide with
+        // cluster-wide writes, and it has no namespaced mode; the program declares it instead.
+        global: { rbac: { create: false } },
         // CRDs are installed by Helm from the chart's crds/ directory: once, never upgraded or deleted,
         // so destroying one env never removes the custom resources of the other.
         crds: { enabled: true },
@@ -136,6 +144,9 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             alertmanagerInstanceNamespaces: envNs,
             alertmanagerConfigNamespaces: envNs,
             thanosRulerInstanceNamespaces: envNs,
+            // Without a selector both envs' webhooks would mutate and validate every namespace's
+            // PrometheusRules and AlertmanagerConfigs.
+            admissionWebhooks: { namespaceSelector: envNamespaceSelector },
             kubeletService: { enabled: true, namespace: SYSTEM_NAMESPACE },
             resources: m.operator.resources,
             prometheusConfigReloader: { resources: m.operator.configReloaderResources },
@@ -302,6 +313,8 @@ export class Monitoring extends pulumi.ComponentResource {
                   { parent: this },
               )
             : undefined;
+        // Before the release: its pre-install hook Job and the operator start with these permissions.
+        const rbac = declareGrants(monitoringGrants(names, args.envNamespaces), platformLabels(names.env, "monitoring-rbac"), { parent: this });
         helmRelease(
             names.releases.monitoring,
             {
@@ -310,7 +323,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: kubePrometheusStackValues(args),
             },
-            { parent: this, dependsOn: [configSecret, slackSecret, ...(remoteWriteSecret ? [remoteWriteSecret] : [])] },
+            { parent: this, dependsOn: [configSecret, slackSecret, ...rbac, ...(remoteWriteSecret ? [remoteWriteSecret] : [])] },
         );
         this.releaseName = names.releases.monitoring;
         this.alertmanagerConfigSecret = names.secrets.alertmanagerConfig;
