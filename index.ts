@@ -35,3 +35,4 @@ export const monitoringReleaseLabel = platform.outputs.monitoringReleaseLabel;
 export const grafanaDatasourceUids = platform.outputs.grafanaDatasourceUids;
 export const grafanaAdminSecret = platform.outputs.grafanaAdminSecret;
 export const alerting = platform.outputs.alerting;
+export const logAgent = platform.outputs.logAgent;

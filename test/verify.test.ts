@@ -100,7 +100,7 @@ describe("a clean env", () => {
                 ok: true,
                 evidence:
                     `FastAPI ${names.workloads.fastapi.job} 1/1 up; Loki ${dev.namespaces.observability}/${dev.releases.loki} 1/1 up; ` +
-                    `log agent ${envNames(dev.env, "").logAgentJob} 1/1 up`,
+                    `log agent promtail-${dev.env}-metrics 1/1 up`,
             },
             { id: "prometheus.rules", ok: true, evidence: `2 rule groups of env ${dev.env} loaded, none of another env` },
             { id: "alertmanager.config", ok: true, evidence: `receivers: ${receivers.join(", ")}; Watchdog -> null; shared infrastructure -> null` },
@@ -166,7 +166,7 @@ describe("an env with every workload switched off", () => {
         expect(run.code).toBe(0);
         const evidence = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]));
         expect(evidence["prometheus.targets"]).toBe(
-            `FastAPI switched off; Loki ${off.namespaces.observability}/${off.releases.loki} 1/1 up; log agent ${envNames(off.env, "").logAgentJob} 1/1 up`,
+            `FastAPI switched off; Loki ${off.namespaces.observability}/${off.releases.loki} 1/1 up; log agent promtail-${off.env}-metrics 1/1 up`,
         );
         const platform = ["monitoring-dev", "observability-dev", "storage-dev"];
         expect(evidence["loki.env-streams"]).toBe(`streams in the last hour for: ${platform.join(", ")}`);
@@ -202,7 +202,7 @@ describe("a leaking env", () => {
         );
         expect(evidence["prometheus.targets"]).toMatch(
             new RegExp(
-                `^log agent ${envNames(dev.env, "").logAgentJob}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`,
+                `^log agent promtail-${dev.env}-metrics: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`,
             ),
         );
         expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);
