@@ -178,6 +178,42 @@ describe("an env with every workload switched off", () => {
     });
 });
 
+describe("the log agent's target follows logging.agent", () => {
+    const targetsEvidence = async (outputs: unknown, file: string) => {
+        writeFileSync(path.join(dir, file), JSON.stringify(outputs));
+        const run = await runVerify([...urlFlags(clean).slice(2), "--outputs", path.join(dir, file)], grafanaEnv);
+        expect(run.stderr).toBe("");
+        return checkLines(run.stdout).find((l) => l.id === "prometheus.targets")!;
+    };
+
+    it("expects alloy-dev for an env running Alloy (the clean cluster scrapes only Promtail's job)", async () => {
+        const { plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, logging: { agent: "alloy" } }));
+        expect(plan.outputs.logAgent).toEqual({ agent: "alloy", release: "alloy-dev", job: "alloy-dev" });
+        expect(await targetsEvidence(plan.outputs, "outputs-alloy.json")).toEqual({
+            id: "prometheus.targets",
+            ok: false,
+            evidence: "log agent: no active target with job alloy-dev",
+        });
+    });
+
+    it("expects Promtail's job from outputs deployed before the choice existed (no logAgent)", async () => {
+        const { logAgent, ...older } = dev;
+        expect(logAgent).toEqual({ agent: "promtail", release: "promtail-dev", job: "promtail-dev-metrics" });
+        expect((await targetsEvidence(older, "outputs-older.json")).evidence).toBe(
+            `FastAPI ${dev.namespaces.fastapi} 1/1 up; Loki ${dev.namespaces.observability}/${dev.releases.loki} 1/1 up; log agent promtail-dev-metrics 1/1 up`,
+        );
+    });
+
+    it("rejects a malformed logAgent output", async () => {
+        writeFileSync(path.join(dir, "outputs-bad.json"), JSON.stringify({ ...dev, logAgent: { agent: "alloy" } }));
+        const run = await runVerify([...urlFlags(clean).slice(2), "--outputs", path.join(dir, "outputs-bad.json")], grafanaEnv);
+        expect(run.code).toBe(2);
+        expect(run.stderr.trim()).toBe(
+            `${path.join(dir, "outputs-bad.json")} does not match the outputs contract: logAgent: expected {agent, release, job} of strings`,
+        );
+    });
+});
+
 describe("a leaking env", () => {
     it("fails with the leaked namespaces, the other env's rule group, the chart's Alertmanager config and the down target", async () => {
         const run = await runVerify(urlFlags(leaking), grafanaEnv);
