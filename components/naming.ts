@@ -23,6 +23,25 @@ export const SHARED_NAMESPACE_REGEX = `(${SYSTEM_NAMESPACE})?`;
  */
 export const CHART_JOBS = { nodeExporter: "node-exporter", kubeStateMetrics: "kube-state-metrics" } as const;
 
+/** The log agents an env can run (`logging.agent`); Promtail reached end of life on 2026-03-02. */
+export const LOG_AGENT_KINDS = ["promtail", "alloy"] as const;
+export type LogAgentKind = (typeof LOG_AGENT_KINDS)[number];
+
+/** What an env's log agent is called, per agent: its release, DaemonSet, Prometheus job and pods. */
+export interface LogAgentNames {
+    readonly kind: LogAgentKind;
+    readonly release: string;
+    /** Both charts name the DaemonSet after their fullname, which is the release name here. */
+    readonly daemonSet: string;
+    /**
+     * Prometheus `job` of the agent's metrics targets: prometheus-operator names it after the Service
+     * the ServiceMonitor selects (promtail chart: `<fullname>-metrics`; alloy chart: `<fullname>`).
+     */
+    readonly job: string;
+    /** The chart's pod selector labels (`<chart>.selectorLabels`), which its metrics Service carries too. */
+    readonly podSelector: { readonly "app.kubernetes.io/name": LogAgentKind; readonly "app.kubernetes.io/instance": string };
+}
+
 export interface EnvNames {
     readonly env: string;
     readonly domain: string;
@@ -39,6 +58,7 @@ export interface EnvNames {
         readonly monitoring: string;
         readonly loki: string;
         readonly promtail: string;
+        readonly alloy: string;
         readonly airflow: string;
     };
     /**
@@ -169,6 +189,8 @@ export interface EnvNames {
     /** Host paths written on nodes; unique per env so two DaemonSets never share state. */
     readonly hostPaths: {
         readonly promtailPositions: string;
+        /** Alloy's storage path (its read positions); Alloy also reads, never writes, `promtailPositions`. */
+        readonly alloyStorage: string;
         readonly localPathDefault: string;
     };
     /** Grafana dashboard UIDs, stable so alerts can link to them. */
@@ -178,11 +200,8 @@ export interface EnvNames {
         readonly platform: string;
         readonly dataPipeline: string;
     };
-    /**
-     * Prometheus `job` of the log agent's targets: the promtail chart's ServiceMonitor selects its
-     * `<fullname>-metrics` Service, and prometheus-operator names the job after the Service.
-     */
-    readonly logAgentJob: string;
+    /** Names of each log agent the env may run; `logging.agent` says which one it does. */
+    readonly logAgents: { readonly [K in LogAgentKind]: LogAgentNames };
     /** Grafana datasource UIDs, stable so dashboards can reference them. */
     readonly datasourceUids: { readonly prometheus: string; readonly loki: string; readonly alertmanager: string };
     /**
@@ -234,6 +253,10 @@ export function isEnvClusterScopedName(name: string, env: string): boolean {
     return name.split("-").includes(env);
 }
 
+function logAgentNames(kind: LogAgentKind, release: string, job: string): LogAgentNames {
+    return { kind, release, daemonSet: release, job, podSelector: { "app.kubernetes.io/name": kind, "app.kubernetes.io/instance": release } };
+}
+
 const svc = (name: string, namespace: string, port: number) => `http://${name}.${namespace}.svc.cluster.local:${port}`;
 
 export function envNames(env: string, domain: string): EnvNames {
@@ -270,6 +293,7 @@ export function envNames(env: string, domain: string): EnvNames {
             monitoring: monitoringRelease,
             loki: lokiRelease,
             promtail: `promtail-${env}`,
+            alloy: `alloy-${env}`,
             airflow: airflowRelease,
         },
         workloads,
@@ -348,6 +372,7 @@ export function envNames(env: string, domain: string): EnvNames {
         },
         hostPaths: {
             promtailPositions: `/run/promtail-${env}`,
+            alloyStorage: `/var/lib/alloy-${env}`,
             localPathDefault: localPathNodeDir(env),
         },
         dashboardUids: {
@@ -356,7 +381,10 @@ export function envNames(env: string, domain: string): EnvNames {
             platform: `platform-k8s-${env}`,
             dataPipeline: `data-pipeline-${env}`,
         },
-        logAgentJob: `promtail-${env}-metrics`,
+        logAgents: {
+            promtail: logAgentNames("promtail", `promtail-${env}`, `promtail-${env}-metrics`),
+            alloy: logAgentNames("alloy", `alloy-${env}`, `alloy-${env}`),
+        },
         datasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
         metricNamespaceRegex: `(${envSuffix}|${SYSTEM_NAMESPACE})?`,
         envNamespaceRegex: envSuffix,

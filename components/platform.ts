@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/schema";
 import { WorkloadName, WorkloadSecrets, WorkloadSwitches, workloadSwitches } from "./config/workloads";
 import { IngressAuth } from "./ingressAuth";
+import { Alloy } from "./logging/alloy";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
 import { parseBytes } from "./config/quantities";
@@ -11,7 +12,7 @@ import { AlertRules } from "./monitoring/alertRules";
 import { Dashboards } from "./monitoring/dashboards";
 import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
-import { EnvNames, createdNamespaces, envNames } from "./naming";
+import { EnvNames, LogAgentKind, createdNamespaces, envNames } from "./naming";
 import { EnvNamespaces } from "./namespaces";
 import { NetworkPolicies } from "./network/networkPolicies";
 import { LocalPathStorage } from "./storage/localPath";
@@ -63,6 +64,8 @@ export interface PlatformOutputs {
     ingressAuthSecret: SecretReference | null;
     /** Whether this env's Alertmanager pages for shared infrastructure (kube-system, node alerts). */
     alerting: { sharedInfrastructure: boolean };
+    /** The env's log agent (`logging.agent`): its release and the Prometheus job of its metrics. */
+    logAgent: { agent: LogAgentKind; release: string; job: string };
 }
 
 export const PLATFORM_TYPE = "mlops:platform:Platform";
@@ -99,7 +102,7 @@ export class Platform extends pulumi.ComponentResource {
 
         new NetworkPolicies(
             `network-${cfg.env}`,
-            { names, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network, workloads: on },
+            { names, ingressControllerNamespace: cfg.ingress.controllerNamespace, ...cfg.network, workloads: on, logAgent: cfg.logging.agent },
             child(),
         );
         const nfs = new NfsProvisioner(
@@ -152,12 +155,12 @@ export class Platform extends pulumi.ComponentResource {
             {
                 names,
                 namespace: ns.monitoring,
-                options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0, workloads: on },
+                options: { tsdbClaimBytes: parseBytes(cfg.monitoring.prometheus.storageSize) ?? 0, workloads: on, logAgent: cfg.logging.agent },
             },
             child(monitoring),
         );
         new Dashboards(`dashboards-${cfg.env}`, { names, namespace: ns.monitoring, workloads: on }, child());
-        // Loki and Promtail create ServiceMonitors: the monitoring release brings their CRDs.
+        // Loki and the log agent create ServiceMonitors: the monitoring release brings their CRDs.
         const loki = new Loki(
             `loki-${cfg.env}`,
             {
@@ -172,11 +175,20 @@ export class Platform extends pulumi.ComponentResource {
             },
             child(monitoring, nfs, ingressAuth),
         );
-        new Promtail(
-            `promtail-${cfg.env}`,
-            { names, chart: cfg.charts.promtail, namespace: ns.observability, promtail: cfg.logging.promtail },
-            child(monitoring, loki),
-        );
+        // One log agent per env; switching it is this one setting (README, "Choosing and switching the log agent").
+        if (cfg.logging.agent === "alloy") {
+            new Alloy(
+                `alloy-${cfg.env}`,
+                { names, chart: cfg.charts.alloy, namespace: ns.observability, alloy: cfg.logging.alloy, workloads: on },
+                child(monitoring, loki),
+            );
+        } else {
+            new Promtail(
+                `promtail-${cfg.env}`,
+                { names, chart: cfg.charts.promtail, namespace: ns.observability, promtail: cfg.logging.promtail },
+                child(monitoring, loki),
+            );
+        }
 
         // Workloads, each only while switched on; everything above that refers to one (policies,
         // rules, dashboards) and the others' settings that point at it follow the same switches.
@@ -280,6 +292,7 @@ export class Platform extends pulumi.ComponentResource {
             grafanaAdminSecret: grafanaAdmin.reference,
             ingressAuthSecret: ingressAuth?.reference ?? null,
             alerting: { sharedInfrastructure: cfg.alerting.sharedInfrastructure },
+            logAgent: { agent: cfg.logging.agent, release: names.logAgents[cfg.logging.agent].release, job: names.logAgents[cfg.logging.agent].job },
         };
         this.registerOutputs({ ...this.outputs });
     }

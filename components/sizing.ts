@@ -66,7 +66,12 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
         },
         { workload: "node-exporter", kind: "DaemonSet", replicas: 1, containers: [{ name: "node-exporter", resources: m.nodeExporter.resources }] },
         { workload: "loki", kind: "StatefulSet", replicas: 1, containers: [{ name: "loki", resources: cfg.logging.loki.resources }] },
-        { workload: "promtail", kind: "DaemonSet", replicas: 1, containers: [{ name: "promtail", resources: cfg.logging.promtail.resources }] },
+        {
+            workload: cfg.logging.agent,
+            kind: "DaemonSet",
+            replicas: 1,
+            containers: [{ name: cfg.logging.agent, resources: cfg.logging[cfg.logging.agent].resources }],
+        },
         // Workloads that are switched on, at their minimum scale; Airflow task pods (workers) come and
         // go and are not counted.
         ...(fastapi.enabled

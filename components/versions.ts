@@ -31,6 +31,12 @@ export const charts = {
         repo: "https://grafana.github.io/helm-charts",
         version: "6.17.1",
     },
+    // Promtail's successor; release `alloy-<env>` (logging.agent: alloy). App version v1.18.1.
+    alloy: {
+        chart: "alloy",
+        repo: "https://grafana.github.io/helm-charts",
+        version: "1.11.1",
+    },
     nfsSubdirProvisioner: {
         chart: "nfs-subdir-external-provisioner",
         repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",

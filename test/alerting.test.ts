@@ -461,3 +461,39 @@ describe("the validators catch mistakes with their own messages", () => {
         expect(failures[0].error).toContain("parse error");
     });
 });
+
+describe("LogAgentDown of an env running Alloy", () => {
+    it("watches the alloy-dev DaemonSet, not a leftover Promtail or the other env's Alloy (promtool test rules)", async () => {
+        const { plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, logging: { agent: "alloy" } }));
+        const rules = yaml.load(plan.artifacts["rules/prometheus.yaml"]) as RuleFile;
+        const logAgentDown = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === "LogAgentDown")!;
+        expect(logAgentDown.expr).toBe('kube_daemonset_status_number_unavailable{namespace="observability-dev",daemonset="alloy-dev"} > 0');
+        expect(logAgentDown.annotations.description).toBe(
+            "{{ $value }} node(s) have no ready Alloy pod: their logs are not collected. Check the DaemonSet's pods and events.",
+        );
+        const unavailable = (namespace: string, daemonset: string, values: string) => ({
+            series: `kube_daemonset_status_number_unavailable{namespace="${namespace}",daemonset="${daemonset}"}`,
+            values,
+        });
+        const { rules: bare, tests } = promtoolTests(rules, [
+            {
+                name: "fires when a node has no ready Alloy pod",
+                input: [unavailable("observability-dev", "alloy-dev", "0 0 1x20")],
+                evalTime: "15m",
+                alert: "LogAgentDown",
+                expected: [{ namespace: "observability-dev", daemonset: "alloy-dev", severity: "warning" }],
+            },
+            {
+                name: "ignores Promtail's DaemonSet and the other env's Alloy",
+                input: [unavailable("observability-dev", "promtail-dev", "1x20"), unavailable("observability-prod", "alloy-prod", "1x20")],
+                evalTime: "15m",
+                alert: "LogAgentDown",
+                expected: [],
+            },
+        ]);
+        const dir = writeFiles({ "rules.yaml": bare, "tests.yaml": tests });
+        const res = promtoolTestRules(path.join(dir, "tests.yaml"));
+        expect(res.status, res.report).toBe(0);
+        expect(res.stdout, res.report).toContain("SUCCESS");
+    });
+});

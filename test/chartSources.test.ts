@@ -36,7 +36,7 @@ describe("charts config", () => {
             kind: "unknown chart key",
             charts: { grafana: { repository: HTTP_MIRROR } },
             problems: [
-                'mlops-platform:charts.grafana: expected one of the known keys (airflow, kubePrometheusStack, loki, nfsSubdirProvisioner, promtail), got unknown key "grafana"',
+                'mlops-platform:charts.grafana: expected one of the known keys (airflow, alloy, kubePrometheusStack, loki, nfsSubdirProvisioner, promtail), got unknown key "grafana"',
             ],
         },
         {
@@ -103,6 +103,7 @@ describe("effective chart sources", () => {
             },
             loki: { chart: "loki", repo: "https://grafana-community.github.io/helm-charts", version: "18.11.0", source: "pin" },
             promtail: { chart: "promtail", repo: "https://grafana.github.io/helm-charts", version: "6.17.1", source: "pin" },
+            alloy: { chart: "alloy", repo: "https://grafana.github.io/helm-charts", version: "1.11.1", source: "pin" },
             nfsSubdirProvisioner: {
                 chart: "nfs-subdir-external-provisioner",
                 repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",

@@ -101,6 +101,23 @@ const cases: { kind: string; config: Record<string, unknown>; stack?: string; se
         message: 'mlops-platform:logging.promtail.resources.requests.cpu: expected a CPU quantity such as "250m" or "1", got "lots"',
     },
     {
+        kind: "unknown log agent",
+        config: { ...MINIMAL_CONFIG, logging: { agent: "fluent-bit" } },
+        message:
+            'mlops-platform:logging.agent: expected "promtail" or "alloy" (Promtail reached end of life on 2026-03-02; new installs pick alloy), got "fluent-bit"',
+    },
+    {
+        kind: "log agent written in another case",
+        config: { ...MINIMAL_CONFIG, logging: { agent: "Alloy" } },
+        message:
+            'mlops-platform:logging.agent: expected "promtail" or "alloy" (Promtail reached end of life on 2026-03-02; new installs pick alloy), got "Alloy"',
+    },
+    {
+        kind: "Alloy limits below its requests",
+        config: { ...MINIMAL_CONFIG, logging: { agent: "alloy", alloy: { resources: { requests: { memory: "1Gi" } } } } },
+        message: 'mlops-platform:logging.alloy.resources.requests.memory: expected at most limits.memory (512Mi), got "1Gi"',
+    },
+    {
         kind: "requests above limits",
         config: {
             ...MINIMAL_CONFIG,

@@ -7,7 +7,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_NAMESPACE } from "../components/naming";
 import { Plan } from "../scripts/lib/planWriter";
 import { parseStackConfig } from "../scripts/lib/stackFile";
-import { STAGING_STACK_FILE, StackRun, allStrings, runStackFile, valuesOf, useBothStacks } from "./support/harness";
+import { alloyStandIn } from "./support/chartStandIns";
+import {
+    STAGING_STACK_FILE,
+    StackRun,
+    allStrings,
+    minimalConfigFor,
+    runLoaded,
+    runStackFile,
+    stackFromConfig,
+    valuesOf,
+    useBothStacks,
+} from "./support/harness";
 import { alertmanagerDir, amtoolReceivers } from "./support/validators";
 
 const runs: Record<string, StackRun> = useBothStacks();
@@ -44,16 +55,28 @@ function clusterScopedNames(plan: Plan, env: string): string[] {
         // kube-prometheus-stack names its ClusterRoles, webhooks and kubelet Service after the fullname.
         `fullname/${valuesOf(plan, `monitoring-${env}`).fullnameOverride}`,
         ...plan.releases.map((r) => `release/${r.name}`),
+        // The alloy chart names its ClusterRole and binding after its fullname (the release: it contains "alloy").
+        ...(plan.values[`alloy-${env}`] ? alloyClusterScoped(plan, env) : []),
     ].sort();
+}
+
+function alloyClusterScoped(plan: Plan, env: string): string[] {
+    const release = plan.releases.find((r) => r.name === `alloy-${env}`)!;
+    return alloyStandIn({ ...release, release: release.name, values: valuesOf(plan, release.name), crdsInstalled: true })
+        .filter((o) => o.metadata.namespace === undefined)
+        .map((o) => `${o.kind}/${o.metadata.name}`);
 }
 
 /** Host paths a pod may write: hostPath volumes not mounted read-only, and the local-path node directory. */
 function writtenHostPaths(plan: Plan, env: string): string[] {
-    const promtail = valuesOf(plan, `promtail-${env}`);
-    const readOnly = new Set(promtail.defaultVolumeMounts.filter((m: any) => m.readOnly).map((m: any) => m.name));
+    const promtail = plan.values[`promtail-${env}`] as Record<string, any> | undefined;
+    const alloy = plan.values[`alloy-${env}`] as Record<string, any> | undefined;
+    // Promtail's volumes and mounts, or Alloy's extra ones (its chart's own hostPath mounts are read-only).
+    const [volumes, mounts] = promtail ? [promtail.defaultVolumes, promtail.defaultVolumeMounts] : [alloy!.controller.volumes.extra, alloy!.alloy.mounts.extra];
+    const readOnly = new Set(mounts.filter((m: any) => m.readOnly).map((m: any) => m.name));
     const lp = plan.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata.name === "local-path-config");
     return [
-        ...promtail.defaultVolumes.filter((v: any) => v.hostPath && !readOnly.has(v.name)).map((v: any) => v.hostPath.path),
+        ...volumes.filter((v: any) => v.hostPath && !readOnly.has(v.name)).map((v: any) => v.hostPath.path),
         ...JSON.parse((lp!.inputs as any).data["config.json"]).nodePathMap.flatMap((n: any) => n.paths),
     ];
 }
@@ -169,6 +192,36 @@ describe("dev and prod on one cluster", () => {
     it("share no written host path", () => {
         expect(writtenHostPaths(runs.dev.plan, "dev")).toEqual(["/run/promtail-dev", "/opt/local-path-provisioner/dev"]);
         expect(writtenHostPaths(runs.prod.plan, "prod")).toEqual(["/run/promtail-prod", "/opt/local-path-provisioner/prod"]);
+    });
+
+    describe("with Alloy as the log agent of one or both envs (during a switch, or after it)", () => {
+        const alloyRuns: Record<string, StackRun> = {};
+        beforeAll(async () => {
+            for (const env of ["dev", "prod"]) alloyRuns[env] = await runLoaded(stackFromConfig({ ...minimalConfigFor(env), logging: { agent: "alloy" } }));
+        });
+
+        it("names its cluster-scoped objects and written host path for its env only", () => {
+            expect(clusterScopedNames(alloyRuns.dev!.plan, "dev").filter((n) => /alloy/.test(n))).toEqual([
+                "ClusterRole/alloy-dev",
+                "ClusterRoleBinding/alloy-dev",
+                "release/alloy-dev",
+            ]);
+            expect(writtenHostPaths(alloyRuns.dev!.plan, "dev")).toEqual(["/var/lib/alloy-dev", "/opt/local-path-provisioner/dev"]);
+            expect(writtenHostPaths(alloyRuns.prod!.plan, "prod")).toEqual(["/var/lib/alloy-prod", "/opt/local-path-provisioner/prod"]);
+        });
+
+        it.each([
+            ["Alloy", "Alloy"],
+            ["Promtail", "Alloy"],
+            ["Alloy", "Promtail"],
+        ])("dev on %s and prod on %s share no cluster-scoped name, written host path or env token", (devAgent, prodAgent) => {
+            const dev = devAgent === "Alloy" ? alloyRuns.dev!.plan : runs.dev.plan;
+            const prod = prodAgent === "Alloy" ? alloyRuns.prod!.plan : runs.prod.plan;
+            expect(clusterScopedNames(dev, "dev").filter((n) => clusterScopedNames(prod, "prod").includes(n))).toEqual([]);
+            expect(writtenHostPaths(dev, "dev").filter((p) => writtenHostPaths(prod, "prod").includes(p))).toEqual([]);
+            const strings = allStrings([dev.resources, dev.values, dev.outputs, dev.artifacts]);
+            expect(strings.filter((s) => /(^|[^a-z])prod([^a-z]|$)/.test(s))).toEqual([]);
+        });
     });
 
     it("use no host port at all (staging neither)", () => {

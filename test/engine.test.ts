@@ -10,8 +10,8 @@ import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engine
 import { RULES } from "../policy/rules";
 import { UNKNOWN } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
-import { promtailStandIn } from "./support/chartStandIns";
-import { EngineViews, ROOT, STAGING_STACK_FILE, engineViews } from "./support/harness";
+import { alloyStandIn, promtailStandIn } from "./support/chartStandIns";
+import { EngineViews, ROOT, STAGING_STACK_FILE, engineViews, generatedSecretUnknowns, minimalConfigFor, stackFromConfig } from "./support/harness";
 import { Diagnostic, analyzeStack } from "./support/policyEngine";
 
 /**
@@ -57,19 +57,7 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
 
     it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
         const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
-        // The ingress htpasswd Secrets hold the generated password's bcrypt hash; the chart values
-        // name them only, so they stay known.
-        expect(unknowns).toEqual([
-            `Secret ingress-auth-${env}-credentials stringData`,
-            `Secret grafana-admin-${env}-secret stringData`,
-            `Secret app-secrets-${env}-fastapi stringData`,
-            `Secret app-secrets-${env}-airflow stringData`,
-            `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
-            `Secret ingress-auth-${env}-htpasswd-observability stringData`,
-            `Secret airflow-${env}-api-secret-key stringData`,
-            `Secret airflow-${env}-jwt-secret stringData`,
-            `Secret airflow-${env}-fernet-key stringData`,
-        ]);
+        expect(unknowns).toEqual(generatedSecretUnknowns(env));
     });
 
     it("the outputs contract is fully known in a first preview, storage classes included", () => {
@@ -375,5 +363,110 @@ describe("the PR gate on a first preview: an unknown value is never skipped", ()
         expect(d[0]!.message).toContain(
             `kubernetes:helm.sh/v3:Release monitoring-dev: prometheus-tsdb-not-on-nfs cannot decide because a value is unknown in this preview (${unknown})`,
         );
+    });
+});
+
+describe("a stack running Alloy under the engine", () => {
+    let views: EngineViews;
+    beforeAll(async () => {
+        views = await engineViews(stackFromConfig({ ...minimalConfigFor("dev"), logging: { agent: "alloy" } }));
+    });
+    const DS = "kubernetes:apps/v1:DaemonSet";
+    const ALLOY_DS = "alloy-dev:observability-dev/alloy-dev";
+
+    it("renders the alloy chart's objects, each in its final namespace, in a first preview without the CRDs", () => {
+        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
+        expect(charts.map((c) => c.name)).toEqual(["alloy-dev"]);
+        const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
+        expect(
+            children.map((c) => [kindOf(c.type), (c.props.metadata as { name: string }).name, (c.props.metadata as { namespace?: string }).namespace ?? null]),
+        ).toEqual([
+            ["ServiceAccount", "alloy-dev", "observability-dev"],
+            ["ConfigMap", "alloy-dev", "observability-dev"],
+            ["ClusterRole", "alloy-dev", null],
+            ["ClusterRoleBinding", "alloy-dev", null],
+            ["Service", "alloy-dev", "observability-dev"],
+            ["DaemonSet", "alloy-dev", "observability-dev"],
+        ]);
+        expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "alloy-dev-servicemonitor").props).toMatchObject({
+            metadata: { name: "alloy-dev", namespace: "observability-dev", labels: { release: "monitoring-dev" } },
+        });
+        expect(find(views.firstPreview, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "alloy-dev:alloy-dev").props.rules).toEqual([
+            { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
+            { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+        ]);
+        expect(find(views.firstPreview, DS, ALLOY_DS).props).toMatchObject({
+            spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "alloy" } }, spec: { terminationGracePeriodSeconds: 10 } } },
+        });
+    });
+
+    it("every policy runs and passes on a first preview and on the deployed stack", async () => {
+        expect(await analyzeStack(views.firstPreview)).toEqual([]);
+        expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+
+    it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
+        const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
+        expect(unknowns).toEqual(generatedSecretUnknowns("dev"));
+    });
+
+    it.each(["firstPreview", "deployed"] as const)(
+        "on the %s view, an Alloy that would wait 30 s on shutdown or mount NFS is a mandatory violation",
+        async (kind) => {
+            const view = structuredClone(views[kind]);
+            const ds = find(view, DS, ALLOY_DS);
+            delete (ds.props as any).spec.template.spec.terminationGracePeriodSeconds;
+            (ds.props as any).spec.template.spec.volumes.push({ name: "buffer", nfs: { server: "10.0.0.5", path: "/srv/nfs/alloy" } });
+            expect(await analyzeStack(view)).toEqual([
+                {
+                    policy: "nfs-writers-set-fsgroup",
+                    level: "mandatory",
+                    urn: ds.urn,
+                    message: "DaemonSet alloy-dev mounts NFS (volume buffer (nfs 10.0.0.5:/srv/nfs/alloy)) but sets no securityContext.fsGroup",
+                },
+                {
+                    policy: "log-agent-grace-period",
+                    level: "mandatory",
+                    urn: ds.urn,
+                    message: "DaemonSet alloy-dev: log agent alloy must set terminationGracePeriodSeconds to at most 10 (has the default 30)",
+                },
+                {
+                    policy: "log-agent-grace-period",
+                    level: "mandatory",
+                    urn: ds.urn,
+                    message: "DaemonSet alloy-dev: log agent alloy must not mount NFS or claims (buffer)",
+                },
+            ]);
+        },
+    );
+
+    it("an Alloy keeping its positions on the other env's host path is a mandatory violation", async () => {
+        const view = structuredClone(views.deployed);
+        const ds = find(view, DS, ALLOY_DS);
+        (ds.props as any).spec.template.spec.volumes.find((v: any) => v.name === "storage").hostPath.path = "/var/lib/alloy-prod";
+        expect(await analyzeStack(view)).toEqual([
+            {
+                policy: "no-cross-env-reference",
+                level: "mandatory",
+                urn: ds.urn,
+                message: "DaemonSet alloy-dev in env dev references env prod: /var/lib/alloy-prod",
+            },
+        ]);
+    });
+
+    it("the chart's own CRD and ServiceMonitor, which the program turns off, would be cluster-wide or misplaced", () => {
+        const render = (crdsInstalled: boolean) =>
+            alloyStandIn({
+                release: "alloy-dev",
+                chart: "alloy",
+                version: "1.11.1",
+                namespace: "observability-dev",
+                values: { serviceMonitor: { enabled: true } },
+                crdsInstalled,
+            })
+                .filter((o) => o.kind === "CustomResourceDefinition" || o.kind === "ServiceMonitor")
+                .map((o) => `${o.kind} ${o.metadata.name} ${o.metadata.namespace ?? "<no namespace>"}`);
+        expect(render(false)).toEqual(["CustomResourceDefinition podlogs.monitoring.grafana.com <no namespace>", "ServiceMonitor alloy-dev <no namespace>"]);
+        expect(render(true)).toEqual(["CustomResourceDefinition podlogs.monitoring.grafana.com <no namespace>", "ServiceMonitor alloy-dev observability-dev"]);
     });
 });

@@ -107,3 +107,13 @@ describe("workload namespaces", () => {
         await expect(failure).rejects.toThrow('mlops-platform:network.externalEgressCidrs[0]: expected an IPv4 CIDR such as 10.20.0.0/16, got "10.20.0.0"');
     });
 });
+
+describe("Loki of an env running Alloy", () => {
+    it("accepts pushes from its env's Alloy pods instead of Promtail's", async () => {
+        const { plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, logging: { agent: "alloy" } }));
+        expect(policies(plan)["observability-dev/loki-dev-ingress"].ingress[0]).toEqual({
+            from: [pod("observability-dev", { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "alloy-dev" })],
+            ports: tcp(3100),
+        });
+    });
+});

@@ -25,6 +25,7 @@ import {
     PROJECT,
     StackRun,
     engineViews,
+    generatedSecretUnknowns,
     runLoaded,
     stackFromConfig,
     useBothStacks,
@@ -280,17 +281,7 @@ describe("the engine's view of an env with HA and remote write", () => {
 
     it("a first preview knows every value but the secrets the program generates", () => {
         const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${r.type.split(":").pop()} ${r.name} ${p}`));
-        expect(unknowns).toEqual([
-            "Secret ingress-auth-dev-credentials stringData",
-            "Secret grafana-admin-dev-secret stringData",
-            "Secret app-secrets-dev-fastapi stringData",
-            "Secret app-secrets-dev-airflow stringData",
-            "Secret ingress-auth-dev-htpasswd-monitoring stringData",
-            "Secret ingress-auth-dev-htpasswd-observability stringData",
-            "Secret airflow-dev-api-secret-key stringData",
-            "Secret airflow-dev-jwt-secret stringData",
-            "Secret airflow-dev-fernet-key stringData",
-        ]);
+        expect(unknowns).toEqual(generatedSecretUnknowns("dev"));
         const release = views.firstPreview.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "monitoring-dev")!;
         expect((release.props.values as any).prometheus.prometheusSpec.remoteWrite).toEqual(HA_REMOTE_WRITE);
     });
@@ -610,7 +601,7 @@ describe("two replicas firing one alert reach Slack once (real Prometheus and Al
     };
 
     const instanceDownRule = () => {
-        const rule = prometheusRuleGroups(names, { tsdbClaimBytes: 1, workloads: { fastapi: true, mlflow: true, airflow: true } })
+        const rule = prometheusRuleGroups(names, { tsdbClaimBytes: 1, workloads: { fastapi: true, mlflow: true, airflow: true }, logAgent: "promtail" })
             .flatMap((g) => g.rules)
             .find((r) => r.alert === "FastAPIInstanceDown")!;
         return { groups: [{ name: "fastapi.dev", rules: [{ ...rule, for: "0s" }] }] };

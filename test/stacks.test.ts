@@ -46,12 +46,21 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
                 airflow: svc(`airflow-${env}-api-server`, `airflow-${env}`, 8080),
             },
             storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
-            releases: { nfs: `nfs-${env}`, monitoring: `monitoring-${env}`, loki: `loki-${env}`, promtail: `promtail-${env}`, airflow: `airflow-${env}` },
+            releases: {
+                nfs: `nfs-${env}`,
+                monitoring: `monitoring-${env}`,
+                loki: `loki-${env}`,
+                promtail: `promtail-${env}`,
+                alloy: `alloy-${env}`,
+                airflow: `airflow-${env}`,
+            },
             monitoringReleaseLabel: { release: `monitoring-${env}` },
             grafanaDatasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
             grafanaAdminSecret: { namespace: `monitoring-${env}`, name: `grafana-admin-${env}`, keys: { user: "admin-user", password: "admin-password" } },
             ingressAuthSecret: { namespace: `monitoring-${env}`, name: `ingress-auth-${env}`, keys: { user: "username", password: "password" } },
             alerting: { sharedInfrastructure: env === "prod" },
+            // Both stack files keep Promtail (the default): their installs predate the choice.
+            logAgent: { agent: "promtail", release: `promtail-${env}`, job: `promtail-${env}-metrics` },
         });
     });
 

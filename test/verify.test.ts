@@ -118,7 +118,7 @@ describe("a clean env", () => {
                 ok: true,
                 evidence:
                     `FastAPI ${names.workloads.fastapi.job} 1/1 up; Loki ${dev.namespaces.observability}/${dev.releases.loki} 1/1 up; ` +
-                    `log agent ${envNames(dev.env, "").logAgentJob} 1/1 up`,
+                    `log agent promtail-${dev.env}-metrics 1/1 up`,
             },
             { id: "prometheus.rules", ok: true, evidence: `2 rule groups of env ${dev.env} loaded, none of another env` },
             { id: "alertmanager.config", ok: true, evidence: `receivers: ${receivers.join(", ")}; Watchdog -> null; shared infrastructure -> null` },
@@ -184,7 +184,7 @@ describe("an env with every workload switched off", () => {
         expect(run.code).toBe(0);
         const evidence = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]));
         expect(evidence["prometheus.targets"]).toBe(
-            `FastAPI switched off; Loki ${off.namespaces.observability}/${off.releases.loki} 1/1 up; log agent ${envNames(off.env, "").logAgentJob} 1/1 up`,
+            `FastAPI switched off; Loki ${off.namespaces.observability}/${off.releases.loki} 1/1 up; log agent promtail-${off.env}-metrics 1/1 up`,
         );
         const platform = ["monitoring-dev", "observability-dev", "storage-dev"];
         expect(evidence["loki.env-streams"]).toBe(`streams in the last hour for: ${platform.join(", ")}`);
@@ -193,6 +193,42 @@ describe("an env with every workload switched off", () => {
             [...platform.map((ns) => `{namespace="${ns}"}`), `{namespace=~".+",namespace!~${allowed}}`].sort(),
         );
         expect(run.stdout.trim().split("\n").pop()).toBe(`10 passed, 0 failed: env ${off.env}, all checks passed`);
+    });
+});
+
+describe("the log agent's target follows logging.agent", () => {
+    const targetsEvidence = async (outputs: unknown, file: string) => {
+        writeFileSync(path.join(dir, file), JSON.stringify(outputs));
+        const run = await runVerify([...urlFlags(clean).slice(2), "--outputs", path.join(dir, file)], grafanaEnv);
+        expect(run.stderr).toBe("");
+        return checkLines(run.stdout).find((l) => l.id === "prometheus.targets")!;
+    };
+
+    it("expects alloy-dev for an env running Alloy (the clean cluster scrapes only Promtail's job)", async () => {
+        const { plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, logging: { agent: "alloy" } }));
+        expect(plan.outputs.logAgent).toEqual({ agent: "alloy", release: "alloy-dev", job: "alloy-dev" });
+        expect(await targetsEvidence(plan.outputs, "outputs-alloy.json")).toEqual({
+            id: "prometheus.targets",
+            ok: false,
+            evidence: "log agent: no active target with job alloy-dev",
+        });
+    });
+
+    it("expects Promtail's job from outputs deployed before the choice existed (no logAgent)", async () => {
+        const { logAgent, ...older } = dev;
+        expect(logAgent).toEqual({ agent: "promtail", release: "promtail-dev", job: "promtail-dev-metrics" });
+        expect((await targetsEvidence(older, "outputs-older.json")).evidence).toBe(
+            `FastAPI ${dev.namespaces.fastapi} 1/1 up; Loki ${dev.namespaces.observability}/${dev.releases.loki} 1/1 up; log agent promtail-dev-metrics 1/1 up`,
+        );
+    });
+
+    it("rejects a malformed logAgent output", async () => {
+        writeFileSync(path.join(dir, "outputs-bad.json"), JSON.stringify({ ...dev, logAgent: { agent: "alloy" } }));
+        const run = await runVerify([...urlFlags(clean).slice(2), "--outputs", path.join(dir, "outputs-bad.json")], grafanaEnv);
+        expect(run.code).toBe(2);
+        expect(run.stderr.trim()).toBe(
+            `${path.join(dir, "outputs-bad.json")} does not match the outputs contract: logAgent: expected {agent, release, job} of strings`,
+        );
     });
 });
 
@@ -220,7 +256,7 @@ describe("a leaking env", () => {
         );
         expect(evidence["prometheus.targets"]).toMatch(
             new RegExp(
-                `^log agent ${envNames(dev.env, "").logAgentJob}: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`,
+                `^log agent promtail-${dev.env}-metrics: 0/1 up \\(down: .*connection refused\\); targets in other namespaces: ${prod.namespaces.fastapi}$`,
             ),
         );
         expect(evidence["prometheus.rules"]).toBe(`other env's rule groups loaded: platform.rules (${prod.namespaces.monitoring})`);

@@ -6,7 +6,7 @@
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
 import { ChartSources } from "../chartSources";
-import { localPathNodeDir } from "../naming";
+import { LOG_AGENT_KINDS, LogAgentKind, localPathNodeDir } from "../naming";
 import { readCharts } from "./charts";
 import { ClusterConfig, checkForeignKeys, readCluster, readKubeconfig } from "./cluster";
 import {
@@ -111,7 +111,10 @@ export interface PlatformConfig {
             readonly storageSize: string;
             readonly resources: Resources;
         };
+        /** Which log agent the env runs; Promtail for existing installs, Alloy for new ones. */
+        readonly agent: LogAgentKind;
         readonly promtail: { readonly resources: Resources };
+        readonly alloy: { readonly resources: Resources };
     };
     readonly workloads: WorkloadsConfig;
     /** Secret config of the workloads (plain here; index.ts wraps every value as a secret). */
@@ -185,6 +188,7 @@ export const DEFAULT_RESOURCES = {
     nodeExporter: r("20m", "32Mi", "200m", "64Mi"),
     loki: r("100m", "256Mi", "1", "1Gi"),
     promtail: r("50m", "64Mi", "200m", "256Mi"),
+    alloy: r("50m", "128Mi", "500m", "512Mi"),
 } as const satisfies Record<string, Resources>;
 
 const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
@@ -500,9 +504,19 @@ function readLogging(lg: ObjectReader): PlatformConfig["logging"] {
         resources: readResources(lk, "resources", DEFAULT_RESOURCES.loki),
     };
     lk.done();
+    // Default promtail: switching an installed env's agent is a deliberate change (README, "Choosing
+    // and switching the log agent"), never a side effect of upgrading the program.
+    const agent = lg.string("agent", {
+        expected: '"promtail" or "alloy" (Promtail reached end of life on 2026-03-02; new installs pick alloy)',
+        oneOf: LOG_AGENT_KINDS,
+        default: "promtail",
+    }) as LogAgentKind;
     const pt = lg.object("promtail");
     const promtail = { resources: readResources(pt, "resources", DEFAULT_RESOURCES.promtail) };
     pt.done();
+    const al = lg.object("alloy");
+    const alloy = { resources: readResources(al, "resources", DEFAULT_RESOURCES.alloy) };
+    al.done();
     lg.done();
-    return { loki, promtail };
+    return { loki, agent, promtail, alloy };
 }

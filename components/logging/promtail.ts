@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
 import { renderedChart } from "../helm";
-import { platformLabels } from "../labels";
-import { serviceMonitor } from "../monitoring/serviceMonitor";
 import { EnvNames } from "../naming";
 import { RenderedPatch } from "../patches";
 import { ChartSource } from "../chartSources";
-import { charts } from "../versions";
+import { logAgentServiceMonitor } from "./logAgent";
 
 export interface PromtailArgs {
     readonly names: EnvNames;
@@ -17,7 +15,7 @@ export interface PromtailArgs {
 }
 
 /** Where the positions file sits inside the container; the hostPath behind it is per env. */
-const POSITIONS_DIR = "/run/promtail";
+export const POSITIONS_DIR = "/run/promtail";
 
 /**
  * Log-level extraction: JSON lines (Airflow, structured apps) and logfmt lines each get their own
@@ -74,11 +72,6 @@ export function promtailValues(args: PromtailArgs): Record<string, unknown> {
     };
 }
 
-/** The chart's pod selector labels (`promtail.selectorLabels`), which its metrics Service carries too. */
-export function promtailSelector(names: EnvNames): Record<string, string> {
-    return { "app.kubernetes.io/name": charts.promtail.chart, "app.kubernetes.io/instance": names.releases.promtail };
-}
-
 /**
  * A node must not wait on the log agent when it shuts down. The chart has no values key for the
  * DaemonSet's grace period, so the rendered DaemonSet is patched (the plan lists this patch).
@@ -110,18 +103,7 @@ export class Promtail extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        serviceMonitor(
-            `${name}-servicemonitor`,
-            {
-                names: args.names,
-                name: this.releaseName,
-                namespace: args.namespace,
-                labels: platformLabels(args.names.env, "promtail"),
-                selector: promtailSelector(args.names),
-                endpoints: [{ port: "http-metrics", interval: "30s", scheme: "http" }],
-            },
-            { parent: this, dependsOn: [chart] },
-        );
+        logAgentServiceMonitor(`${name}-servicemonitor`, args.names, "promtail", args.namespace, { parent: this, dependsOn: [chart] });
         this.registerOutputs({ releaseName: this.releaseName, patches: this.patches, chartSource: args.chart });
     }
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { WorkloadSwitches } from "../config/workloads";
 import { platformLabels } from "../labels";
-import { EnvNames } from "../naming";
+import { EnvNames, LogAgentKind } from "../naming";
 import { sel } from "./selectors";
 
 export type Severity = "critical" | "warning";
@@ -45,7 +45,12 @@ export interface AlertRulesOptions {
     readonly tsdbClaimBytes: number;
     /** A switched-off workload has no alerts: they would fire on its absence. */
     readonly workloads: WorkloadSwitches;
+    /** The env's log agent, whose DaemonSet LogAgentDown watches. */
+    readonly logAgent: LogAgentKind;
 }
+
+/** How the alerts name each log agent to a human. */
+const LOG_AGENT_TITLES: Readonly<Record<LogAgentKind, string>> = { promtail: "Promtail", alloy: "Alloy" };
 
 /** Grafana dashboard link used as the runbook of every alert: where to look first. */
 export const dashboardUrl = (names: EnvNames, uid: string) => `https://${names.hosts.grafana}/d/${uid}`;
@@ -148,12 +153,12 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
                 rule(
                     names,
                     "LogAgentDown",
-                    `kube_daemonset_status_number_unavailable${sel({ namespace: ns.observability, daemonset: names.releases.promtail })} > 0`,
+                    `kube_daemonset_status_number_unavailable${sel({ namespace: ns.observability, daemonset: names.logAgents[opts.logAgent].daemonSet })} > 0`,
                     {
                         for: "10m",
                         severity: "warning",
                         summary: "The log agent is not running on every node",
-                        description: "{{ $value }} node(s) have no ready Promtail pod: their logs are not collected. Check the DaemonSet's pods and events.",
+                        description: `{{ $value }} node(s) have no ready ${LOG_AGENT_TITLES[opts.logAgent]} pod: their logs are not collected. Check the DaemonSet's pods and events.`,
                         dashboard: d.platform,
                     },
                 ),

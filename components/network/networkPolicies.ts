@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WORKLOAD_NAMES, WorkloadName, WorkloadSwitches } from "../config/workloads";
 import { platformLabels } from "../labels";
-import { EnvNames, SYSTEM_NAMESPACE } from "../naming";
+import { EnvNames, LogAgentKind, SYSTEM_NAMESPACE } from "../naming";
 
 export interface NetworkPoliciesArgs {
     readonly names: EnvNames;
@@ -14,6 +14,8 @@ export interface NetworkPoliciesArgs {
     readonly externalEgressCidrs: readonly string[];
     /** Switched-off workloads get no policies (their namespace does not exist) and no one may call them. */
     readonly workloads: WorkloadSwitches;
+    /** The env's log agent: the only pods whose pushes Loki accepts. */
+    readonly logAgent: LogAgentKind;
 }
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -39,12 +41,12 @@ const inNamespace = (namespace: string, podLabels?: Record<string, string>): Pee
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
 /** Pod labels the charts set (their selector labels), per env. */
-export function podSelectors(names: EnvNames) {
+export function podSelectors(names: EnvNames, logAgent: LogAgentKind) {
     return {
         // loki chart: loki.selectorLabels = name (chart name) + instance (release).
         loki: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": names.releases.loki },
-        // promtail chart: promtail.selectorLabels.
-        promtail: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": names.releases.promtail },
+        // promtail chart: promtail.selectorLabels; alloy chart: alloy.selectorLabels.
+        logAgent: { ...names.logAgents[logAgent].podSelector },
         // grafana subchart of kube-prometheus-stack: instance is the KPS release.
         grafana: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": names.releases.monitoring },
         // Prometheus pods made by the env's operator; the namespace makes it this env's.
@@ -57,20 +59,20 @@ export function podSelectors(names: EnvNames) {
 export function networkPolicySpecs(args: NetworkPoliciesArgs): Record<string, Record<string, PolicySpec>> {
     const { names } = args;
     const ns = names.namespaces;
-    const pods = podSelectors(names);
+    const pods = podSelectors(names, args.logAgent);
     const controller = inNamespace(args.ingressControllerNamespace);
     const prometheus = inNamespace(ns.monitoring, pods.prometheus);
 
     const specs: Record<string, Record<string, PolicySpec>> = {
         [ns.observability]: {
-            // Loki takes pushes only from its env's Promtail and queries only from its env's Grafana and
+            // Loki takes pushes only from its env's log agent and queries only from its env's Grafana and
             // its own ruler (the same pods in Monolithic mode); Prometheus scrapes it and the ingress
             // controller serves loki-<env>.<domain>.
             [`${names.releases.loki}-ingress`]: {
                 podSelector: { matchLabels: pods.loki },
                 policyTypes: ["Ingress"],
                 ingress: [
-                    { from: [inNamespace(ns.observability, pods.promtail)], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [inNamespace(ns.observability, pods.logAgent)], ports: tcp(LOKI_HTTP_PORT) },
                     { from: [inNamespace(ns.monitoring, pods.grafana)], ports: tcp(LOKI_HTTP_PORT) },
                     { from: [inNamespace(ns.observability, pods.loki)] },
                     { from: [prometheus], ports: tcp(LOKI_HTTP_PORT) },

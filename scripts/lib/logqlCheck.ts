@@ -3,44 +3,11 @@
  * source version into a cache directory and fed expressions as JSON on stdin.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
-import { homedir } from "node:os";
-import * as path from "node:path";
-
-const SOURCE = path.resolve(__dirname, "..", "..", "tools", "logql-check");
-
-function goBinary(): string {
-    for (const dir of [...(process.env.PATH ?? "").split(path.delimiter), "/usr/local/go/bin"]) {
-        if (dir && existsSync(path.join(dir, "go"))) return path.join(dir, "go");
-    }
-    throw new Error(
-        "go is required to build tools/logql-check (Loki's LogQL parser) but was not found on PATH or in /usr/local/go/bin: install Go from https://go.dev/dl/",
-    );
-}
+import { goTool } from "./goTool";
 
 /** Path of the checker binary, built if this source version has no cached build yet. */
 export function logqlChecker(): string {
-    const hash = createHash("sha256");
-    for (const f of ["go.mod", "go.sum", "main.go"]) hash.update(readFileSync(path.join(SOURCE, f)));
-    const cache = process.env.LOGQL_CHECK_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "mlops-platform");
-    const bin = path.join(cache, `logql-check-${hash.digest("hex").slice(0, 16)}`);
-    if (existsSync(bin)) return bin;
-    mkdirSync(cache, { recursive: true });
-    const go = goBinary();
-    // Build into a temp name and rename, so an interrupted build never leaves a broken binary.
-    const tmp = `${bin}.partial-${process.pid}`;
-    const res = spawnSync(go, ["build", "-mod=readonly", "-o", tmp, "."], {
-        cwd: SOURCE,
-        encoding: "utf8",
-        timeout: 900_000,
-        env: { ...process.env, PATH: `${path.dirname(go)}${path.delimiter}${process.env.PATH ?? ""}` },
-    });
-    if (res.error || res.status !== 0) {
-        throw new Error(`building tools/logql-check failed (exit ${res.status})\n${res.error?.message ?? ""}${res.stdout}${res.stderr}`);
-    }
-    renameSync(tmp, bin);
-    return bin;
+    return goTool("logql-check", "Loki's LogQL parser", "LOGQL_CHECK_CACHE");
 }
 
 export interface LogqlFailure {

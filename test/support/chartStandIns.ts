@@ -70,4 +70,104 @@ export const promtailStandIn: ChartRenderer = (req) => {
     return objects;
 };
 
-export const CHART_STAND_INS: Readonly<Record<string, ChartRenderer>> = { promtail: promtailStandIn };
+/** Helm's `tpl` on text whose only actions are the `{{ "{{" }}` escapes helmTplLiteral writes. */
+const tplLiterals = (text: string) => text.replace(/\{\{ "\{\{" \}\}/g, "{{");
+
+/**
+ * Alloy 1.11.x as a DaemonSet (templates/rbac.yaml, configmap.yaml, service.yaml, servicemonitor.yaml,
+ * controllers/daemonset.yaml with _pod.yaml and containers/_agent.yaml; the crds subchart): every
+ * object is named after the fullname, which is the release when it contains "alloy".
+ */
+export const alloyStandIn: ChartRenderer = (req) => {
+    const values = req.values as Obj;
+    const alloy = values.alloy ?? {};
+    const fullname = req.release.includes(req.chart) ? req.release : `${req.release}-${req.chart}`;
+    const selector = { "app.kubernetes.io/name": req.chart, "app.kubernetes.io/instance": req.release };
+    const labels = (component: string) => ({ ...helmLabels(req), "app.kubernetes.io/part-of": "alloy", "app.kubernetes.io/component": component });
+    const namespaced = (apiVersion: string, kind: string, component: string, extra: Obj = {}): RenderedObject => ({
+        apiVersion,
+        kind,
+        metadata: { name: fullname, namespace: req.namespace, labels: labels(component) },
+        ...extra,
+    });
+    const objects: RenderedObject[] = [];
+    // The crds subchart (condition crds.create, default true): a cluster-scoped CRD every release would own.
+    if (values.crds?.create !== false) {
+        objects.push({
+            apiVersion: "apiextensions.k8s.io/v1",
+            kind: "CustomResourceDefinition",
+            metadata: { name: "podlogs.monitoring.grafana.com" },
+        });
+    }
+    objects.push(namespaced("v1", "ServiceAccount", "rbac"));
+    const content = alloy.configMap?.content ?? "";
+    objects.push(namespaced("v1", "ConfigMap", "config", { data: { "config.alloy": tplLiterals(content).replace(/\n$/, "") } }));
+    if (values.rbac?.create !== false) {
+        const rules = [...(values.rbac?.rules ?? []), ...(values.rbac?.clusterRules ?? [])];
+        objects.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: fullname, labels: labels("rbac") }, rules });
+        objects.push({
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: fullname, labels: labels("rbac") },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: fullname },
+            subjects: [{ kind: "ServiceAccount", name: fullname, namespace: req.namespace }],
+        });
+    }
+    if (values.service?.enabled !== false) {
+        objects.push(namespaced("v1", "Service", "networking", { spec: { selector, ports: [{ name: "http-metrics", port: 12345, targetPort: 12345 }] } }));
+    }
+    const mounts = alloy.mounts ?? {};
+    const hostVolumes = [
+        ...(mounts.varlog ? [{ name: "varlog", hostPath: { path: "/var/log" } }] : []),
+        ...(mounts.dockercontainers ? [{ name: "dockercontainers", hostPath: { path: "/var/lib/docker/containers" } }] : []),
+    ];
+    const hostMounts = [
+        ...(mounts.varlog ? [{ name: "varlog", mountPath: "/var/log", readOnly: true }] : []),
+        ...(mounts.dockercontainers ? [{ name: "dockercontainers", mountPath: "/var/lib/docker/containers", readOnly: true }] : []),
+    ];
+    const controller = values.controller ?? {};
+    objects.push({
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: fullname, namespace: req.namespace, labels: { ...helmLabels(req), "app.kubernetes.io/part-of": "alloy" } },
+        spec: {
+            selector: { matchLabels: selector },
+            template: {
+                metadata: { labels: selector },
+                spec: {
+                    serviceAccountName: fullname,
+                    containers: [
+                        {
+                            name: "alloy",
+                            args: ["run", "/etc/alloy/config.alloy", `--storage.path=${alloy.storagePath ?? "/tmp/alloy"}`],
+                            ...(alloy.resources ? { resources: alloy.resources } : {}),
+                            volumeMounts: [{ name: "config", mountPath: "/etc/alloy" }, ...hostMounts, ...(mounts.extra ?? [])],
+                        },
+                        ...(values.configReloader?.enabled === false
+                            ? []
+                            : [{ name: "config-reloader", volumeMounts: [{ name: "config", mountPath: "/etc/alloy" }] }]),
+                    ],
+                    // Rendered only when the value is set (the chart's `if`), else Kubernetes' 30 s applies.
+                    ...(controller.terminationGracePeriodSeconds ? { terminationGracePeriodSeconds: controller.terminationGracePeriodSeconds } : {}),
+                    volumes: [{ name: "config", configMap: { name: fullname } }, ...hostVolumes, ...(controller.volumes?.extra ?? [])],
+                },
+            },
+        },
+    });
+    if (values.service?.enabled !== false && values.serviceMonitor?.enabled === true) {
+        const namespace = req.crdsInstalled ? req.namespace : undefined;
+        objects.push({
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: {
+                name: fullname,
+                ...(namespace ? { namespace } : {}),
+                labels: { ...labels("metrics"), ...(values.serviceMonitor.additionalLabels ?? {}) },
+            },
+            spec: { selector: { matchLabels: selector }, endpoints: [{ port: "http-metrics" }] },
+        });
+    }
+    return objects;
+};
+
+export const CHART_STAND_INS: Readonly<Record<string, ChartRenderer>> = { promtail: promtailStandIn, alloy: alloyStandIn };

@@ -127,6 +127,21 @@ export const MINIMAL_CONFIG = {
     ...MINIMAL_SECRETS,
 };
 
+/** MINIMAL_CONFIG for another env: every name outside the cluster names that env (stack identity). */
+export function minimalConfigFor(env: string): typeof MINIMAL_CONFIG {
+    const w = MINIMAL_CONFIG.workloads;
+    return {
+        ...MINIMAL_CONFIG,
+        env,
+        storage: { nfs: { ...MINIMAL_CONFIG.storage.nfs, path: `/srv/nfs/mlops/${env}` } },
+        workloads: {
+            ...w,
+            mlflow: { ...w.mlflow, database: { ...w.mlflow.database, name: `mlflow_${env}` } },
+            airflow: { ...w.airflow, database: { ...w.airflow.database, name: `airflow_${env}` } },
+        },
+    };
+}
+
 /**
  * `config` (MINIMAL_CONFIG-shaped) with the named workloads switched off, their sections reduced to
  * the switch, and the keys in `without` (secrets nothing switched on reads) left out.
@@ -173,3 +188,20 @@ export function allStrings(value: unknown, out: string[] = []): string[] {
     }
     return out;
 }
+
+/**
+ * What stays unknown in a first preview of an env with every workload on and generated ingress
+ * credentials: only Secrets holding values the program generates (`@pulumi/random`), never a name.
+ * The ingress htpasswd Secrets hold the generated password's bcrypt hash; chart values only name them.
+ */
+export const generatedSecretUnknowns = (env: string) => [
+    `Secret ingress-auth-${env}-credentials stringData`,
+    `Secret grafana-admin-${env}-secret stringData`,
+    `Secret app-secrets-${env}-fastapi stringData`,
+    `Secret app-secrets-${env}-airflow stringData`,
+    `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
+    `Secret ingress-auth-${env}-htpasswd-observability stringData`,
+    `Secret airflow-${env}-api-secret-key stringData`,
+    `Secret airflow-${env}-jwt-secret stringData`,
+    `Secret airflow-${env}-fernet-key stringData`,
+];

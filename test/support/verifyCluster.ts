@@ -90,7 +90,7 @@ export async function startCluster(dev: VerifyOutputs, devRun: StackRun, other: 
             // The Loki chart's ServiceMonitor rewrites job to `<namespace>/<service>`.
             { job: `${dev.namespaces.observability}/${dev.releases.loki}`, targets: [host(targets[1])] },
             // In the leaking cluster the log agent is down: nothing listens on its port.
-            { job: envNames(dev.env, "").logAgentJob, targets: [leaking ? `127.0.0.1:${await freePort()}` : host(targets[2])] },
+            { job: dev.logAgent!.job, targets: [leaking ? `127.0.0.1:${await freePort()}` : host(targets[2])] },
             // Every env scrapes the API server, whose `kubernetes` Service lives in `default`: not a leak.
             { job: "apiserver", targets: [host(targets[0])], labels: { namespace: "default" } },
             ...(leaking

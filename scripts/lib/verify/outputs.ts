@@ -35,6 +35,8 @@ export interface VerifyOutputs {
     readonly ingressAuthSecret?: SecretReference | null;
     /** Whether the env pages for shared infrastructure, so the routing check knows where those alerts belong. */
     readonly alerting: { readonly sharedInfrastructure: boolean };
+    /** The env's log agent; absent in the outputs of a stack last deployed before there was a choice (Promtail). */
+    readonly logAgent?: { readonly agent: string; readonly release: string; readonly job: string };
 }
 
 export const SUPPORTED_CONTRACT_VERSION = 2;
@@ -82,6 +84,9 @@ export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
     }
     const alerting = o.alerting as Record<string, unknown> | undefined;
     if (typeof alerting?.sharedInfrastructure !== "boolean") problems.push("alerting: expected {sharedInfrastructure: true|false}");
+    if (o.logAgent !== undefined && (!isRecordOfStrings(o.logAgent) || ["agent", "release", "job"].some((k) => !(k in (o.logAgent as object))))) {
+        problems.push("logAgent: expected {agent, release, job} of strings");
+    }
     if (problems.length) throw new UsageError(`${source} does not match the outputs contract: ${problems.join("; ")}`);
     return o as unknown as VerifyOutputs;
 }

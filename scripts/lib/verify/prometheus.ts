@@ -45,7 +45,8 @@ export function expectedJobs(ctx: VerifyContext): { what: string; job: string; w
     return [
         { what: "FastAPI", job: ctx.scope.names.workloads.fastapi.job, workload: "fastapi" },
         { what: "Loki", job: ctx.outputs.releases.loki },
-        { what: "log agent", job: ctx.scope.names.logAgentJob },
+        // Outputs from before `logging.agent` existed name no agent: that env runs Promtail.
+        { what: "log agent", job: ctx.outputs.logAgent?.job ?? ctx.scope.names.logAgents.promtail.job },
     ];
 }
 
