@@ -7,6 +7,7 @@ import { ObjectReader, describeValue } from "./reader";
 import { REMOTE_WRITE_AUTH_KEY, remoteWriteAuthPlaceholder } from "./remoteWrite";
 import { S3Location, S3_PREFIX, s3EndpointUrl, s3Location, s3Region } from "./objectStore";
 import { airflowDefault } from "../versions";
+import { lokiSecretPlaceholders } from "./loki";
 
 export type { S3Location } from "./objectStore";
 
@@ -426,7 +427,7 @@ function rawSwitches(config: Readonly<Record<string, string>>, project: string):
 }
 
 /**
- * Secret-only config keys (the workloads', the Alertmanager webhook, remote-write credentials) whose absence stops the
+ * Secret-only config keys (the workloads', Loki's, the Alertmanager webhook, remote-write credentials) whose absence stops the
  * program, given the stack's other config (which workloads are on, how DAGs are fetched), each with
  * the shape of a placeholder that passes validation: the offline plan stands in for values only the
  * user's machine can decrypt.
@@ -441,7 +442,7 @@ export function requiredSecretPlaceholders(config: Readonly<Record<string, strin
         s3SecretAccessKey: (t) => t,
     };
     const { on, workloads } = rawSwitches(config, project);
-    const out: Record<string, (token: string) => string> = { alertmanagerSlackWebhook: slackUrl };
+    const out: Record<string, (token: string) => string> = { alertmanagerSlackWebhook: slackUrl, ...lokiSecretPlaceholders(config, project) };
     for (const [key, shape] of Object.entries(workloadSecrets)) {
         if (secretInUse(key as keyof WorkloadSecrets, on)) out[key] = shape;
     }
