@@ -11,7 +11,7 @@ import { RULES } from "../policy/rules";
 import { UNKNOWN } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
 import { promtailStandIn } from "./support/chartStandIns";
-import { EngineViews, ROOT, STAGING_STACK_FILE, engineViews } from "./support/harness";
+import { EngineViews, ROOT, STAGING_STACK_FILE, engineViews, generatedSecretUnknowns } from "./support/harness";
 import { Diagnostic, analyzeStack } from "./support/policyEngine";
 
 /**
@@ -57,19 +57,7 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
 
     it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
         const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
-        // The ingress htpasswd Secrets hold the generated password's bcrypt hash; the chart values
-        // name them only, so they stay known.
-        expect(unknowns).toEqual([
-            `Secret ingress-auth-${env}-credentials stringData`,
-            `Secret grafana-admin-${env}-secret stringData`,
-            `Secret app-secrets-${env}-fastapi stringData`,
-            `Secret app-secrets-${env}-airflow stringData`,
-            `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
-            `Secret ingress-auth-${env}-htpasswd-observability stringData`,
-            `Secret airflow-${env}-api-secret-key stringData`,
-            `Secret airflow-${env}-jwt-secret stringData`,
-            `Secret airflow-${env}-fernet-key stringData`,
-        ]);
+        expect(unknowns).toEqual(generatedSecretUnknowns(env));
     });
 
     it("the outputs contract is fully known in a first preview, storage classes included", () => {

@@ -24,6 +24,7 @@ import {
     StackRun,
     allStrings,
     engineViews,
+    generatedSecretUnknowns,
     resourcesOfType,
     runLoaded,
     stackFromConfig,
@@ -455,17 +456,7 @@ describe("distributed Loki under the engine", () => {
 
     it.each(["dev", "prod"] as const)("%s: a first preview knows every name; only generated secrets are unknown", (env) => {
         const unknowns = views[env].firstPreview.flatMap((x) => unknownPaths(x.props, UNKNOWN).map((p) => `${x.type.split(":").pop()} ${x.name} ${p}`));
-        expect(unknowns).toEqual([
-            `Secret ingress-auth-${env}-credentials stringData`,
-            `Secret grafana-admin-${env}-secret stringData`,
-            `Secret app-secrets-${env}-fastapi stringData`,
-            `Secret app-secrets-${env}-airflow stringData`,
-            `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
-            `Secret ingress-auth-${env}-htpasswd-observability stringData`,
-            `Secret airflow-${env}-api-secret-key stringData`,
-            `Secret airflow-${env}-jwt-secret stringData`,
-            `Secret airflow-${env}-fernet-key stringData`,
-        ]);
+        expect(unknowns).toEqual(generatedSecretUnknowns(env));
         expect(unknownPaths(views[env].previewRun.outputs, UNKNOWN)).toEqual([]);
     });
 
