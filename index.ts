@@ -42,6 +42,7 @@ export = async (): Promise<PlatformOutputs> => {
         workloadSecrets: secretOutputs(config.workloadSecrets),
         alertmanagerSlackWebhook: pulumi.secret(config.alertmanagerSlackWebhook),
         prometheusRemoteWriteAuth: pulumi.secret(config.prometheusRemoteWriteAuth),
+        lokiSecrets: secretOutputs(config.lokiSecrets),
     });
     // The stack outputs are exactly the Platform's documented outputs.
     return platform.outputs;

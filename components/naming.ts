@@ -4,6 +4,8 @@
  * prod can only differ by the env token and never by a hand-typed string somewhere else.
  */
 
+import type { LokiMode } from "./config/loki";
+
 /** Label put on every namespace the program creates; Prometheus selects monitors by it too. */
 export const ENV_LABEL = "platform.mlops/env";
 
@@ -41,6 +43,22 @@ export interface LogAgentNames {
     /** The chart's pod selector labels (`<chart>.selectorLabels`), which its metrics Service carries too. */
     readonly podSelector: { readonly "app.kubernetes.io/name": LogAgentKind; readonly "app.kubernetes.io/instance": string };
 }
+
+/**
+ * Distributed Loki's components by values key, each the chart's component target: its workload and
+ * Service are `<fullname>-<target>`, its pods carry `app.kubernetes.io/component: <target>`.
+ */
+export const LOKI_COMPONENT_TARGETS = {
+    distributor: "distributor",
+    ingester: "ingester",
+    querier: "querier",
+    queryFrontend: "query-frontend",
+    queryScheduler: "query-scheduler",
+    indexGateway: "index-gateway",
+    compactor: "compactor",
+    ruler: "ruler",
+} as const;
+export type LokiComponent = keyof typeof LOKI_COMPONENT_TARGETS;
 
 export interface EnvNames {
     readonly env: string;
@@ -166,8 +184,20 @@ export interface EnvNames {
         readonly ingressHtpasswd: string;
         /** Credentials of the remote-write targets; the env's operator reads it from the monitoring namespace. */
         readonly prometheusRemoteWrite: string;
+        /** Credentials of Loki's bucket in distributed mode, read by every Loki component as environment variables. */
+        readonly lokiObjectStore: string;
     };
     readonly volumeClaims: { readonly fastapiLogs: string };
+    /** The env's Loki in its mode (`logging.loki.mode`). */
+    readonly loki: {
+        readonly mode: LokiMode;
+        /** Distributed mode's workloads and Services (`<release>-<target>`, the release being the chart's fullname). */
+        readonly components: { readonly [C in LokiComponent]: string };
+        /** The chart's headless `<fullname>-memberlist` Service in the env's namespace: the only seed of the env's ring. */
+        readonly memberlistService: string;
+        /** memberlist `cluster_label`: a member carrying another label is refused, so two envs' rings never merge. */
+        readonly ringClusterLabel: string;
+    };
     /** ConfigMaps the program writes for the env's observability stack. */
     readonly configMaps: {
         /** LogQL alerting rules, mounted into Loki's ruler directory of tenant `fake`. */
@@ -259,7 +289,8 @@ function logAgentNames(kind: LogAgentKind, release: string, job: string): LogAge
 
 const svc = (name: string, namespace: string, port: number) => `http://${name}.${namespace}.svc.cluster.local:${port}`;
 
-export function envNames(env: string, domain: string): EnvNames {
+/** `lokiMode` moves the Loki endpoints: the single binary serves everything, distributed mode splits push and query. */
+export function envNames(env: string, domain: string, lokiMode: LokiMode = "monolithic"): EnvNames {
     const monitoring = namespaceFor("monitoring", env);
     const observability = namespaceFor("observability", env);
     const storage = namespaceFor("storage", env);
@@ -281,6 +312,12 @@ export function envNames(env: string, domain: string): EnvNames {
             schedulerDeployment: `${airflowRelease}-scheduler`,
         },
     };
+    const lokiComponents = Object.fromEntries(
+        Object.entries(LOKI_COMPONENT_TARGETS).map(([key, target]) => [key, `${lokiRelease}-${target}`]),
+    ) as EnvNames["loki"]["components"];
+    const distributed = lokiMode === "distributed";
+    const lokiQuery = svc(distributed ? lokiComponents.queryFrontend : lokiRelease, observability, 3100);
+    const lokiPushBase = svc(distributed ? lokiComponents.distributor : lokiRelease, observability, 3100);
     const host = (name: string) => `${name}-${env}.${domain}`;
     // Env names are validated as [a-z][a-z0-9]*, so "-<env>" cannot be the tail of another env's suffix.
     const envSuffix = `.*-${env}`;
@@ -356,16 +393,23 @@ export function envNames(env: string, domain: string): EnvNames {
             ingressAuth: `ingress-auth-${env}`,
             ingressHtpasswd: `ingress-htpasswd-${env}`,
             prometheusRemoteWrite: `prometheus-remote-write-${env}`,
+            lokiObjectStore: `${lokiRelease}-object-store`,
         },
         volumeClaims: { fastapiLogs: `${fastapi}-logs` },
+        loki: {
+            mode: lokiMode,
+            components: lokiComponents,
+            memberlistService: `${lokiRelease}-memberlist`,
+            ringClusterLabel: lokiRelease,
+        },
         configMaps: { lokiRules: `loki-rules-${env}` },
         receivers: { slack: `slack-${env}` },
         endpoints: {
             prometheus: svc(`${monitoringFullname}-prometheus`, monitoring, 9090),
             alertmanager: svc(`${monitoringFullname}-alertmanager`, monitoring, 9093),
             grafana: svc(`${monitoringRelease}-grafana`, monitoring, 80),
-            lokiQuery: svc(lokiRelease, observability, 3100),
-            lokiPush: `${svc(lokiRelease, observability, 3100)}/loki/api/v1/push`,
+            lokiQuery,
+            lokiPush: `${lokiPushBase}/loki/api/v1/push`,
             fastapi: svc(workloads.fastapi.service, fastapi, workloads.fastapi.port),
             mlflow: svc(workloads.mlflow.service, mlflow, workloads.mlflow.port),
             airflow: svc(workloads.airflow.apiServerService, airflow, workloads.airflow.apiServerPort),

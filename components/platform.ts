@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { LokiSecrets } from "./config/loki";
 import { PlatformConfig } from "./config/schema";
 import { WorkloadName, WorkloadSecrets, WorkloadSwitches, workloadSwitches } from "./config/workloads";
 import { IngressAuth } from "./ingressAuth";
@@ -37,6 +38,8 @@ export interface PlatformArgs {
     readonly alertmanagerSlackWebhook: pulumi.Output<string>;
     /** Secret config: credentials of the Prometheus remote-write targets by target name. */
     readonly prometheusRemoteWriteAuth: pulumi.Output<PlatformConfig["prometheusRemoteWriteAuth"]>;
+    /** Secret config: the credentials of Loki's bucket, each marked secret; present in distributed mode. */
+    readonly lokiSecrets: { readonly [K in keyof LokiSecrets]-?: pulumi.Output<string> | undefined };
 }
 
 /** Where a workload answers: null while it is switched off, since nothing answers there. */
@@ -78,7 +81,7 @@ export class Platform extends pulumi.ComponentResource {
         // Children inherit `protect` from here: a protected (prod) stack cannot be destroyed by accident.
         super(PLATFORM_TYPE, name, {}, { ...opts, protect: args.config.protect });
         const cfg = args.config;
-        const names = envNames(cfg.env, cfg.domain);
+        const names = envNames(cfg.env, cfg.domain, cfg.logging.loki.mode);
         // Explicit providers for every package the program uses, so no resource falls back to a default
         // provider (which the engine registers outside the program and no option of ours can protect).
         const providers = {
@@ -169,11 +172,19 @@ export class Platform extends pulumi.ComponentResource {
                 namespace: ns.observability,
                 loki: cfg.logging.loki,
                 ingress: cfg.ingress,
-                storageClassName: nfs.storageClassName,
+                storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
                 retainVolumes: cfg.protect,
                 workloads: on,
+                objectStoreCredentials:
+                    cfg.logging.loki.mode === "distributed"
+                        ? {
+                              accessKeyId: present(args.lokiSecrets.lokiS3AccessKeyId, "lokiS3AccessKeyId"),
+                              secretAccessKey: present(args.lokiSecrets.lokiS3SecretAccessKey, "lokiS3SecretAccessKey"),
+                          }
+                        : undefined,
             },
-            child(monitoring, nfs, ingressAuth),
+            // Distributed mode keeps the ingesters' WAL on the local-path class.
+            child(monitoring, nfs, ingressAuth, cfg.logging.loki.mode === "distributed" ? localPath : undefined),
         );
         // One log agent per env; switching it is this one setting (README, "Choosing and switching the log agent").
         if (cfg.logging.agent === "alloy") {
@@ -298,8 +309,8 @@ export class Platform extends pulumi.ComponentResource {
     }
 }
 
-/** A secret the config schema requires while a workload reading it is on, as it is wherever this is called. */
+/** A secret the config schema requires while a component reading it is on, as it is wherever this is called. */
 function present<T>(value: T | undefined, key: string): T {
-    if (value === undefined) throw new Error(`secret config ${key} is missing although a workload that reads it is switched on`);
+    if (value === undefined) throw new Error(`secret config ${key} is missing although a component that reads it is switched on`);
     return value;
 }

@@ -3,15 +3,47 @@
  * values are built from. The offline plan adds it up; tests check the chart values carry exactly
  * these resources, so the inventory cannot drift from what is deployed.
  */
-import { PlatformConfig, Resources } from "./config/schema";
+import { PlatformConfig, ResourceList, Resources } from "./config/schema";
+import { memcachedRequests } from "./config/loki";
 import { parseBytes, parseMillicores } from "./config/quantities";
+import { LOKI_COMPONENT_TARGETS } from "./naming";
 
 export interface WorkloadSizing {
     readonly workload: string;
     readonly kind: "Deployment" | "StatefulSet" | "DaemonSet";
     /** Pods per workload; DaemonSets run one pod per node. */
     readonly replicas: number;
-    readonly containers: readonly { readonly name: string; readonly resources: Resources }[];
+    /** Limits are listed as the pod spec has them (a chart may set only some). */
+    readonly containers: readonly { readonly name: string; readonly resources: { readonly requests: ResourceList; readonly limits: Partial<ResourceList> } }[];
+}
+
+/** Loki's pods in its mode: one single binary, or every component and cache of distributed mode. */
+function lokiInventory(loki: PlatformConfig["logging"]["loki"]): WorkloadSizing[] {
+    if (loki.mode === "monolithic") return [{ workload: "loki", kind: "StatefulSet", replicas: 1, containers: [{ name: "loki", resources: loki.resources }] }];
+    const component = (key: keyof typeof LOKI_COMPONENT_TARGETS, kind: WorkloadSizing["kind"], replicas: number, resources: Resources): WorkloadSizing => ({
+        workload: `loki-${LOKI_COMPONENT_TARGETS[key]}`,
+        kind,
+        replicas,
+        containers: [{ name: LOKI_COMPONENT_TARGETS[key], resources }],
+    });
+    const cache = (name: string, mib: number): WorkloadSizing => ({
+        workload: `loki-${name}`,
+        kind: "StatefulSet",
+        replicas: 1,
+        containers: [{ name: "memcached", resources: memcachedRequests(mib) }],
+    });
+    return [
+        component("distributor", "Deployment", loki.distributor.replicas, loki.distributor.resources),
+        component("ingester", "StatefulSet", loki.ingester.replicas, loki.ingester.resources),
+        component("querier", "Deployment", loki.querier.replicas, loki.querier.resources),
+        component("queryFrontend", "Deployment", loki.queryFrontend.replicas, loki.queryFrontend.resources),
+        component("queryScheduler", "Deployment", loki.queryScheduler.replicas, loki.queryScheduler.resources),
+        component("indexGateway", "StatefulSet", loki.indexGateway.replicas, loki.indexGateway.resources),
+        component("compactor", "StatefulSet", 1, loki.compactor.resources),
+        component("ruler", "StatefulSet", 1, loki.ruler.resources),
+        cache("chunks-cache", loki.caches.chunksMemoryMiB),
+        cache("results-cache", loki.caches.resultsMemoryMiB),
+    ];
 }
 
 export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
@@ -65,7 +97,7 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
             containers: [{ name: "kube-state-metrics", resources: m.kubeStateMetrics.resources }],
         },
         { workload: "node-exporter", kind: "DaemonSet", replicas: 1, containers: [{ name: "node-exporter", resources: m.nodeExporter.resources }] },
-        { workload: "loki", kind: "StatefulSet", replicas: 1, containers: [{ name: "loki", resources: cfg.logging.loki.resources }] },
+        ...lokiInventory(cfg.logging.loki),
         {
             workload: cfg.logging.agent,
             kind: "DaemonSet",

@@ -410,6 +410,12 @@ const CHART_NFS_WRITERS: Record<string, { what: string; classPath: string; enabl
             enabledPath: "singleBinary.persistence.enabled",
             fsGroupPath: "loki.podSecurityContext.fsGroup",
         },
+        {
+            what: "Loki's compactor",
+            classPath: "compactor.persistence.storageClass",
+            enabledPath: "compactor.persistence.enabled",
+            fsGroupPath: "loki.podSecurityContext.fsGroup",
+        },
     ],
 };
 
@@ -642,6 +648,9 @@ const noPlaintextSecret: Rule = {
 // ---------------------------------------------------------------------------------------------
 // Prod volumes retained
 
+/** Loki chart components whose StatefulSet may own claims (`<component>.persistence`). */
+const LOKI_STATEFUL_CLAIMS = ["singleBinary", "ingester", "compactor"] as const;
+
 const prodRetained: Rule = {
     name: "protected-env-volumes-retained",
     description:
@@ -682,13 +691,17 @@ const prodRetained: Rule = {
                 }
                 break;
             case charts.loki.chart:
-                if (at(values, "singleBinary.persistence.enableStatefulSetAutoDeletePVC") === true) {
-                    need(
-                        "singleBinary.persistence.whenDeleted",
-                        at(values, "singleBinary.persistence.whenDeleted"),
-                        "Retain",
-                        "the StatefulSet keeps Loki's claim",
-                    );
+                // Every Loki StatefulSet that can delete its claims with it: the single binary, and
+                // distributed mode's ingesters (WAL) and compactor.
+                for (const component of LOKI_STATEFUL_CLAIMS) {
+                    if (at(values, `${component}.persistence.enableStatefulSetAutoDeletePVC`) === true) {
+                        need(
+                            `${component}.persistence.whenDeleted`,
+                            at(values, `${component}.persistence.whenDeleted`),
+                            "Retain",
+                            component === "singleBinary" ? "the StatefulSet keeps Loki's claim" : `the StatefulSet keeps Loki's ${component} claims`,
+                        );
+                    }
                 }
                 break;
         }

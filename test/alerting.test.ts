@@ -430,6 +430,82 @@ describe("alerting.sharedInfrastructure", () => {
     });
 });
 
+describe("LokiDown with distributed Loki (logging.loki.mode: distributed)", () => {
+    const obs = "observability-dev";
+    const sts = (ns: string, name: string, ready: number) => ({
+        series: `kube_statefulset_status_replicas_ready{namespace="${ns}",statefulset="${name}"}`,
+        values: `${ready}x10`,
+    });
+    const deploy = (ns: string, name: string, available: number) => ({
+        series: `kube_deployment_status_replicas_available{namespace="${ns}",deployment="${name}"}`,
+        values: `${available}x10`,
+    });
+    /** A healthy env: ready ingesters as given, every other component with replicas. */
+    const healthy = (env: string, ingesters: number, overrides: Record<string, number> = {}) => {
+        const ns = `observability-${env}`;
+        const n = (c: string, def: number) => overrides[c] ?? def;
+        return [
+            sts(ns, `loki-${env}-ingester`, ingesters),
+            ...["distributor", "querier", "query-frontend", "query-scheduler"].map((c) => deploy(ns, `loki-${env}-${c}`, n(c, 2))),
+            ...["index-gateway", "ruler", "compactor"].map((c) => sts(ns, `loki-${env}-${c}`, n(c, 1))),
+        ];
+    };
+    const cases: Case[] = [
+        {
+            name: "fires when fewer ingesters are ready than a write quorum of RF 3",
+            input: healthy("dev", 1),
+            evalTime: "8m",
+            alert: "LokiDown",
+            expected: [{ namespace: obs, statefulset: "loki-dev-ingester", severity: "critical" }],
+        },
+        { name: "stays quiet with 2 of 3 ingesters ready", input: healthy("dev", 2), evalTime: "8m", alert: "LokiDown", expected: [] },
+        {
+            name: "fires when the query-frontends are gone",
+            input: healthy("dev", 3, { "query-frontend": 0 }),
+            evalTime: "8m",
+            alert: "LokiDown",
+            expected: [{ namespace: obs, deployment: "loki-dev-query-frontend", severity: "critical" }],
+        },
+        {
+            name: "fires when the ruler is gone: log alerts are not evaluated",
+            input: healthy("dev", 3, { ruler: 0 }),
+            evalTime: "8m",
+            alert: "LokiDown",
+            expected: [{ namespace: obs, statefulset: "loki-dev-ruler", severity: "critical" }],
+        },
+        {
+            name: "ignores the other env's Loki and a paused compactor",
+            input: [...healthy("dev", 3, { compactor: 0 }), ...healthy("prod", 0, { distributor: 0 })],
+            evalTime: "8m",
+            alert: "LokiDown",
+            expected: [],
+        },
+    ];
+
+    it("passes promtool check rules and fires exactly on its input series (promtool test rules)", async () => {
+        const run = await runLoaded(
+            stackFromConfig(
+                {
+                    ...MINIMAL_CONFIG,
+                    logging: { loki: { mode: "distributed", objectStorage: { bucket: "loki-dev-chunks" } } },
+                    lokiS3AccessKeyId: "LOKIKEYID",
+                    lokiS3SecretAccessKey: "loki-secret-key",
+                },
+                ["lokiS3AccessKeyId", "lokiS3SecretAccessKey"],
+            ),
+        );
+        const file = yaml.load(run.plan.artifacts["rules/prometheus.yaml"]) as RuleFile;
+        const check = writeFiles({ "rules.yaml": run.plan.artifacts["rules/prometheus.yaml"] });
+        const checked = promtoolCheckRules(path.join(check, "rules.yaml"));
+        expect(checked.status, checked.report).toBe(0);
+        const { rules, tests } = promtoolTests(file, cases);
+        const dir = writeFiles({ "rules.yaml": rules, "tests.yaml": tests });
+        const res = promtoolTestRules(path.join(dir, "tests.yaml"));
+        expect(res.status, res.report).toBe(0);
+        expect(res.stdout, res.report).toContain("SUCCESS");
+    });
+});
+
 describe("the validators catch mistakes with their own messages", () => {
     it("amtool rejects a route to an undefined receiver", () => {
         const dir = alertmanagerDir(runs.dev.plan.artifacts, (c) => c.replace("receiver: slack-dev", "receiver: slack-typo"));

@@ -208,6 +208,12 @@ export class ObjectReader {
         return present;
     }
 
+    /** A key that must not be set in this context (`expected` says why); reported with its value when it is. */
+    forbid(name: string, expected: string): void {
+        const raw = this.take(name);
+        if (raw !== undefined && raw !== null) this.problems.add(this.keyOf(name), expected, describeValue(raw, this.secretKeys.has(this.keyOf(name))));
+    }
+
     /** Takes every key not read so far as known without reading or checking it (settings kept for later). */
     acceptRest(): void {
         for (const k of Object.keys(this.data)) this.read.add(k);

@@ -28,7 +28,8 @@ import {
 import { IngressAuthConfig, readIngressAuth } from "./ingressAuth";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
-import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
+import { LokiConfig, LokiSecrets, readLoki, readLokiSecrets } from "./loki";
+import { parseBytes, parsePrometheusBytes } from "./quantities";
 import { RemoteWriteCredentials, RemoteWriteTarget, readRemoteWrite, readRemoteWriteAuth } from "./remoteWrite";
 
 export type { ReclaimPolicy, ResourceList, Resources } from "./fields";
@@ -106,11 +107,7 @@ export interface PlatformConfig {
         readonly nodeExporter: { readonly resources: Resources };
     };
     readonly logging: {
-        readonly loki: {
-            readonly retention: string;
-            readonly storageSize: string;
-            readonly resources: Resources;
-        };
+        readonly loki: LokiConfig;
         /** Which log agent the env runs; Promtail for existing installs, Alloy for new ones. */
         readonly agent: LogAgentKind;
         readonly promtail: { readonly resources: Resources };
@@ -119,6 +116,8 @@ export interface PlatformConfig {
     readonly workloads: WorkloadsConfig;
     /** Secret config of the workloads (plain here; index.ts wraps every value as a secret). */
     readonly workloadSecrets: WorkloadSecrets;
+    /** Secret config: the credentials of Loki's bucket in distributed mode (plain here; index.ts wraps them as secrets). */
+    readonly lokiSecrets: LokiSecrets;
     /** Secret config override of the generated Grafana admin password (plain here; index.ts wraps it as a secret). */
     readonly grafanaAdminPassword?: string;
     /** Secret config: the Slack incoming-webhook URL of the env's alerts (plain here; index.ts wraps it as a secret). */
@@ -255,7 +254,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     const charts = readCharts(top.object("charts"));
     const storage = readStorage(top.object("storage"), env, protect);
     const monitoring = readMonitoring(top.object("monitoring"), protect);
-    const logging = readLogging(top.object("logging"));
+    const logging = readLogging(top.object("logging"), env);
 
     const al = top.object("alerting");
     const sl = al.object("slack");
@@ -281,6 +280,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
 
     const workloads = readWorkloads(top.object("workloads"), env, protect);
     const workloadSecrets = readWorkloadSecrets(top, raw.secretKeys, workloads);
+    const lokiSecrets = readLokiSecrets(top, raw.secretKeys, logging.loki);
 
     const grafanaAdminPassword = secretString(top, raw.secretKeys, "grafanaAdminPassword", {
         expected: "a password of at least 16 characters",
@@ -310,6 +310,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         logging,
         workloads,
         workloadSecrets,
+        lokiSecrets,
         grafanaAdminPassword,
         alertmanagerSlackWebhook,
         prometheusRemoteWriteAuth,
@@ -488,22 +489,8 @@ function readMonitoring(mo: ObjectReader, protect: boolean): PlatformConfig["mon
     return { prometheus, alertmanager, grafana, operator, kubeStateMetrics, nodeExporter };
 }
 
-function readLogging(lg: ObjectReader): PlatformConfig["logging"] {
-    const lk = lg.object("loki");
-    const retention = lk.string("retention", {
-        expected: 'a retention period in whole days written in hours or days, such as "168h" or "14d" (Loki applies retention per 24h index period)',
-        default: "168h",
-        check: (v) => {
-            const s = parseDuration(v);
-            return s !== undefined && s % 86400 === 0;
-        },
-    });
-    const loki = {
-        retention,
-        storageSize: storageSize(lk, "10Gi"),
-        resources: readResources(lk, "resources", DEFAULT_RESOURCES.loki),
-    };
-    lk.done();
+function readLogging(lg: ObjectReader, env: string): PlatformConfig["logging"] {
+    const loki = readLoki(lg.object("loki"), env, DEFAULT_RESOURCES.loki);
     // Default promtail: switching an installed env's agent is a deliberate change (README, "Choosing
     // and switching the log agent"), never a side effect of upgrading the program.
     const agent = lg.string("agent", {

@@ -2,10 +2,14 @@
  * The `workloads` section of the stack config (FastAPI serving, MLflow tracking, Airflow) and the
  * secret-only keys the workloads need. Every setting is validated here, before anything is created.
  */
-import { DNS_NAME, DNS_LABEL, ENV_PATTERN, IPV4, Resources, r, readResources, requireEnvName, secretString, storageSize } from "./fields";
+import { DNS_NAME, DNS_LABEL, IPV4, Resources, r, readResources, requireEnvName, secretString, storageSize } from "./fields";
 import { ObjectReader, describeValue } from "./reader";
 import { REMOTE_WRITE_AUTH_KEY, remoteWriteAuthPlaceholder } from "./remoteWrite";
+import { S3Location, S3_PREFIX, s3EndpointUrl, s3Location, s3Region } from "./objectStore";
 import { airflowDefault } from "../versions";
+import { lokiSecretPlaceholders } from "./loki";
+
+export type { S3Location } from "./objectStore";
 
 export const ALIAS_SELECTION_MODES = ["ab_test", "canary", "blue_green"] as const;
 export type AliasSelectionMode = (typeof ALIAS_SELECTION_MODES)[number];
@@ -20,13 +24,6 @@ export interface PostgresConfig {
     readonly database: string;
     readonly user: string;
     readonly sslMode: (typeof PG_SSL_MODES)[number];
-}
-
-/** A place in the S3-compatible object store: `s3://<bucket>/<prefix>`. */
-export interface S3Location {
-    readonly bucket: string;
-    /** No leading or trailing slash. */
-    readonly prefix: string;
 }
 
 export interface FastapiConfig {
@@ -151,8 +148,6 @@ const IMAGE_NAME = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?\/)?[a-z0-9]+([._-][a
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const PG_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const S3_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const SSH_GIT_URL = /^(git@[A-Za-z0-9.-]+:[A-Za-z0-9_./-]+|ssh:\/\/[^\s]+)$/;
 const HTTPS_GIT_URL = /^https:\/\/[^\s]+$/;
@@ -213,37 +208,9 @@ function postgres(o: ObjectReader, env: string, app: string): PostgresConfig {
     return out;
 }
 
-/**
- * An object-store location that names its env (in the bucket name or as a prefix segment), so two
- * envs can share a bucket but never a prefix.
- */
-function s3Location(o: ObjectReader, name: string, env: string, defaultPrefix: string): S3Location {
-    const loc = o.object(name);
-    const bucket = loc.string("bucket", { required: true, pattern: S3_BUCKET, expected: "an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)" });
-    const prefix = loc.string("prefix", {
-        expected: "an object key prefix without leading or trailing slash, such as dev/mlflow",
-        pattern: S3_PREFIX,
-        default: defaultPrefix,
-    });
-    loc.done();
-    if (bucket && S3_PREFIX.test(prefix) && ENV_PATTERN.test(env) && !bucket.split(/[.-]/).includes(env) && !prefix.split("/").includes(env)) {
-        o.problems.add(
-            loc.keyOf("prefix"),
-            `a location that names the env "${env}" in the bucket name or as a prefix segment (s3://${bucket}/${env}/...), so envs never share objects`,
-            describeValue(prefix),
-        );
-    }
-    return { bucket, prefix };
-}
-
 export function readWorkloads(wl: ObjectReader, env: string, protect: boolean): WorkloadsConfig {
     const os = wl.object("objectStore");
-    const objectStore = {
-        endpointUrl: os.has("endpointUrl")
-            ? os.string("endpointUrl", { expected: "an http(s) URL of the S3-compatible endpoint", pattern: /^https?:\/\/[^\s/]+(\/[^\s]*)?$/ })
-            : undefined,
-        region: os.string("region", { expected: "an S3 region name such as us-east-1", pattern: /^[a-z0-9-]{2,32}$/, default: "us-east-1" }),
-    };
+    const objectStore = { endpointUrl: s3EndpointUrl(os), region: s3Region(os) };
     os.done();
     const fastapi = switchable(wl.object("fastapi"), (o) => readFastapi(o, protect));
     const mlflow = switchable(wl.object("mlflow"), (o) => readMlflow(o, env));
@@ -460,7 +427,7 @@ function rawSwitches(config: Readonly<Record<string, string>>, project: string):
 }
 
 /**
- * Secret-only config keys (the workloads', the Alertmanager webhook, remote-write credentials) whose absence stops the
+ * Secret-only config keys (the workloads', Loki's, the Alertmanager webhook, remote-write credentials) whose absence stops the
  * program, given the stack's other config (which workloads are on, how DAGs are fetched), each with
  * the shape of a placeholder that passes validation: the offline plan stands in for values only the
  * user's machine can decrypt.
@@ -475,7 +442,7 @@ export function requiredSecretPlaceholders(config: Readonly<Record<string, strin
         s3SecretAccessKey: (t) => t,
     };
     const { on, workloads } = rawSwitches(config, project);
-    const out: Record<string, (token: string) => string> = { alertmanagerSlackWebhook: slackUrl };
+    const out: Record<string, (token: string) => string> = { alertmanagerSlackWebhook: slackUrl, ...lokiSecretPlaceholders(config, project) };
     for (const [key, shape] of Object.entries(workloadSecrets)) {
         if (secretInUse(key as keyof WorkloadSecrets, on)) out[key] = shape;
     }

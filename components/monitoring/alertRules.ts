@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { LOKI_REPLICATION_FACTOR } from "../config/loki";
 import { WorkloadSwitches } from "../config/workloads";
 import { platformLabels } from "../labels";
 import { EnvNames, LogAgentKind } from "../naming";
@@ -72,6 +73,40 @@ function rule(
             runbook_url: dashboardUrl(names, opts.dashboard),
         },
     };
+}
+
+/**
+ * Loki cannot store, serve or alert on logs: the single binary has no ready replica, or (distributed
+ * mode) a component of the write, read or rule path has none, or fewer ingesters than a write quorum
+ * of the replication factor are ready.
+ */
+function lokiDown(names: EnvNames): AlertRule {
+    const namespace = names.namespaces.observability;
+    const opts = { for: "5m", severity: "critical", dashboard: names.dashboardUids.platform } as const;
+    if (names.loki.mode === "monolithic") {
+        return rule(names, "LokiDown", `kube_statefulset_status_replicas_ready${sel({ namespace, statefulset: names.releases.loki })} < 1`, {
+            ...opts,
+            summary: "Loki has no ready replica",
+            description: "Logs are neither stored nor queryable, and log alerts are not evaluated. Check the Loki pod, its NFS volume and its events.",
+        });
+    }
+    const c = names.loki.components;
+    const any = (...workloads: string[]) => `~${workloads.join("|")}`;
+    const quorum = Math.floor(LOKI_REPLICATION_FACTOR / 2) + 1;
+    return rule(
+        names,
+        "LokiDown",
+        `kube_statefulset_status_replicas_ready${sel({ namespace, statefulset: c.ingester })} < ${quorum}\n` +
+            `  or kube_deployment_status_replicas_available${sel({ namespace, deployment: any(c.distributor, c.querier, c.queryFrontend, c.queryScheduler) })} < 1\n` +
+            `  or kube_statefulset_status_replicas_ready${sel({ namespace, statefulset: any(c.indexGateway, c.ruler) })} < 1`,
+        {
+            ...opts,
+            summary: "A Loki component on the write, read or rule path is down",
+            description:
+                `{{ $labels.statefulset }}{{ $labels.deployment }} has {{ $value }} ready replica(s): with fewer than ${quorum} ingesters no push succeeds, ` +
+                "and without distributors, queriers, query-frontends, query-schedulers, index gateways or the ruler logs are not stored, not queryable or not alerted on. Check the component's pods and events.",
+        },
+    );
 }
 
 /** A workload's rules while it is switched on; none while it is off (they would fire on its absence). */
@@ -162,13 +197,7 @@ export function prometheusRuleGroups(names: EnvNames, opts: AlertRulesOptions): 
                         dashboard: d.platform,
                     },
                 ),
-                rule(names, "LokiDown", `kube_statefulset_status_replicas_ready${sel({ namespace: ns.observability, statefulset: names.releases.loki })} < 1`, {
-                    for: "5m",
-                    severity: "critical",
-                    summary: "Loki has no ready replica",
-                    description: "Logs are neither stored nor queryable, and log alerts are not evaluated. Check the Loki pod, its NFS volume and its events.",
-                    dashboard: d.platform,
-                }),
+                lokiDown(names),
                 rule(
                     names,
                     "LokiIngestionFailing",

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WORKLOAD_NAMES, WorkloadName, WorkloadSwitches } from "../config/workloads";
 import { platformLabels } from "../labels";
-import { EnvNames, LogAgentKind, SYSTEM_NAMESPACE } from "../naming";
+import { EnvNames, LOKI_COMPONENT_TARGETS, LogAgentKind, LokiComponent, SYSTEM_NAMESPACE } from "../naming";
 
 export interface NetworkPoliciesArgs {
     readonly names: EnvNames;
@@ -23,6 +23,8 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 /** Loki's HTTP port: push, query and /metrics all go through it. */
 export const LOKI_HTTP_PORT = 3100;
+/** The memcached exporter beside each cache pod of distributed Loki (the chart's `http-metrics` port there). */
+export const MEMCACHED_EXPORTER_PORT = 9150;
 /**
  * Container ports the workloads listen on (NetworkPolicy ports are pod ports, not Service ports):
  * FastAPI's Service maps 80 to 8000, MLflow and the Airflow API server serve on their Service port.
@@ -55,6 +57,67 @@ export function podSelectors(names: EnvNames, logAgent: LogAgentKind) {
     };
 }
 
+/**
+ * Who may reach the env's Loki: its log agent pushes, its Grafana queries, Prometheus scrapes, the
+ * ingress controller serves the read paths of loki-<env>.<domain>, and Loki's pods talk to each
+ * other (in distributed mode gRPC, the memberlist ring and the caches). Nothing else, no other env.
+ */
+function lokiPolicySpecs(names: EnvNames, logAgent: LogAgentKind, controller: Peer, prometheus: Peer): Record<string, PolicySpec> {
+    const ns = names.namespaces;
+    const pods = podSelectors(names, logAgent);
+    const agent = inNamespace(ns.observability, pods.logAgent);
+    const grafana = inNamespace(ns.monitoring, pods.grafana);
+    const lokiPods = inNamespace(ns.observability, pods.loki);
+    const policy = `${names.releases.loki}-ingress`;
+    if (names.loki.mode === "monolithic") {
+        // One pod serves everything, the ruler included.
+        return {
+            [policy]: {
+                podSelector: { matchLabels: pods.loki },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    { from: [agent], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [grafana], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [lokiPods] },
+                    { from: [prometheus], ports: tcp(LOKI_HTTP_PORT) },
+                    { from: [controller], ports: tcp(LOKI_HTTP_PORT) },
+                ],
+            },
+        };
+    }
+    // Policies add up per pod: every Loki pod (caches included) gets the first, and a component that
+    // serves a caller outside Loki gets that one caller on top.
+    const component = (c: LokiComponent) => ({ matchLabels: { ...pods.loki, "app.kubernetes.io/component": LOKI_COMPONENT_TARGETS[c] } });
+    const http = tcp(LOKI_HTTP_PORT);
+    return {
+        [policy]: {
+            podSelector: { matchLabels: pods.loki },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [lokiPods] }, { from: [prometheus], ports: tcp(LOKI_HTTP_PORT, MEMCACHED_EXPORTER_PORT) }],
+        },
+        // Pushes reach the distributors only.
+        [`${names.releases.loki}-push`]: {
+            podSelector: component("distributor"),
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [agent], ports: http }],
+        },
+        [`${names.releases.loki}-query`]: {
+            podSelector: component("queryFrontend"),
+            policyTypes: ["Ingress"],
+            ingress: [
+                { from: [grafana], ports: http },
+                { from: [controller], ports: http },
+            ],
+        },
+        // The public rules API (the Ingress routes it to the ruler).
+        [`${names.releases.loki}-rules`]: {
+            podSelector: component("ruler"),
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [controller], ports: http }],
+        },
+    };
+}
+
 /** Every NetworkPolicy spec of one env by namespace and policy name (exported for tests and the plan). */
 export function networkPolicySpecs(args: NetworkPoliciesArgs): Record<string, Record<string, PolicySpec>> {
     const { names } = args;
@@ -63,24 +126,7 @@ export function networkPolicySpecs(args: NetworkPoliciesArgs): Record<string, Re
     const controller = inNamespace(args.ingressControllerNamespace);
     const prometheus = inNamespace(ns.monitoring, pods.prometheus);
 
-    const specs: Record<string, Record<string, PolicySpec>> = {
-        [ns.observability]: {
-            // Loki takes pushes only from its env's log agent and queries only from its env's Grafana and
-            // its own ruler (the same pods in Monolithic mode); Prometheus scrapes it and the ingress
-            // controller serves loki-<env>.<domain>.
-            [`${names.releases.loki}-ingress`]: {
-                podSelector: { matchLabels: pods.loki },
-                policyTypes: ["Ingress"],
-                ingress: [
-                    { from: [inNamespace(ns.observability, pods.logAgent)], ports: tcp(LOKI_HTTP_PORT) },
-                    { from: [inNamespace(ns.monitoring, pods.grafana)], ports: tcp(LOKI_HTTP_PORT) },
-                    { from: [inNamespace(ns.observability, pods.loki)] },
-                    { from: [prometheus], ports: tcp(LOKI_HTTP_PORT) },
-                    { from: [controller], ports: tcp(LOKI_HTTP_PORT) },
-                ],
-            },
-        },
-    };
+    const specs: Record<string, Record<string, PolicySpec>> = { [ns.observability]: lokiPolicySpecs(names, args.logAgent, controller, prometheus) };
     if (!args.defaultDenyWorkloads) return specs;
 
     const on = WORKLOAD_NAMES.filter((w) => args.workloads[w]);

@@ -74,6 +74,22 @@ export function useBothStacks(): Record<"dev" | "prod", StackRun> {
     return runs;
 }
 
+/**
+ * What a first preview of a stack with every workload on and basic ingress auth cannot know: the
+ * secrets the program generates (`@pulumi/random`), as `<kind> <resource name> <path>`.
+ */
+export const generatedSecretUnknowns = (env: string): string[] => [
+    `Secret ingress-auth-${env}-credentials stringData`,
+    `Secret grafana-admin-${env}-secret stringData`,
+    `Secret app-secrets-${env}-fastapi stringData`,
+    `Secret app-secrets-${env}-airflow stringData`,
+    `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
+    `Secret ingress-auth-${env}-htpasswd-observability stringData`,
+    `Secret airflow-${env}-api-secret-key stringData`,
+    `Secret airflow-${env}-jwt-secret stringData`,
+    `Secret airflow-${env}-fernet-key stringData`,
+];
+
 /** Secret config every stack needs (set with `pulumi config set --secret` in real stacks). */
 export const MINIMAL_SECRETS = {
     alertmanagerSlackWebhook: "https://hooks.slack.com/services/T000/B000/test-alerts-webhook",
@@ -188,20 +204,3 @@ export function allStrings(value: unknown, out: string[] = []): string[] {
     }
     return out;
 }
-
-/**
- * What stays unknown in a first preview of an env with every workload on and generated ingress
- * credentials: only Secrets holding values the program generates (`@pulumi/random`), never a name.
- * The ingress htpasswd Secrets hold the generated password's bcrypt hash; chart values only name them.
- */
-export const generatedSecretUnknowns = (env: string) => [
-    `Secret ingress-auth-${env}-credentials stringData`,
-    `Secret grafana-admin-${env}-secret stringData`,
-    `Secret app-secrets-${env}-fastapi stringData`,
-    `Secret app-secrets-${env}-airflow stringData`,
-    `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
-    `Secret ingress-auth-${env}-htpasswd-observability stringData`,
-    `Secret airflow-${env}-api-secret-key stringData`,
-    `Secret airflow-${env}-jwt-secret stringData`,
-    `Secret airflow-${env}-fernet-key stringData`,
-];

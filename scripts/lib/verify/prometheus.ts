@@ -37,6 +37,24 @@ interface ActiveTarget {
     lastError?: string;
 }
 
+/** The Service an in-cluster endpoint URL names (`http://<service>.<namespace>.svc.cluster.local:<port>...`). */
+const serviceOf = (url: string | null | undefined): string | undefined => /^https?:\/\/([^./]+)\./.exec(url ?? "")?.[1];
+
+/**
+ * Loki's jobs: the Services the outputs send pushes and queries to, one Service in monolithic mode,
+ * the distributors' and the query-frontends' in distributed mode.
+ */
+function lokiJobs(ctx: VerifyContext): { what: string; job: string }[] {
+    const push = serviceOf(ctx.outputs.endpoints.lokiPush) ?? ctx.outputs.releases.loki;
+    const query = serviceOf(ctx.outputs.endpoints.lokiQuery) ?? ctx.outputs.releases.loki;
+    return push === query
+        ? [{ what: "Loki", job: push }]
+        : [
+              { what: "Loki push", job: push },
+              { what: "Loki query", job: query },
+          ];
+}
+
 /**
  * The env's own scrape jobs. prometheus-operator uses the Service name as job; Loki's chart prefixes
  * `<namespace>/`. A workload's job is expected only while the workload is switched on.
@@ -44,7 +62,7 @@ interface ActiveTarget {
 export function expectedJobs(ctx: VerifyContext): { what: string; job: string; workload?: WorkloadName }[] {
     return [
         { what: "FastAPI", job: ctx.scope.names.workloads.fastapi.job, workload: "fastapi" },
-        { what: "Loki", job: ctx.outputs.releases.loki },
+        ...lokiJobs(ctx),
         // Outputs from before `logging.agent` existed name no agent: that env runs Promtail.
         { what: "log agent", job: ctx.outputs.logAgent?.job ?? ctx.scope.names.logAgents.promtail.job },
     ];
