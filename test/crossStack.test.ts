@@ -14,6 +14,7 @@ import {
     allStrings,
     minimalConfigFor,
     runLoaded,
+    runStack,
     runStackFile,
     stackFromConfig,
     valuesOf,
@@ -24,9 +25,11 @@ import { alertmanagerDir, amtoolReceivers } from "./support/validators";
 const runs: Record<string, StackRun> = useBothStacks();
 beforeAll(async () => {
     runs.staging = await runStackFile(STAGING_STACK_FILE);
+    runs.scaleout = await runStack("scaleout");
 });
-const ENVS = ["dev", "prod", "staging"] as const;
-/** Every pair of the three envs, each once. */
+/** The project's two envs, the staging fixture (another cluster) and the scale-out example. */
+const ENVS = ["dev", "prod", "staging", "scaleout"] as const;
+/** Every pair of the envs, each once. */
 const PAIRS = ENVS.flatMap((a, i) => ENVS.slice(i + 1).map((b) => [a, b] as const));
 const shared = (a: readonly string[], b: readonly string[]) => a.filter((x) => b.includes(x));
 

@@ -103,18 +103,32 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
     });
 
     it("every object of every chart is in its final namespace in a first preview on a cluster without the CRDs", () => {
+        // The log agent is the one rendered chart: Promtail's or Alloy's (logging.agent).
+        const agent = (views.previewRun.outputs.logAgent as { agent: "promtail" | "alloy" }).agent;
         const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
-        expect(charts.map((c) => c.name)).toEqual([`promtail-${env}`]);
+        expect(charts.map((c) => c.name)).toEqual([`${agent}-${env}`]);
         const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
         const placed = children.map((c) => [kindOf(c.type), (c.props.metadata as { namespace?: string }).namespace ?? null]);
-        expect(placed).toEqual([
-            ["ServiceAccount", `observability-${env}`],
-            ["Secret", `observability-${env}`],
-            ["ClusterRole", null],
-            ["ClusterRoleBinding", null],
-            ["DaemonSet", `observability-${env}`],
-            ["Service", `observability-${env}`],
-        ]);
+        const inObservability = (kind: string) => [kind, `observability-${env}`];
+        expect(placed).toEqual(
+            agent === "promtail"
+                ? [
+                      inObservability("ServiceAccount"),
+                      inObservability("Secret"),
+                      ["ClusterRole", null],
+                      ["ClusterRoleBinding", null],
+                      inObservability("DaemonSet"),
+                      inObservability("Service"),
+                  ]
+                : [
+                      inObservability("ServiceAccount"),
+                      inObservability("ConfigMap"),
+                      ["ClusterRole", null],
+                      ["ClusterRoleBinding", null],
+                      inObservability("Service"),
+                      inObservability("DaemonSet"),
+                  ],
+        );
         // Every namespaced object the program registers names its env's namespace explicitly.
         const namespaced = views.firstPreview.filter(
             (r) => r.type.startsWith("kubernetes:") && r.custom && !CLUSTER_SCOPED.has(kindOf(r.type)) && !r.type.startsWith("kubernetes:helm.sh/"),
@@ -126,10 +140,10 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
             `Role kube-system kube-system/monitoring-${env}-operator-kubelet`,
             `RoleBinding kube-system kube-system/monitoring-${env}-operator-kubelet-binding`,
         ]);
-        // The Promtail ServiceMonitor is the program's own, with its namespace set, not the chart's.
-        expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", `promtail-${env}-servicemonitor`).props).toMatchObject({
-            metadata: { name: `promtail-${env}`, namespace: `observability-${env}`, labels: { release: `monitoring-${env}` } },
-            spec: { selector: { matchLabels: { "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": `promtail-${env}` } } },
+        // The log agent's ServiceMonitor is the program's own, with its namespace set, not the chart's.
+        expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", `${agent}-${env}-servicemonitor`).props).toMatchObject({
+            metadata: { name: `${agent}-${env}`, namespace: `observability-${env}`, labels: { release: `monitoring-${env}` } },
+            spec: { selector: { matchLabels: { "app.kubernetes.io/name": agent, "app.kubernetes.io/instance": `${agent}-${env}` } } },
         });
     });
 
