@@ -1,9 +1,14 @@
 /**
- * Entry point: read the stack config once, validate all of it before anything is registered,
- * then build the env's platform and export the outputs contract (README "Outputs contract").
+ * Entry point: read and validate the stack config once, before anything is registered, then build
+ * what the stack's `role` asks for: an env's platform, exporting the outputs contract (README
+ * "Outputs contract"), or the cluster stack that owns what every env of the cluster shares,
+ * exporting `prometheusOperatorCrds` (README "The cluster stack").
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig, rawConfigFrom } from "./components/config/schema";
+import { ClusterShared } from "./components/cluster/clusterShared";
+import { ClusterConfig } from "./components/config/cluster";
+import { PlatformConfig, rawConfigFrom } from "./components/config/schema";
+import { parseStackConfig } from "./components/config/stack";
 import { Platform } from "./components/platform";
 
 /** Every value as a secret Output, so it is encrypted in state and never printed. */
@@ -11,27 +16,25 @@ function secretOutputs<T extends object>(values: T): { [K in keyof T]-?: undefin
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined ? undefined : pulumi.secret(String(v))])) as never;
 }
 
+function envStack(config: PlatformConfig) {
+    return new Platform(`mlops-${config.env}`, {
+        config,
+        grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
+        workloadSecrets: secretOutputs(config.workloadSecrets),
+        alertmanagerSlackWebhook: pulumi.secret(config.alertmanagerSlackWebhook),
+    }).outputs;
+}
+
+function clusterStack(config: ClusterConfig) {
+    return new ClusterShared("mlops-cluster", { config }).outputs;
+}
+
 const project = pulumi.getProject();
 // `isConfigSecret` is exported at run time but not in the SDK's typings.
 const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
-const config = parsePlatformConfig(rawConfigFrom(pulumi.runtime.allConfig(), isSecret, project), project);
+const stack = parseStackConfig(rawConfigFrom(pulumi.runtime.allConfig(), isSecret, project), project);
 
-const platform = new Platform(`mlops-${config.env}`, {
-    config,
-    grafanaAdminPassword: config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
-    workloadSecrets: secretOutputs(config.workloadSecrets),
-    alertmanagerSlackWebhook: pulumi.secret(config.alertmanagerSlackWebhook),
-});
-
-export const contractVersion = platform.outputs.contractVersion;
-export const env = platform.outputs.env;
-export const workloads = platform.outputs.workloads;
-export const namespaces = platform.outputs.namespaces;
-export const urls = platform.outputs.urls;
-export const endpoints = platform.outputs.endpoints;
-export const storageClasses = platform.outputs.storageClasses;
-export const releases = platform.outputs.releases;
-export const monitoringReleaseLabel = platform.outputs.monitoringReleaseLabel;
-export const grafanaDatasourceUids = platform.outputs.grafanaDatasourceUids;
-export const grafanaAdminSecret = platform.outputs.grafanaAdminSecret;
-export const alerting = platform.outputs.alerting;
+// The stack outputs: `module.exports` is what Pulumi exports, so each role exports exactly its own
+// (named exports of the other role's outputs would be exported as undefined, with a warning each).
+const outputs = stack.role === "env" ? envStack(stack.config) : clusterStack(stack.config);
+export = outputs;

@@ -9,12 +9,14 @@ import { parseBytes } from "./config/quantities";
 import { AlertRules } from "./monitoring/alertRules";
 import { Dashboards } from "./monitoring/dashboards";
 import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
+import { PrometheusOperatorCrdRequirement } from "./monitoring/crdRequirement";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
 import { EnvNames, createdNamespaces, envNames } from "./naming";
 import { EnvNamespaces } from "./namespaces";
 import { NetworkPolicies } from "./network/networkPolicies";
 import { LocalPathStorage } from "./storage/localPath";
 import { NfsProvisioner } from "./storage/nfsProvisioner";
+import { prometheusOperator } from "./versions";
 import { Airflow } from "./workloads/airflow";
 import { AppSecrets } from "./workloads/appSecrets";
 import { FastapiServing } from "./workloads/fastapi";
@@ -70,7 +72,18 @@ export class Platform extends pulumi.ComponentResource {
         const ns = names.namespaces;
         const w = cfg.workloads;
         const on = workloadSwitches(w);
-        const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect, workloads: on }, { parent: this, providers });
+        // The env installs no CRD; it stops before any change unless the cluster stack's are new enough:
+        // the namespaces wait for the check, and everything else waits for the namespaces.
+        const crds = new PrometheusOperatorCrdRequirement(
+            `crds-${cfg.env}`,
+            { operatorVersion: prometheusOperator.version, kubePrometheusStackVersion: cfg.charts.kubePrometheusStack.version },
+            { parent: this, providers },
+        );
+        const namespaces = new EnvNamespaces(
+            `namespaces-${cfg.env}`,
+            { names, retainOnDelete: cfg.protect, workloads: on },
+            { parent: this, providers, dependsOn: crds.satisfied },
+        );
         // Every name below is a plain value from the naming module, known in a first preview; what must
         // exist first is said with `dependsOn` (on a component: on all of its resources).
         // A dependency that is not there (a switched-off workload's) is left out.
@@ -117,7 +130,7 @@ export class Platform extends pulumi.ComponentResource {
             // Grafana's and Alertmanager's claims are on the NFS class, Prometheus's on local-path.
             child(grafanaAdmin, nfs, localPath),
         );
-        // PrometheusRule is a CRD the monitoring release installs.
+        // After the monitoring release, whose operator and admission webhook act on PrometheusRules.
         new AlertRules(
             `alert-rules-${cfg.env}`,
             {
@@ -128,7 +141,7 @@ export class Platform extends pulumi.ComponentResource {
             child(monitoring),
         );
         new Dashboards(`dashboards-${cfg.env}`, { names, namespace: ns.monitoring, workloads: on }, child());
-        // Loki and Promtail create ServiceMonitors: the monitoring release brings their CRDs.
+        // Loki and Promtail create ServiceMonitors, which the env's operator (the monitoring release) reconciles.
         const loki = new Loki(
             `loki-${cfg.env}`,
             {
@@ -151,7 +164,7 @@ export class Platform extends pulumi.ComponentResource {
 
         // Workloads, each only while switched on; everything above that refers to one (policies,
         // rules, dashboards) and the others' settings that point at it follow the same switches.
-        // The monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
+        // FastAPI's ServiceMonitor is reconciled by the env's operator (the monitoring release).
         const ws = args.workloadSecrets;
         const appReaders = createdNamespaces({ fastapi: ns.fastapi, airflow: ns.airflow }, on);
         const appSecrets = Object.keys(appReaders).length

@@ -7,7 +7,8 @@
 import * as path from "node:path";
 import { ConfigError } from "../components/config/reader";
 import { formatBytes, formatMillicores } from "../components/config/quantities";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
+import { rawConfigFrom } from "../components/config/schema";
+import { parseStackConfig } from "../components/config/stack";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { loadProgramFresh } from "./lib/loadProgram";
 import { ProgramFailure, runProgram } from "./lib/mockRuntime";
@@ -67,22 +68,26 @@ async function main(): Promise<void> {
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
-    const cfg = parsePlatformConfig(
+    const parsed = parseStackConfig(
         rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), stack.project),
         stack.project,
     );
-    const totals = requestTotals(workloadInventory(cfg));
-    console.log(`Plan for stack ${stack.stack} (env ${cfg.env}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
+    const what = parsed.role === "env" ? `env ${parsed.config.env}` : "the cluster stack";
+    console.log(`Plan for stack ${stack.stack} (${what}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
     printTree(plan);
     for (const rel of plan.releases) {
         const patches = rel.patches.length ? `, ${rel.patches.length} post-render patch(es)` : "";
         const source = rel.source === "override" ? `, from ${rel.repo} (stack charts setting)` : "";
         console.log(`  release ${rel.name} -> ${rel.namespace}: ${rel.chart}@${rel.version} (${rel.resource}${patches}${source})`);
     }
-    console.log(
-        `Requests: ${formatMillicores(totals.fixed.cpuMillis)} CPU, ${formatBytes(totals.fixed.memoryBytes)} memory ` +
-            `+ per node (DaemonSets) ${formatMillicores(totals.perNode.cpuMillis)} CPU, ${formatBytes(totals.perNode.memoryBytes)} memory`,
-    );
+    // The cluster stack runs no pod.
+    if (parsed.role === "env") {
+        const totals = requestTotals(workloadInventory(parsed.config));
+        console.log(
+            `Requests: ${formatMillicores(totals.fixed.cpuMillis)} CPU, ${formatBytes(totals.fixed.memoryBytes)} memory ` +
+                `+ per node (DaemonSets) ${formatMillicores(totals.perNode.cpuMillis)} CPU, ${formatBytes(totals.perNode.memoryBytes)} memory`,
+        );
+    }
     console.log(`Wrote ${files.length} files to ${path.relative(process.cwd(), args.out) || "."} in ${Date.now() - started} ms`);
 }
 

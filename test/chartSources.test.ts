@@ -6,29 +6,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../components/config/reader";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
+import { PlatformConfig } from "../components/config/schema";
 import { writePlan } from "../scripts/lib/planWriter";
-import { MINIMAL_CONFIG, PROJECT, StackRun, runLoaded, stackFromConfig } from "./support/harness";
+import { MINIMAL_CONFIG, StackRun, configProblems as problemsOf, parseConfig, runLoaded, stackFromConfig } from "./support/harness";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
 
-const parse = (config: Record<string, unknown>) => {
-    const stack = stackFromConfig(config);
-    return parsePlatformConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), PROJECT),
-        PROJECT,
-    );
-};
-
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parse(config);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.message.split("\n").slice(1);
-        throw e;
-    }
-    throw new Error("config was accepted");
-}
+/** An env's config. */
+const parse = (config: Record<string, unknown>): PlatformConfig => parseConfig(config).config as PlatformConfig;
 
 const REPOSITORY_EXPECTED =
     "an HTTP(S) Helm repository URL (https://charts.example.com/helm) or an OCI registry reference without the chart name (oci://registry.example.com/charts)";

@@ -5,12 +5,13 @@
  */
 import { readdirSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rawRole } from "../components/config/role";
 import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN } from "../scripts/lib/mockRuntime";
 import { loadStack } from "../scripts/lib/stackFile";
 import { promtailStandIn } from "./support/chartStandIns";
-import { EngineViews, ROOT, engineViews } from "./support/harness";
+import { EngineViews, PROJECT, ROOT, engineViews } from "./support/harness";
 import { Diagnostic, analyzeStack } from "./support/policyEngine";
 
 /** Every stack file of the project: the PR gate must hold for each of them. */
@@ -18,6 +19,10 @@ const STACKS = readdirSync(ROOT)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined)
     .sort();
+const roleOf = (stack: string) => rawRole(loadStack(ROOT, stack, { placeholderSecrets: true }).config[`${PROJECT}:role`]);
+/** Env stacks, and cluster stacks (the one owner of a cluster's prometheus-operator CRDs). */
+const ENV_STACKS = STACKS.filter((s) => roleOf(s) === "env");
+const CLUSTER_STACKS = STACKS.filter((s) => roleOf(s) === "cluster");
 
 const CLUSTER_SCOPED = new Set([
     "Namespace",
@@ -36,10 +41,12 @@ const find = (view: readonly ViewResource[], type: string, name: string) => {
 };
 
 it("covers every stack file", () => {
-    expect(STACKS).toEqual(expect.arrayContaining(["dev", "prod"]));
+    expect(STACKS).toEqual(expect.arrayContaining(["cluster", "dev", "prod"]));
+    expect([...ENV_STACKS, ...CLUSTER_STACKS].sort()).toEqual(STACKS);
+    expect(CLUSTER_STACKS).toEqual(["cluster"]);
 });
 
-describe.each(STACKS)("stack %s under the engine", (stack) => {
+describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
     let views: EngineViews;
     let env: string;
     beforeAll(async () => {
@@ -130,6 +137,94 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
 
     it("every policy runs and passes on the deployed stack", async () => {
         expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+});
+
+describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
+    let views: EngineViews;
+    beforeAll(async () => {
+        views = await engineViews(loadStack(ROOT, stack, { placeholderSecrets: true }));
+    });
+    const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+    const CRD_NAMES = [
+        "alertmanagerconfigs",
+        "alertmanagers",
+        "podmonitors",
+        "probes",
+        "prometheusagents",
+        "prometheuses",
+        "prometheusrules",
+        "scrapeconfigs",
+        "servicemonitors",
+        "thanosrulers",
+    ].map((plural) => `${plural}.monitoring.coreos.com`);
+
+    it("holds exactly the CRD chart, every resource of it protected, on its own explicit provider", () => {
+        for (const view of [views.firstPreview, views.deployed]) {
+            const chartUrn = find(view, HELM_CHART_V4, "prometheus-operator-crds").urn;
+            const provider = find(view, "pulumi:providers:kubernetes", "k8s-cluster").urn;
+            expect(view.map((r) => [kindOf(r.type), r.name, r.protect])).toEqual([
+                ["Stack", `mlops-platform-${stack}`, false],
+                ["pulumi", "default", false],
+                ["ClusterShared", "mlops-cluster", true],
+                ["kubernetes", "k8s-cluster", true],
+                ["PrometheusOperatorCrds", "prometheus-operator-crds", true],
+                ["Chart", "prometheus-operator-crds", true],
+                ...CRD_NAMES.map((name) => ["CustomResourceDefinition", `prometheus-operator-crds:${name}`, true]),
+            ]);
+            const crds = view.filter((r) => r.type === CRD);
+            expect(crds.every((r) => r.parent === chartUrn && r.provider === provider)).toBe(true);
+            // The chart labels nothing; the program's chart transform names chart, version and repository.
+            expect(crds.map((r) => r.props.metadata)).toEqual(
+                CRD_NAMES.map((name) => ({
+                    name,
+                    labels: { "helm.sh/chart": "prometheus-operator-crds-31.0.1" },
+                    annotations: {
+                        "operator.prometheus.io/version": "0.93.1",
+                        "platform.mlops/chart-repository": "https://prometheus-community.github.io/helm-charts",
+                    },
+                })),
+            );
+        }
+    });
+
+    it("knows everything in a first preview, outputs included", () => {
+        expect(views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${r.name} ${p}`))).toEqual([]);
+        expect(views.previewRun.outputs).toEqual({
+            prometheusOperatorCrds: {
+                chart: "prometheus-operator-crds",
+                repo: "https://prometheus-community.github.io/helm-charts",
+                version: "31.0.1",
+                operatorVersion: "0.93.1",
+            },
+        });
+    });
+
+    it("every policy runs and passes on a first preview and on the deployed stack (none skipped as advisory)", async () => {
+        expect(await analyzeStack(views.firstPreview)).toEqual([]);
+        expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+
+    it("an unprotected CRD or an off-pin chart is a mandatory violation", async () => {
+        const view = structuredClone(views.firstPreview);
+        const crd = find(view, CRD, "prometheus-operator-crds:prometheuses.monitoring.coreos.com");
+        Object.assign(crd, { protect: false });
+        for (const r of view.filter((v) => v.type === CRD)) (r.props.metadata as any).labels["helm.sh/chart"] = "prometheus-operator-crds-30.0.1";
+        expect(await analyzeStack(view)).toEqual([
+            {
+                policy: "chart-version-pinned",
+                level: "mandatory",
+                urn: find(view, HELM_CHART_V4, "prometheus-operator-crds").urn,
+                message:
+                    "release prometheus-operator-crds: chart prometheus-operator-crds@30.0.1 differs from its pin 31.0.1 in components/versions.ts and is not declared in the policy config chartSources",
+            },
+            {
+                policy: "protected-env-volumes-retained",
+                level: "mandatory",
+                urn: crd.urn,
+                message: "CustomResourceDefinition prometheuses.monitoring.coreos.com in the cluster stack must be protected (protect: true)",
+            },
+        ]);
     });
 });
 

@@ -126,7 +126,8 @@ describe("sizing", () => {
 describe("protection", () => {
     it("protects every prod resource and keeps prod namespaces and the FastAPI log claim on delete", () => {
         const prod = runs.prod.plan.resources;
-        expect(prod.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+        // The one exception is no resource of prod's: its read of the cluster's Prometheus CRD (a read is never protected, nor deleted).
+        expect(prod.filter((r) => !r.protect).map((r) => [r.name, r.external])).toEqual([["crds-prod-prometheuses", true]]);
         expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([
             "storage-prod",
             "monitoring-prod",

@@ -5,7 +5,7 @@
  *
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
-import { ChartSources } from "../chartSources";
+import { ChartSources, ENV_CHART_KEYS } from "../chartSources";
 import { localPathNodeDir } from "../naming";
 import { readCharts } from "./charts";
 import {
@@ -24,6 +24,7 @@ import {
     storageSize,
 } from "./fields";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
+import { ROLE_EXPECTED } from "./role";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
 
@@ -156,7 +157,7 @@ export const DEFAULT_RESOURCES = {
 const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 
 /** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
-function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
+export function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.values)) {
         const trimmed = value.trim();
@@ -176,6 +177,8 @@ function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unkn
 export function parsePlatformConfig(raw: RawConfig, project: string): PlatformConfig {
     const problems = new Problems();
     const top = new ObjectReader(problems, "", decodeTopLevel(raw, problems), raw.secretKeys);
+    // The cluster stack has a schema of its own (cluster.ts); only an env's role reaches this one.
+    top.string("role", { expected: ROLE_EXPECTED, oneOf: ["env"], default: "env" });
 
     const env = top.string("env", {
         required: true,
@@ -211,7 +214,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
     net.done();
 
-    const charts = readCharts(top.object("charts"));
+    const charts = readCharts(top.object("charts"), ENV_CHART_KEYS);
     const storage = readStorage(top.object("storage"), env, protect);
     const monitoring = readMonitoring(top.object("monitoring"));
     const logging = readLogging(top.object("logging"));

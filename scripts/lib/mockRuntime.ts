@@ -10,6 +10,8 @@
  * engine's unknown marker. engineView.ts turns either run into what the engine hands to policies.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
+import { prometheusOperator } from "../../components/versions";
 import { LoadedStack } from "./stackFile";
 
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -24,6 +26,13 @@ export interface ResourceRecord {
     readonly parent?: string;
     readonly provider?: string;
     readonly custom: boolean;
+    /**
+     * A read (`.get`) of an object the stack does not own, as the engine records it (`external`):
+     * never created, updated or deleted by the stack, and never protected (the engine sets no protect
+     * on a read). Its `inputs` are what the program passed; `live` is the object it found.
+     */
+    readonly external: boolean;
+    readonly live?: Record<string, unknown>;
     /** Resource options a reviewer cares about for data safety. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
@@ -33,6 +42,14 @@ export interface ResourceRecord {
     readonly dependencies: readonly string[];
     /** Transforms registered on it; a helm.v4.Chart applies them to the objects it renders. */
     readonly transforms: readonly pulumi.ResourceTransform[];
+}
+
+/** A step the engine itself fails (a read of a missing object): the engine reports it, not the program. */
+export class EngineError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "EngineError";
+    }
 }
 
 /** The program failed; `resources` says what had been registered before it did. */
@@ -64,12 +81,41 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 /** Value the mocks give every generated password; treated as a secret by the plan writer too. */
 export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
 
+/** Type of the CRD object an env reads (components/monitoring/crdRequirement.ts). */
+export const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+
+/** The key of an object in `RunOptions.live`: its type and ID (`<namespace>/<name>`, or the name). */
+export const liveKey = (type: string, id: string) => `${type}::${id}`;
+
+/** A prometheus-operator CRD as the cluster stack's chart installs it, at `operatorVersion`. */
+export function operatorCrd(name: string, operatorVersion: string | undefined): Record<string, unknown> {
+    const annotations = operatorVersion === undefined ? {} : { [OPERATOR_VERSION_ANNOTATION]: operatorVersion };
+    return { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name, annotations } };
+}
+
+/**
+ * What a read finds: the object `live` names, or by default an object that exists (a
+ * prometheus-operator CRD at the version kube-prometheus-stack's pin runs, as after
+ * `pulumi up -s cluster`; anything else with its name). An object `live` maps to null is not in
+ * the cluster, and the read fails with the engine's message (its ReadStep: "resource '<id>' does
+ * not exist"), not with anything the program could say.
+ */
+function readState(type: string, id: string, inputs: Record<string, unknown>, live: RunOptions["live"]): Record<string, unknown> {
+    const key = liveKey(type, id);
+    if (live && key in live) {
+        const state = live[key];
+        if (state === null) throw new EngineError(`resource '${id}' does not exist`);
+        return state!;
+    }
+    if (type === CRD_TYPE && id.endsWith(".monitoring.coreos.com")) return operatorCrd(id, prometheusOperator.version);
+    return mockState(type, id, inputs);
+}
+
 /**
  * What a provider answers in a first preview: its inputs, and nothing it would compute. A missing
  * output resolves as unknown in a dry run. Reads (`.get`) run against the cluster in a preview too.
  */
-function previewState(type: string, name: string, inputs: Record<string, unknown>, read: boolean): Record<string, unknown> {
-    if (read) return mockState(type, name, inputs);
+function previewState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     if (type.startsWith("random:") || type === "kubernetes:helm.sh/v3:Release") return inputs;
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
     return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
@@ -137,12 +183,19 @@ function wireValue(value: unknown): unknown {
 export interface RunOptions {
     /** Behave as the engine does in a first preview of a new stack (see the module comment). */
     readonly preview?: boolean;
+    /**
+     * The cluster that reads (`.get`) see, by `liveKey(type, id)`: an object's state, or null for an
+     * object the cluster does not have. Unlisted reads find their object (see `readState`).
+     */
+    readonly live?: Readonly<Record<string, Record<string, unknown> | null>>;
 }
 
 export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<Record<string, unknown>>, options: RunOptions = {}): Promise<ProgramRun> {
     const preview = options.preview === true;
     const resources: ResourceRecord[] = [];
-    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies">>();
+    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies" | "external" | "live">>();
+    const reads = new Map<string, Record<string, unknown>>();
+    const engineErrors: EngineError[] = [];
     const componentOutputs = new Map<string, Record<string, unknown>>();
 
     await pulumi.runtime.setMocks(
@@ -156,11 +209,20 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     inputs: args.inputs,
                     transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
                 });
-                const state = preview
-                    ? previewState(args.type, args.id || args.name, args.inputs, Boolean(args.id))
-                    : mockState(args.type, args.id || args.name, args.inputs);
+                if (args.id) {
+                    let state: Record<string, unknown>;
+                    try {
+                        state = readState(args.type, args.id, args.inputs, options.live);
+                    } catch (err) {
+                        if (err instanceof EngineError) engineErrors.push(err);
+                        throw err;
+                    }
+                    reads.set(`${args.type}::${args.name}`, state);
+                    return { id: args.id, state };
+                }
+                const state = preview ? previewState(args.type, args.name, args.inputs) : mockState(args.type, args.name, args.inputs);
                 // In a preview the engine has no ID for a resource it has yet to create.
-                return { id: args.id || (preview ? undefined : `${args.name}-id`), state };
+                return { id: preview ? undefined : `${args.name}-id`, state };
             },
             call(args) {
                 return args.inputs;
@@ -186,8 +248,11 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     // In a preview the inputs are taken off the wire: there an unknown is the engine's marker,
                     // where the mocks' decoded inputs would have dropped it.
                     const wire = (req.getObject ?? req.getProperties)?.call(req)?.toJavaScript();
+                    const live = method === "readResource" ? reads.get(key) : undefined;
                     resources.push({
                         ...rec,
+                        external: method === "readResource",
+                        ...(live ? { live } : {}),
                         inputs: preview && wire ? (wireValue(wire) as Record<string, unknown>) : rec.inputs,
                         dependencies: req.getDependenciesList?.() ?? [],
                         urn: resp.getUrn(),
@@ -207,6 +272,12 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
 
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const outputs: Record<string, unknown> = {};
+    // Pulumi's Node.js language host fails the program on any unhandled rejection (cmd/run/run.js):
+    // an error raised in an apply, or a dependsOn that rejects, surfaces only there. Listening also
+    // keeps the test runner from reporting it as its own (vitest steps back while another listener exists).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => void unhandled.push(err);
+    process.on("unhandledRejection", onUnhandled);
     try {
         const exports = await loadProgram();
         for (const [key, value] of Object.entries(exports)) {
@@ -218,8 +289,15 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
         }
         const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
         if (waitForRPCs) await waitForRPCs();
+        // Node reports a rejection as unhandled once the microtasks after it have run.
+        await new Promise((resolve) => setImmediate(resolve));
+        // A failed step ends the deployment with the engine's message; the program's own errors come after it.
+        if (engineErrors.length) throw engineErrors[0];
+        if (unhandled.length) throw unhandled[0];
     } catch (err) {
         throw new ProgramFailure(err, resources);
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
     }
     return { stack, preview, resources, componentOutputs, outputs };
 }

@@ -40,6 +40,8 @@ export interface Plan {
         parent?: string;
         provider?: string;
         custom: boolean;
+        /** A read of an object the stack does not own (`.get`): never created or deleted by the stack. */
+        external: boolean;
         protect: boolean;
         retainOnDelete: boolean;
         inputs: unknown;
@@ -124,6 +126,7 @@ export function buildPlan(run: ProgramRun): Plan {
             parent: r.parent,
             provider: r.provider,
             custom: r.custom,
+            external: r.external,
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
             inputs: redact(r.inputs),

@@ -3,8 +3,9 @@
  * `charts` setting declares, so `chart-version-pinned` accepts them in place of their pins while
  * every other chart must still match components/versions.ts exactly.
  */
-import { ChartSources } from "../../components/chartSources";
-import { parsePlatformConfig, rawConfigFrom } from "../../components/config/schema";
+import { ChartSource } from "../../components/chartSources";
+import { rawConfigFrom } from "../../components/config/schema";
+import { parseStackConfig } from "../../components/config/stack";
 import { DeclaredChartSource } from "../../policy/rules";
 import { loadStack } from "./stackFile";
 
@@ -16,7 +17,7 @@ export interface PolicyPackConfig {
 }
 
 /** Only overrides are declared: a chart left on its pin is checked against components/versions.ts. */
-export function policyPackConfig(charts: ChartSources): PolicyPackConfig {
+export function policyPackConfig(charts: Readonly<Record<string, ChartSource>>): PolicyPackConfig {
     const overrides = Object.values(charts).filter((s) => s.source === "override");
     return { [CHART_POLICY]: { chartSources: Object.fromEntries(overrides.map((s) => [s.chart, { repo: s.repo, version: s.version }])) } };
 }
@@ -28,7 +29,7 @@ export function policyPackConfig(charts: ChartSources): PolicyPackConfig {
  */
 export function policyPackConfigForStack(root: string, stack: string): PolicyPackConfig {
     const loaded = loadStack(root, stack, { placeholderSecrets: true });
-    const config = parsePlatformConfig(
+    const { config } = parseStackConfig(
         rawConfigFrom(loaded.config, (k) => loaded.secretKeys.includes(k), loaded.project),
         loaded.project,
     );

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { requiredSecretPlaceholders } from "../../components/config/workloads";
+import { requiredStackSecretPlaceholders } from "../../components/config/stack";
 
 export interface StackOptions {
     /** Placeholder values for secret config keys (key without project prefix). */
@@ -112,7 +112,7 @@ export function loadStack(root: string, stack: string, opts: StackOptions = {}):
         placeholders.push(value);
     }
     if (opts.placeholderSecrets) {
-        required = (opts.requiredSecrets ?? requiredSecretPlaceholders)(config, project);
+        required = (opts.requiredSecrets ?? requiredStackSecretPlaceholders)(config, project);
         for (const key of Object.keys(required)) {
             const qualified = `${project}:${key}`;
             if (config[qualified] !== undefined) continue;

@@ -5,7 +5,10 @@
 import * as path from "node:path";
 import { beforeAll, vi } from "vitest";
 import { ViewResource, engineView } from "../../scripts/lib/engineView";
-import { ProgramRun, runProgram } from "../../scripts/lib/mockRuntime";
+import { ConfigError } from "../../components/config/reader";
+import { rawConfigFrom } from "../../components/config/schema";
+import { StackConfig, parseStackConfig } from "../../components/config/stack";
+import { ProgramRun, RunOptions, runProgram } from "../../scripts/lib/mockRuntime";
 import { CHART_STAND_INS } from "./chartStandIns";
 import { Plan, buildPlan } from "../../scripts/lib/planWriter";
 import { LoadedStack, StackOptions, loadStack } from "../../scripts/lib/stackFile";
@@ -29,8 +32,9 @@ export async function runStack(stack: string, opts: StackOptions = {}): Promise<
     return runLoaded(loadStack(ROOT, stack, { placeholderSecrets: true, ...opts }));
 }
 
-export async function runLoaded(loaded: LoadedStack): Promise<StackRun> {
-    const run = await runProgram(loaded, loadIndex);
+/** `options` may stand in for a first preview, or for a cluster whose objects differ from the default (`live`). */
+export async function runLoaded(loaded: LoadedStack, options: RunOptions = {}): Promise<StackRun> {
+    const run = await runProgram(loaded, loadIndex, options);
     return { run, plan: buildPlan(run) };
 }
 
@@ -86,6 +90,26 @@ export function stackFromConfig(config: Record<string, unknown>, secretKeys: str
         secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`),
         placeholders: [],
     };
+}
+
+/** A config object (as for `stackFromConfig`) read as the program reads it: its `role` picks the schema. */
+export function parseConfig(config: Record<string, unknown>): StackConfig {
+    const stack = stackFromConfig(config);
+    return parseStackConfig(
+        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), PROJECT),
+        PROJECT,
+    );
+}
+
+/** The problem lines of a config the program refuses (`  - <key>: expected …, got …`); an accepted one fails the test. */
+export function configProblems(config: Record<string, unknown>): string[] {
+    try {
+        parseConfig(config);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.message.split("\n").slice(1);
+        throw e;
+    }
+    throw new Error("config was accepted");
 }
 
 /** Minimal valid config: everything else takes the program's defaults. */

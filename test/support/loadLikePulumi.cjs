@@ -27,12 +27,20 @@ require(tsnodeRequire).register({
 });
 
 const pulumi = require("@pulumi/pulumi");
+// Through ts-node like index.ts: the operator version an env requires of the cluster's CRDs.
+const { prometheusOperator } = require(path.join(root, "components", "versions.ts"));
+const { OPERATOR_VERSION_ANNOTATION } = require(path.join(root, "components", "cluster", "operatorCrds.ts"));
 let resources = 0;
 pulumi.runtime
     .setMocks(
         {
             newResource(args) {
                 resources++;
+                // A read finds its object; an env's read of the Prometheus CRD finds the cluster stack's.
+                if (args.id) {
+                    const annotations = { [OPERATOR_VERSION_ANNOTATION]: prometheusOperator.version };
+                    return { id: args.id, state: { ...args.inputs, metadata: { name: args.id, annotations } } };
+                }
                 return { id: `${args.name}-id`, state: args.inputs };
             },
             call(args) {
