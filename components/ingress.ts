@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { IngressAuthConfig } from "./config/ingressAuth";
 import { PlatformConfig } from "./config/schema";
+import { EnvNames } from "./naming";
 
 /**
  * Annotations every platform Ingress gets: the cert-manager issuer that fills the TLS secret (when
@@ -12,6 +14,35 @@ export function ingressAnnotations(ingress: PlatformConfig["ingress"]): Record<s
         ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}),
         ...(ingress.sourceRanges.length ? { "nginx.ingress.kubernetes.io/whitelist-source-range": ingress.sourceRanges.join(",") } : {}),
     };
+}
+
+/** The realm a browser's login prompt shows: which env's credentials to give. */
+export const ingressAuthRealm = (env: string) => `mlops-platform ${env}`;
+
+/**
+ * Annotations that make ingress-nginx authenticate every request before it reaches the backend.
+ * Basic: the htpasswd Secret is named, never its content, so the values stay plain and known in a
+ * first preview; the Secret must exist in the Ingress's own namespace. External: nginx asks the
+ * auth service (`auth-url`) about each request and sends a refused browser to `auth-signin`.
+ * With `ingress.sourceRanges` both apply (nginx's default `satisfy all`).
+ */
+export function ingressAuthAnnotations(auth: IngressAuthConfig, names: EnvNames): Record<string, string> {
+    if (auth.mode === "external") {
+        return {
+            "nginx.ingress.kubernetes.io/auth-url": auth.url,
+            ...(auth.signin ? { "nginx.ingress.kubernetes.io/auth-signin": auth.signin } : {}),
+        };
+    }
+    return {
+        "nginx.ingress.kubernetes.io/auth-type": "basic",
+        "nginx.ingress.kubernetes.io/auth-secret": names.secrets.ingressHtpasswd,
+        "nginx.ingress.kubernetes.io/auth-realm": ingressAuthRealm(names.env),
+    };
+}
+
+/** Annotations of an Ingress that publishes an API without a login of its own (Prometheus, Alertmanager, Loki). */
+export function authenticatedIngressAnnotations(ingress: PlatformConfig["ingress"], names: EnvNames): Record<string, string> {
+    return { ...ingressAnnotations(ingress), ...ingressAuthAnnotations(ingress.auth, names) };
 }
 
 export interface IngressPath {

@@ -56,6 +56,44 @@ export interface EnvNames {
     readonly monitoringFullname: string;
     /** The kubelet Service this env's prometheus-operator creates in kube-system. */
     readonly kubeletService: string;
+    /**
+     * Identity of the env's Prometheus pair (the operator's `prometheus` external label,
+     * `<namespace>/<Prometheus name>`): the same on every replica, so a downstream store groups the
+     * replicas by it.
+     */
+    readonly prometheusInstance: string;
+    /** The gossip cluster label of the env's Alertmanager: peers with another label are refused. */
+    readonly alertmanagerClusterLabel: string;
+    /**
+     * ServiceAccounts the charts create for the env's controllers (kube-prometheus-stack names them
+     * after its fullname, the NFS chart after `<release>-<chart>`); the program binds its RBAC to them.
+     */
+    readonly serviceAccounts: {
+        readonly monitoringOperator: string;
+        readonly prometheus: string;
+        /** The admission webhook's certificate Jobs; also the name of both webhook configurations. */
+        readonly admissionPatch: string;
+        readonly nfsProvisioner: string;
+    };
+    /**
+     * Roles and ClusterRoles the program declares in place of the charts' own, each with a binding of
+     * the same name. They never reuse a name the charts gave theirs, or Helm would delete the
+     * program's object when it drops its own on the upgrade that switches the chart's RBAC off.
+     */
+    readonly rbac: {
+        /** Role in each env namespace: what prometheus-operator writes and reads there. */
+        readonly operator: string;
+        /** ClusterRole: what the operator only reads, cluster-wide. */
+        readonly operatorClusterRead: string;
+        /** Role in kube-system: the kubelet Service and Endpoints of this env's operator. */
+        readonly operatorKubelet: string;
+        /** ClusterRole: Prometheus's read-only service discovery. */
+        readonly prometheusDiscovery: string;
+        /** ClusterRole (the env's two webhook configurations) and Role (the certificate Secret). */
+        readonly admissionPatch: string;
+        /** ClusterRole (volumes) and Role in each env namespace (claims, events, leader lock). */
+        readonly nfsProvisioner: string;
+    };
     readonly storageClasses: {
         readonly nfs: string;
         /** Only used when the program installs its own local-path provisioner. */
@@ -99,6 +137,15 @@ export interface EnvNames {
         readonly airflowObjectStoreConnection: string;
         /** Holds only the Slack webhook URL; Alertmanager mounts it and reads it by file. */
         readonly alertmanagerSlack: string;
+        /** The generated ingress basic-auth user and password, for people and `npm run verify` (monitoring namespace). */
+        readonly ingressAuth: string;
+        /**
+         * The htpasswd line ingress-nginx checks: one per namespace whose Ingress uses it (an Ingress
+         * can only name a Secret of its own namespace), all with this name.
+         */
+        readonly ingressHtpasswd: string;
+        /** Credentials of the remote-write targets; the env's operator reads it from the monitoring namespace. */
+        readonly prometheusRemoteWrite: string;
     };
     readonly volumeClaims: { readonly fastapiLogs: string };
     /** ConfigMaps the program writes for the env's observability stack. */
@@ -197,6 +244,7 @@ export function envNames(env: string, domain: string): EnvNames {
     const monitoringFullname = monitoringRelease;
     const lokiRelease = `loki-${env}`;
     const airflowRelease = `airflow-${env}`;
+    const nfsRelease = `nfs-${env}`;
     const fastapi = namespaceFor("fastapi", env);
     const mlflow = namespaceFor("mlflow", env);
     const airflow = namespaceFor("airflow", env);
@@ -218,7 +266,7 @@ export function envNames(env: string, domain: string): EnvNames {
         domain,
         namespaces: { storage, monitoring, observability, fastapi, mlflow, airflow },
         releases: {
-            nfs: `nfs-${env}`,
+            nfs: nfsRelease,
             monitoring: monitoringRelease,
             loki: lokiRelease,
             promtail: `promtail-${env}`,
@@ -228,6 +276,23 @@ export function envNames(env: string, domain: string): EnvNames {
         monitoringReleaseLabel: { release: monitoringRelease },
         monitoringFullname,
         kubeletService: `${monitoringFullname}-kubelet`,
+        prometheusInstance: `${monitoring}/${monitoringFullname}-prometheus`,
+        alertmanagerClusterLabel: `${monitoring}/${monitoringFullname}-alertmanager`,
+        serviceAccounts: {
+            monitoringOperator: `${monitoringFullname}-operator`,
+            prometheus: `${monitoringFullname}-prometheus`,
+            admissionPatch: `${monitoringFullname}-admission`,
+            // The NFS chart's fullname: `<release>-<chart>`, the release name not containing the chart's.
+            nfsProvisioner: `${nfsRelease}-nfs-subdir-external-provisioner`,
+        },
+        rbac: {
+            operator: `${monitoringFullname}-operator`,
+            operatorClusterRead: `${monitoringFullname}-operator-cluster-read`,
+            operatorKubelet: `${monitoringFullname}-operator-kubelet`,
+            prometheusDiscovery: `${monitoringFullname}-prometheus-discovery`,
+            admissionPatch: `${monitoringFullname}-admission-patch`,
+            nfsProvisioner: `${nfsRelease}-provisioner`,
+        },
         storageClasses: { nfs: `nfs-${env}`, localPath: `local-path-${env}` },
         provisioners: {
             nfs: `nfs.platform.mlops/${env}`,
@@ -264,6 +329,9 @@ export function envNames(env: string, domain: string): EnvNames {
             airflowGitSshKey: `${airflowRelease}-git-ssh-key`,
             airflowObjectStoreConnection: `${airflowRelease}-object-store-connection`,
             alertmanagerSlack: `alertmanager-slack-${env}`,
+            ingressAuth: `ingress-auth-${env}`,
+            ingressHtpasswd: `ingress-htpasswd-${env}`,
+            prometheusRemoteWrite: `prometheus-remote-write-${env}`,
         },
         volumeClaims: { fastapiLogs: `${fastapi}-logs` },
         configMaps: { lokiRules: `loki-rules-${env}` },

@@ -3,20 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/schema";
 import { WorkloadName, WorkloadSecrets, WorkloadSwitches, workloadSwitches } from "./config/workloads";
+import { IngressAuth } from "./ingressAuth";
 import { Loki } from "./logging/loki";
 import { Promtail } from "./logging/promtail";
 import { parseBytes } from "./config/quantities";
 import { AlertRules } from "./monitoring/alertRules";
 import { Dashboards } from "./monitoring/dashboards";
 import { GrafanaAdmin, SecretReference } from "./monitoring/grafanaAdmin";
-import { PrometheusOperatorCrdRequirement } from "./monitoring/crdRequirement";
 import { Monitoring } from "./monitoring/kubePrometheusStack";
 import { EnvNames, createdNamespaces, envNames } from "./naming";
 import { EnvNamespaces } from "./namespaces";
 import { NetworkPolicies } from "./network/networkPolicies";
 import { LocalPathStorage } from "./storage/localPath";
 import { NfsProvisioner } from "./storage/nfsProvisioner";
-import { prometheusOperator } from "./versions";
 import { Airflow } from "./workloads/airflow";
 import { AppSecrets } from "./workloads/appSecrets";
 import { FastapiServing } from "./workloads/fastapi";
@@ -24,12 +23,19 @@ import { MlflowTracking } from "./workloads/mlflow";
 
 export interface PlatformArgs {
     readonly config: PlatformConfig;
+    /**
+     * The env's Kubernetes provider (components/cluster.ts), made before the Platform: the cluster's
+     * identity is checked through it before anything of the Platform is registered.
+     */
+    readonly kubernetesProvider: k8s.Provider;
     /** Secret config override for the Grafana admin password. */
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The workloads' secret config, each value already marked secret; present while a workload reading it is on. */
     readonly workloadSecrets: { readonly [K in keyof WorkloadSecrets]-?: pulumi.Output<string> | undefined };
     /** Secret config: the Slack webhook of the env's Alertmanager. */
     readonly alertmanagerSlackWebhook: pulumi.Output<string>;
+    /** Secret config: credentials of the Prometheus remote-write targets by target name. */
+    readonly prometheusRemoteWriteAuth: pulumi.Output<PlatformConfig["prometheusRemoteWriteAuth"]>;
 }
 
 /** Where a workload answers: null while it is switched off, since nothing answers there. */
@@ -50,9 +56,16 @@ export interface PlatformOutputs {
     monitoringReleaseLabel: EnvNames["monitoringReleaseLabel"];
     grafanaDatasourceUids: EnvNames["datasourceUids"];
     grafanaAdminSecret: SecretReference;
+    /**
+     * Where the generated basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses
+     * are (never the credentials); null with `ingress.auth.mode: external`, where none are generated.
+     */
+    ingressAuthSecret: SecretReference | null;
     /** Whether this env's Alertmanager pages for shared infrastructure (kube-system, node alerts). */
     alerting: { sharedInfrastructure: boolean };
 }
+
+export const PLATFORM_TYPE = "mlops:platform:Platform";
 
 /** The whole observability platform of one env. */
 export class Platform extends pulumi.ComponentResource {
@@ -60,30 +73,21 @@ export class Platform extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         // Children inherit `protect` from here: a protected (prod) stack cannot be destroyed by accident.
-        super("mlops:platform:Platform", name, {}, { ...opts, protect: args.config.protect });
+        super(PLATFORM_TYPE, name, {}, { ...opts, protect: args.config.protect });
         const cfg = args.config;
         const names = envNames(cfg.env, cfg.domain);
         // Explicit providers for every package the program uses, so no resource falls back to a default
         // provider (which the engine registers outside the program and no option of ours can protect).
         const providers = {
-            kubernetes: new k8s.Provider(`k8s-${cfg.env}`, {}, { parent: this }),
+            kubernetes: args.kubernetesProvider,
             random: new random.Provider(`random-${cfg.env}`, {}, { parent: this }),
         };
         const ns = names.namespaces;
         const w = cfg.workloads;
         const on = workloadSwitches(w);
-        // The env installs no CRD; it stops before any change unless the cluster stack's are new enough:
-        // the namespaces wait for the check, and everything else waits for the namespaces.
-        const crds = new PrometheusOperatorCrdRequirement(
-            `crds-${cfg.env}`,
-            { operatorVersion: prometheusOperator.version, kubePrometheusStackVersion: cfg.charts.kubePrometheusStack.version },
-            { parent: this, providers },
-        );
-        const namespaces = new EnvNamespaces(
-            `namespaces-${cfg.env}`,
-            { names, retainOnDelete: cfg.protect, workloads: on },
-            { parent: this, providers, dependsOn: crds.satisfied },
-        );
+        const namespaces = new EnvNamespaces(`namespaces-${cfg.env}`, { names, retainOnDelete: cfg.protect, workloads: on }, { parent: this, providers });
+        // Where the env's controllers get their namespaced permissions (and nowhere else).
+        const envNamespaces = Object.values(createdNamespaces(ns, on));
         // Every name below is a plain value from the naming module, known in a first preview; what must
         // exist first is said with `dependsOn` (on a component: on all of its resources).
         // A dependency that is not there (a switched-off workload's) is left out.
@@ -100,7 +104,7 @@ export class Platform extends pulumi.ComponentResource {
         );
         const nfs = new NfsProvisioner(
             `nfs-${cfg.env}`,
-            { names, chart: cfg.charts.nfsSubdirProvisioner, namespace: ns.storage, nfs: cfg.storage.nfs },
+            { names, chart: cfg.charts.nfsSubdirProvisioner, namespace: ns.storage, nfs: cfg.storage.nfs, envNamespaces },
             child(),
         );
         const localPath = new LocalPathStorage(
@@ -110,9 +114,19 @@ export class Platform extends pulumi.ComponentResource {
                 namespace: ns.storage,
                 localPath: cfg.storage.localPath,
                 reclaimPolicy: cfg.storage.nfs.reclaimPolicy,
+                envNamespaces,
             },
             child(),
         );
+        // Every Ingress that names the htpasswd Secret needs it in its own namespace before it is served.
+        const ingressAuth =
+            cfg.ingress.auth.mode === "basic"
+                ? new IngressAuth(
+                      `ingress-auth-${cfg.env}`,
+                      { names, credentialsNamespace: ns.monitoring, ingressNamespaces: { monitoring: ns.monitoring, observability: ns.observability } },
+                      child(),
+                  )
+                : undefined;
         const grafanaAdmin = new GrafanaAdmin(`grafana-admin-${cfg.env}`, { names, namespace: ns.monitoring, password: args.grafanaAdminPassword }, child());
         const monitoring = new Monitoring(
             `monitoring-${cfg.env}`,
@@ -120,15 +134,17 @@ export class Platform extends pulumi.ComponentResource {
                 names,
                 chart: cfg.charts.kubePrometheusStack,
                 namespace: ns.monitoring,
+                envNamespaces,
                 monitoring: cfg.monitoring,
                 alerting: cfg.alerting,
                 ingress: cfg.ingress,
                 storageClasses: { nfs: nfs.storageClassName, localPath: localPath.storageClassName },
                 retainVolumes: cfg.protect,
                 slackWebhook: args.alertmanagerSlackWebhook,
+                remoteWriteCredentials: args.prometheusRemoteWriteAuth,
             },
             // Grafana's and Alertmanager's claims are on the NFS class, Prometheus's on local-path.
-            child(grafanaAdmin, nfs, localPath),
+            child(grafanaAdmin, nfs, localPath, ingressAuth),
         );
         // After the monitoring release, whose operator and admission webhook act on PrometheusRules.
         new AlertRules(
@@ -154,7 +170,7 @@ export class Platform extends pulumi.ComponentResource {
                 retainVolumes: cfg.protect,
                 workloads: on,
             },
-            child(monitoring, nfs),
+            child(monitoring, nfs, ingressAuth),
         );
         new Promtail(
             `promtail-${cfg.env}`,
@@ -262,6 +278,7 @@ export class Platform extends pulumi.ComponentResource {
             monitoringReleaseLabel: names.monitoringReleaseLabel,
             grafanaDatasourceUids: names.datasourceUids,
             grafanaAdminSecret: grafanaAdmin.reference,
+            ingressAuthSecret: ingressAuth?.reference ?? null,
             alerting: { sharedInfrastructure: cfg.alerting.sharedInfrastructure },
         };
         this.registerOutputs({ ...this.outputs });

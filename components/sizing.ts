@@ -36,8 +36,18 @@ export function workloadInventory(cfg: PlatformConfig): WorkloadSizing[] {
               ]
             : []),
         { workload: "prometheus-operator", kind: "Deployment", replicas: 1, containers: [{ name: "operator", resources: m.operator.resources }] },
-        { workload: "prometheus", kind: "StatefulSet", replicas: 1, containers: [{ name: "prometheus", resources: m.prometheus.resources }, reloader] },
-        { workload: "alertmanager", kind: "StatefulSet", replicas: 1, containers: [{ name: "alertmanager", resources: m.alertmanager.resources }, reloader] },
+        {
+            workload: "prometheus",
+            kind: "StatefulSet",
+            replicas: m.prometheus.replicas,
+            containers: [{ name: "prometheus", resources: m.prometheus.resources }, reloader],
+        },
+        {
+            workload: "alertmanager",
+            kind: "StatefulSet",
+            replicas: m.alertmanager.replicas,
+            containers: [{ name: "alertmanager", resources: m.alertmanager.resources }, reloader],
+        },
         {
             workload: "grafana",
             kind: "Deployment",

@@ -9,7 +9,7 @@
 import * as yaml from "js-yaml";
 import { CHART_SOURCE_ANNOTATION, splitChartLocation } from "../components/chartSources";
 import { CRD_REQUIREMENT_TYPE } from "../components/cluster/operatorCrds";
-import { ENV_LABEL } from "../components/naming";
+import { ENV_LABEL, SYSTEM_NAMESPACE } from "../components/naming";
 import { charts } from "../components/versions";
 
 /** What a rule sees of a resource: the same fields in a real preview and in the offline plan. */
@@ -313,6 +313,123 @@ const noCrossEnv: Rule = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Cluster-wide hooks and controllers act on their own env only
+
+const CLUSTER_HOOK_LESSON =
+    "one env's operator mutated, validated and could rewrite the other env's objects (cluster-wide hooks and permissions act on their own env only)";
+
+const WEBHOOK_CONFIGURATIONS = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+
+/** Charts that render admission webhooks: the values that switch them on, and where their namespaceSelector goes. */
+const CHART_WEBHOOKS: Record<string, { what: string; enabledPaths: string[]; selectorPath: string }[]> = {
+    [charts.kubePrometheusStack.chart]: [
+        {
+            what: "prometheus-operator admission webhooks",
+            enabledPaths: ["prometheusOperator.enabled", "prometheusOperator.admissionWebhooks.enabled"],
+            selectorPath: "prometheusOperator.admissionWebhooks.namespaceSelector",
+        },
+    ],
+};
+
+/** Whether a label selector requires the env label to be exactly `env` (matchLabels, or `In` with that one value). */
+function requiresEnv(selector: unknown, env: string): boolean {
+    if (!isObject(selector)) return false;
+    if (isObject(selector.matchLabels) && selector.matchLabels[ENV_LABEL] === env) return true;
+    const exprs: unknown[] = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+    return exprs.some(
+        (e) => isObject(e) && e.key === ENV_LABEL && e.operator === "In" && Array.isArray(e.values) && e.values.length === 1 && e.values[0] === env,
+    );
+}
+
+const selectorText = (selector: unknown) => (selector === undefined ? "none, so every namespace" : JSON.stringify(selector));
+
+const webhooksOwnEnv: Rule = {
+    name: "webhooks-select-own-env",
+    description: `Every admission webhook (a webhook configuration, or a chart's admission-webhook values) selects namespaces by ${ENV_LABEL}=<env> of its own env, so it never mutates or validates another env's objects.`,
+    lesson: CLUSTER_HOOK_LESSON,
+    roles: ENV_STACKS,
+    check(r, ctx) {
+        const want = `${ENV_LABEL}=${ctx.env}`;
+        if (r.type.startsWith("kubernetes:admissionregistration.k8s.io/") && WEBHOOK_CONFIGURATIONS.includes(kindOf(r.type))) {
+            const hooks: unknown[] = Array.isArray(r.props.webhooks) ? r.props.webhooks : [];
+            return hooks
+                .map((h) => (isObject(h) ? h : {}))
+                .filter((h) => !requiresEnv(h.namespaceSelector, ctx.env))
+                .map(
+                    (h) =>
+                        `${describe(r)}: webhook ${h.name ?? "<unnamed>"} must select only namespaces with ${want} (its namespaceSelector: ${selectorText(h.namespaceSelector)})`,
+                );
+        }
+        if (!isChart(r)) return [];
+        const values = valuesOf(r);
+        return (CHART_WEBHOOKS[chartName(r)] ?? [])
+            .filter((w) => w.enabledPaths.every((p) => at(values, p) !== false))
+            .filter((w) => !requiresEnv(at(values, w.selectorPath), ctx.env))
+            .map((w) => `${describe(r)}: ${w.what} must select only namespaces with ${want} (${w.selectorPath}: ${selectorText(at(values, w.selectorPath))})`);
+    },
+};
+
+/** Resources Kubernetes keeps cluster-scoped: the only ones a ClusterRole may write (subresources by their resource). */
+const CLUSTER_SCOPED_RESOURCES = new Set([
+    "persistentvolumes",
+    "nodes",
+    "namespaces",
+    "storageclasses",
+    "volumeattachments",
+    "csinodes",
+    "csidrivers",
+    "clusterroles",
+    "clusterrolebindings",
+    "customresourcedefinitions",
+    "priorityclasses",
+    "ingressclasses",
+    "runtimeclasses",
+    "apiservices",
+    "certificatesigningrequests",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+    "validatingadmissionpolicies",
+    "validatingadmissionpolicybindings",
+]);
+const WRITE_VERBS = new Set(["*", "create", "update", "patch", "delete", "deletecollection"]);
+
+/** Charts whose own RBAC gives a controller writes in every namespace: the switch that must be off. */
+const CHART_RBAC_SWITCHES: Record<string, { path: string; grants: string }> = {
+    [charts.kubePrometheusStack.chart]: {
+        path: "global.rbac.create",
+        grants: "prometheus-operator * on Secrets, ConfigMaps, StatefulSets and Prometheus objects",
+    },
+    [charts.nfsSubdirProvisioner.chart]: { path: "rbac.create", grants: "the provisioner updates of claims and events" },
+};
+
+const controllersWriteOwnEnv: Rule = {
+    name: "controllers-write-own-env",
+    description:
+        "No ClusterRole grants writes on namespaced resources (those are Roles in the env's namespaces), and no chart is asked for its own RBAC where that would grant a controller writes in every namespace.",
+    lesson: CLUSTER_HOOK_LESSON,
+    roles: EVERY_STACK,
+    check(r) {
+        if (isChart(r)) {
+            const sw = CHART_RBAC_SWITCHES[chartName(r)];
+            if (!sw || at(valuesOf(r), sw.path) === false) return [];
+            return [`${describe(r)}: ${sw.path} must be false: the chart's own RBAC grants ${sw.grants} in every namespace; declare namespaced Roles instead`];
+        }
+        if (r.type !== "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") return [];
+        const rules: unknown[] = Array.isArray(r.props.rules) ? r.props.rules : [];
+        return rules.filter(isObject).flatMap((rule) => {
+            const verbs = (Array.isArray(rule.verbs) ? rule.verbs : []).filter((v: unknown) => WRITE_VERBS.has(String(v)));
+            const namespaced = (Array.isArray(rule.resources) ? rule.resources : []).filter(
+                (res: unknown) => !CLUSTER_SCOPED_RESOURCES.has(String(res).split("/")[0]!),
+            );
+            if (!verbs.length || !namespaced.length) return [];
+            return [
+                `${describe(r)} grants ${verbs.join(",")} on ${namespaced.join(",")} in every namespace; grant it with a Role in each of the env's namespaces`,
+            ];
+        });
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Pods writing to NFS set fsGroup
 
 /** Chart values that put a pod's data on a claim: storage class path, fsGroup path. */
@@ -586,9 +703,11 @@ const prodRetained: Rule = {
         // which can neither protect them nor lose data through them (explicit-providers keeps every
         // resource of the program off the default providers).
         if (r.type === STACK || isDefaultProvider(r.urn)) return [];
-        // An env's read of the cluster's Prometheus CRD (components/monitoring/crdRequirement.ts): the
-        // engine records every read unprotected, and a read is never deleted (the policy API shows neither).
+        // An env's read of the cluster's Prometheus CRD (components/monitoring/crdRequirement.ts), and the
+        // shared kube-system Namespace, which every stack only reads to check the cluster's identity: the
+        // engine never protects a read, a read is never deleted, and no stack can create kube-system.
         if (r.type === CRD && typeOfUrn(r.parent) === CRD_REQUIREMENT_TYPE) return [];
+        if (r.type === NAMESPACE && metaName(r) === SYSTEM_NAMESPACE) return [];
         const where = ctx.role === "cluster" ? "the cluster stack" : `protected env ${ctx.env}`;
         const out: string[] = [];
         if (!r.protect) out.push(`${describe(r)} in ${where} must be protected (protect: true)`);
@@ -670,10 +789,67 @@ const ingressTls: Rule = {
     },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Prometheus, Alertmanager and Loki are published only behind authentication
+
+const NGINX = "nginx.ingress.kubernetes.io";
+const AUTH_TYPE = `${NGINX}/auth-type`;
+const AUTH_SECRET = `${NGINX}/auth-secret`;
+const AUTH_URL = `${NGINX}/auth-url`;
+/** Backends without a login of their own, by Service name or host. Grafana has its own login. */
+const UNAUTHENTICATED_BACKEND = /prometheus|alertmanager|loki/;
+
+/** Why an Ingress's annotations let requests through unauthenticated; undefined when they do not. */
+function missingAuth(annotations: unknown): string | undefined {
+    const a = isObject(annotations) ? annotations : {};
+    if (typeof a[AUTH_URL] === "string" && a[AUTH_URL].trim() !== "") return undefined;
+    const type = a[AUTH_TYPE];
+    if (type === "basic" || type === "digest") {
+        return typeof a[AUTH_SECRET] === "string" && a[AUTH_SECRET].trim() !== "" ? undefined : `${AUTH_TYPE} ${type} names no ${AUTH_SECRET}`;
+    }
+    return `neither ${AUTH_TYPE} with ${AUTH_SECRET} nor ${AUTH_URL}`;
+}
+
+/** Service names and hosts an Ingress resource routes to. */
+function ingressTargets(spec: Record<string, any> | undefined): string[] {
+    const rules: unknown[] = Array.isArray(spec?.rules) ? spec.rules : [];
+    const backends = [
+        spec?.defaultBackend,
+        ...rules.flatMap((rule) => (isObject(rule) && Array.isArray(rule.http?.paths) ? rule.http.paths : []).map((p: any) => p?.backend)),
+    ];
+    return [...hostsOf(rules), ...backends.map((b) => b?.service?.name).filter((n): n is string => typeof n === "string")];
+}
+
+const observabilityIngressAuth: Rule = {
+    name: "observability-ingress-authenticated",
+    description:
+        "Every Ingress of Prometheus, Alertmanager or Loki (a resource, or the ingress values of the kube-prometheus-stack and Loki charts; Grafana has its own login) authenticates: ingress-nginx auth-type with an auth-secret, or an auth-url.",
+    lesson: "a mistyped values key exposed /metrics (nothing is published without authentication: Prometheus, Alertmanager and Loki have no login of their own)",
+    roles: EVERY_STACK,
+    check(r) {
+        if (r.type === INGRESS) {
+            const targets = ingressTargets(r.props.spec);
+            if (!targets.some((t) => UNAUTHENTICATED_BACKEND.test(t))) return [];
+            const why = missingAuth(r.props.metadata?.annotations);
+            return why ? [`${describe(r)} publishes ${targets.join(", ")} without authentication: ${why}`] : [];
+        }
+        if (!isChart(r) || (chartName(r) !== charts.kubePrometheusStack.chart && chartName(r) !== charts.loki.chart)) return [];
+        const out: string[] = [];
+        for (const { path, key, obj } of objectsIn(valuesOf(r), "values")) {
+            if ((key !== "ingress" && key !== "ingressPerReplica") || obj.enabled !== true || path.startsWith("values.grafana.")) continue;
+            const why = missingAuth(obj.annotations);
+            if (why) out.push(`${describe(r)}: ingress ${path} publishes without authentication: ${why}`);
+        }
+        return out;
+    },
+};
+
 export const RULES: readonly Rule[] = [
     tsdbNotOnNfs,
     monitorsOwnEnv,
     noCrossEnv,
+    webhooksOwnEnv,
+    controllersWriteOwnEnv,
     nfsFsGroup,
     logAgentGrace,
     chartPinned,
@@ -681,6 +857,7 @@ export const RULES: readonly Rule[] = [
     noPlaintextSecret,
     prodRetained,
     ingressTls,
+    observabilityIngressAuth,
 ];
 
 /** Runs every rule that applies to the stack over every resource of it. */

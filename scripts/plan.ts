@@ -1,47 +1,25 @@
 /**
- * npm run plan -- <stack> [--secret key=value ...] [--placeholder-secrets] [--out DIR]
+ * npm run plan -- <stack | path/to/Pulumi.<stack>.yaml> [--secret key=value ...] [--placeholder-secrets] [--out DIR]   (see USAGE)
  *
  * Evaluates the program for one stack in Pulumi's mock runtime with the real Pulumi.<stack>.yaml
- * and writes out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml.
+ * (or a stack file elsewhere, such as a new env's before it is added) and writes
+ * out/<stack>/{resources,releases,outputs}.json plus values/<release>.yaml. The mocks have no
+ * cluster: the plan cannot check the live kube-system UID a stack pins (a preview does).
  */
 import * as path from "node:path";
 import { ConfigError } from "../components/config/reader";
 import { formatBytes, formatMillicores } from "../components/config/quantities";
-import { rawConfigFrom } from "../components/config/schema";
-import { parseStackConfig } from "../components/config/stack";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { loadProgramFresh } from "./lib/loadProgram";
-import { ProgramFailure, runProgram } from "./lib/mockRuntime";
-import { Plan, buildPlan, writePlan } from "./lib/planWriter";
-import { StackFileError, StackOptions, loadStack } from "./lib/stackFile";
+import { USAGE, UsageError, parseArgs } from "./lib/planArgs";
+import { OutDirError, PlaceholderLeakError, checkOutDir } from "./lib/planOutput";
+import type { Plan } from "./lib/planWriter";
+import { StackFileError, UnknownStackError, loadStack, loadStackFile, parseLoadedStack } from "./lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-interface Args extends StackOptions {
-    stack: string;
-    out: string;
-}
-
-function parseArgs(argv: string[]): Args {
-    const secrets: Record<string, string> = {};
-    let stack: string | undefined;
-    let out: string | undefined;
-    let placeholderSecrets = process.env.PLAN_PLACEHOLDER_SECRETS === "1";
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--placeholder-secrets") placeholderSecrets = true;
-        else if (a === "--secret") {
-            const kv = argv[++i] ?? "";
-            const eq = kv.indexOf("=");
-            if (eq <= 0) throw new StackFileError(`--secret expects <key>=<placeholder>, got "${kv.split("=")[0]}=..."`);
-            secrets[kv.slice(0, eq)] = kv.slice(eq + 1);
-        } else if (a === "--out") out = argv[++i];
-        else if (!a.startsWith("-") && stack === undefined) stack = a;
-        else throw new StackFileError(`unknown argument ${a}`);
-    }
-    if (!stack) throw new StackFileError("usage: npm run plan -- <stack> [--secret key=value] [--placeholder-secrets] [--out DIR]");
-    return { stack, secrets, placeholderSecrets, out: out ?? path.join(ROOT, "out", stack) };
-}
+export const EXIT_PLAN_FAILED = 1;
+export const EXIT_CANNOT_RUN = 2;
 
 /** One line per resource, indented under its parent component. */
 function printTree(plan: Plan): void {
@@ -61,20 +39,36 @@ function printTree(plan: Plan): void {
 }
 
 async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(process.argv.slice(2), process.env, ROOT);
+    if (args.help) {
+        console.log(USAGE);
+        return;
+    }
     const started = Date.now();
-    const stack = loadStack(ROOT, args.stack, args);
-    const run = await runProgram(stack, loadProgramFresh(ROOT));
+    // Before the program runs: a refused --out should not cost a whole evaluation.
+    checkOutDir(args.out);
+    // A path to a stack file plans that file (a stack of this project kept elsewhere, like a fixture).
+    const stack = args.stack.endsWith(".yaml") ? loadStackFile(ROOT, path.resolve(args.stack), args) : loadStack(ROOT, args.stack, args);
+    // Pulumi's runtime takes seconds to load: only once the arguments, --out and the stack file are
+    // known to be good, so that --help and their mistakes answer at once.
+    const { ProgramFailure, runProgram } = await import("./lib/mockRuntime");
+    const { buildPlan, writePlan } = await import("./lib/planWriter");
+    const run = await runProgram(stack, loadProgramFresh(ROOT)).catch((failure: unknown) => {
+        throw failure instanceof ProgramFailure ? failure.cause : failure;
+    });
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
-    const parsed = parseStackConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), stack.project),
-        stack.project,
-    );
+    const parsed = parseLoadedStack(stack);
     const what = parsed.role === "env" ? `env ${parsed.config.env}` : "the cluster stack";
     console.log(`Plan for stack ${stack.stack} (${what}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
     printTree(plan);
+    const uid = parsed.config.cluster.kubeSystemUid;
+    console.log(
+        `  cluster: context ${parsed.config.cluster.context}, kube-system UID ${uid ? `pinned to ${uid}` : "not pinned"}` +
+            ` (the offline plan has no cluster: it cannot check the live UID; pulumi preview does)`,
+    );
+    for (const warning of run.warnings) console.log(`  warning: ${warning}`);
     for (const rel of plan.releases) {
         const patches = rel.patches.length ? `, ${rel.patches.length} post-render patch(es)` : "";
         const source = rel.source === "override" ? `, from ${rel.repo} (stack charts setting)` : "";
@@ -91,13 +85,18 @@ async function main(): Promise<void> {
     console.log(`Wrote ${files.length} files to ${path.relative(process.cwd(), args.out) || "."} in ${Date.now() - started} ms`);
 }
 
-main().catch((failure: unknown) => {
-    const err = failure instanceof ProgramFailure ? failure.cause : failure;
-    // The program is loaded into a fresh module graph, so its ConfigError is another class object.
-    if (err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError") || err instanceof StackFileError) {
+main().catch((err: unknown) => {
+    if (err instanceof UsageError || err instanceof OutDirError || err instanceof UnknownStackError) {
         console.error(err.message);
-    } else {
-        console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+        process.exit(EXIT_CANNOT_RUN);
     }
-    process.exit(1);
+    // The program is loaded into a fresh module graph, so its ConfigError is another class object.
+    const expected =
+        err instanceof ConfigError ||
+        (err instanceof Error && err.name === "ConfigError") ||
+        err instanceof StackFileError ||
+        err instanceof PlaceholderLeakError;
+    // Expected failures are one line; anything else is a bug whose stack trace is wanted.
+    console.error(expected ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(EXIT_PLAN_FAILED);
 });

@@ -5,7 +5,7 @@
  * Alertmanager, Loki and Grafana are asked what they actually hold. One line per check, exit 0
  * only when every check passes.
  */
-import { USAGE, parseArgs } from "./lib/verify/args";
+import { USAGE, parseArgs, readCaFile } from "./lib/verify/args";
 import { UsageError, readOutputsFile, readStackOutputs } from "./lib/verify/outputs";
 import { formatJson, formatText } from "./lib/verify/report";
 import { verify } from "./lib/verify/run";
@@ -19,8 +19,10 @@ async function main(): Promise<number> {
         console.log(USAGE);
         return 0;
     }
+    // Before the outputs: `pulumi stack output` may take up to a minute, a bad CA file costs nothing.
+    const ca = args.caFile ? readCaFile(args.caFile) : undefined;
     const outputs = args.outputsFile ? readOutputsFile(args.outputsFile) : readStackOutputs(args.stack!);
-    const report = await verify(outputs, args);
+    const report = await verify(outputs, args, { ca });
     process.stdout.write(args.json ? formatJson(report) : formatText(report));
     return report.ok ? 0 : EXIT_FAILED_CHECK;
 }

@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PlatformConfig } from "../components/config/schema";
 import { writePlan } from "../scripts/lib/planWriter";
-import { MINIMAL_CONFIG, StackRun, configProblems as problemsOf, parseConfig, runLoaded, stackFromConfig } from "./support/harness";
+import { MINIMAL_CONFIG, StackRun, configProblems as problemsOf, runLoaded, stackFromConfig } from "./support/harness";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 /** An env's config. */
-const parse = (config: Record<string, unknown>): PlatformConfig => parseConfig(config).config as PlatformConfig;
+const parse = (config: Record<string, unknown>) => parseStackConfig(stackFromConfig(config));
 
 const REPOSITORY_EXPECTED =
     "an HTTP(S) Helm repository URL (https://charts.example.com/helm) or an OCI registry reference without the chart name (oci://registry.example.com/charts)";
@@ -164,7 +164,7 @@ describe("the program with chart overrides", () => {
         const out = mkdtempSync(path.join(tmpdir(), "chart-sources-"));
         writePlan(mirrored.plan, out, []);
         const release = (name: string, chart: string, repo: string, version: string, source: string, namespace: string, resource = "helm.v3.Release") => ({
-            stack: "test",
+            stack: "dev",
             name,
             namespace,
             chart,

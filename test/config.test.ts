@@ -7,8 +7,13 @@ import type { ConfigError } from "../components/config/reader";
 import { ProgramFailure, isSecretValue } from "../scripts/lib/mockRuntime";
 import { MINIMAL_CONFIG, runLoaded, stackFromConfig } from "./support/harness";
 
-async function expectRejected(config: Record<string, unknown>, secretKeys: string[] = [], plaintextKeys: string[] = []): Promise<ConfigError> {
-    const stack = stackFromConfig(config, secretKeys);
+async function expectRejected(
+    config: Record<string, unknown>,
+    secretKeys: string[] = [],
+    plaintextKeys: string[] = [],
+    stackName?: string,
+): Promise<ConfigError> {
+    const stack = stackFromConfig(config, secretKeys, stackName);
     const loaded = { ...stack, secretKeys: stack.secretKeys.filter((k) => !plaintextKeys.some((p) => k.endsWith(`:${p}`))) };
     const failure = await runLoaded(loaded).then(
         () => undefined,
@@ -24,19 +29,21 @@ async function expectRejected(config: Record<string, unknown>, secretKeys: strin
 
 const nfs = MINIMAL_CONFIG.storage.nfs;
 const wl = MINIMAL_CONFIG.workloads;
-/** A protected stack names its Airflow version; cases about other protected-stack rules set it. */
+/** A protected stack names its Airflow version and pins its cluster; cases about other protected-stack rules set both. */
 const protectedWl = { ...wl, airflow: { ...wl.airflow, airflowVersion: "3.2.2" } };
-const cases: { kind: string; config: Record<string, unknown>; secretKeys?: string[]; plaintextKeys?: string[]; message: string }[] = [
+const pinned = { ...MINIMAL_CONFIG.cluster, kubeSystemUid: "5b3c1f0e-7a2d-4c9b-8e61-0f4d2a9c7b13" };
+const cases: { kind: string; config: Record<string, unknown>; stack?: string; secretKeys?: string[]; plaintextKeys?: string[]; message: string }[] = [
     {
-        kind: "missing env",
-        config: { ...MINIMAL_CONFIG, env: undefined },
-        message:
-            "mlops-platform:env: expected an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod), got nothing (key not set)",
+        kind: "env that is not the stack's name",
+        config: { ...MINIMAL_CONFIG, env: "prod" },
+        stack: "dev",
+        message: 'mlops-platform:env: expected the stack name "dev", got "prod"',
     },
     {
-        kind: "env with a hyphen (would break the -<env> suffix scheme)",
+        kind: "stack name with a hyphen (would break the -<env> suffix scheme)",
         config: { ...MINIMAL_CONFIG, env: "pre-prod" },
-        message: 'mlops-platform:env: expected an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod), got "pre-prod"',
+        message:
+            'mlops-platform:env: expected a stack name of 2-12 lowercase letters or digits starting with a letter (the stack\'s name is its env, for example dev, prod), got the stack name "pre-prod"',
     },
     {
         kind: "domain that is not a DNS name",
@@ -45,13 +52,13 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     },
     {
         kind: "missing NFS server",
-        config: { ...MINIMAL_CONFIG, storage: { nfs: { path: "/srv/nfs" } } },
+        config: { ...MINIMAL_CONFIG, storage: { nfs: { path: "/srv/nfs/dev" } } },
         message: "mlops-platform:storage.nfs.server: expected the NFS server's IPv4 address or DNS name, got nothing (key not set)",
     },
     {
         kind: "relative NFS export path",
         config: { ...MINIMAL_CONFIG, storage: { nfs: { ...nfs, path: "srv/nfs" } } },
-        message: 'mlops-platform:storage.nfs.path: expected an absolute export path such as /srv/nfs/mlops, got "srv/nfs"',
+        message: 'mlops-platform:storage.nfs.path: expected an absolute export path such as /srv/nfs/mlops/dev, got "srv/nfs"',
     },
     {
         kind: "mistyped key",
@@ -61,7 +68,7 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     },
     {
         kind: "protected stack with deleting volumes",
-        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Delete" } }, workloads: protectedWl },
+        config: { ...MINIMAL_CONFIG, protect: true, cluster: pinned, storage: { nfs: { ...nfs, reclaimPolicy: "Delete" } }, workloads: protectedWl },
         message: 'mlops-platform:storage.nfs.reclaimPolicy: expected Retain on a protected stack (protect: true keeps prod volumes), got "Delete"',
     },
     {
@@ -111,6 +118,50 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         kind: "invalid client CIDR",
         config: { ...MINIMAL_CONFIG, ingress: { sourceRanges: ["192.168.18.0/33"] } },
         message: 'mlops-platform:ingress.sourceRanges[0]: expected an IPv4 CIDR such as 192.168.18.0/24, got "192.168.18.0/33"',
+    },
+    {
+        kind: "unknown ingress auth mode (there is no off)",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "none" } } },
+        message:
+            'mlops-platform:ingress.auth.mode: expected either "basic" (ingress-nginx basic auth, credentials generated per env) or "external" (an existing auth service such as oauth2-proxy, by URL), got "none"',
+    },
+    {
+        kind: "external ingress auth without its URL",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "external", signin: "https://auth.example.com/oauth2/start" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected an https URL of the auth service\'s check endpoint such as https://auth.example.com/oauth2/auth (required with mode "external"), got nothing (key not set)',
+    },
+    {
+        kind: "external ingress auth over plain http",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "external", url: "http://oauth2-proxy.auth.svc.cluster.local/oauth2/auth" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected an https URL of the auth service\'s check endpoint such as https://auth.example.com/oauth2/auth (required with mode "external"), got "http://oauth2-proxy.auth.svc.cluster.local/oauth2/auth"',
+    },
+    {
+        kind: "external ingress auth URL with credentials (never echoed)",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "external", url: "https://user:hunter2@auth.example.com/oauth2/auth" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected an https URL of the auth service\'s check endpoint such as https://auth.example.com/oauth2/auth (required with mode "external"), without credentials, got a URL with credentials (not shown)',
+    },
+    {
+        kind: "sign-in URL a Helm template would rewrite",
+        config: {
+            ...MINIMAL_CONFIG,
+            ingress: { auth: { mode: "external", url: "https://auth.example.com/oauth2/auth", signin: "https://auth.example.com/start?rd={{ .uri }}" } },
+        },
+        message:
+            'mlops-platform:ingress.auth.signin: expected an https URL of the auth service\'s sign-in page such as https://auth.example.com/oauth2/start?rd=$escaped_request_uri, got "https://auth.example.com/start?rd={{ .uri }}"',
+    },
+    {
+        kind: "an auth URL with basic auth",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { url: "https://auth.example.com/oauth2/auth" } } },
+        message:
+            'mlops-platform:ingress.auth.url: expected no url while mode is "basic" (an external auth service needs mode "external"), got "https://auth.example.com/oauth2/auth"',
+    },
+    {
+        kind: "mistyped ingress auth key",
+        config: { ...MINIMAL_CONFIG, ingress: { auth: { mode: "basic", realm: "ops" } } },
+        message: 'mlops-platform:ingress.auth.realm: expected one of the known keys (mode, signin, url), got unknown key "realm"',
     },
     {
         kind: "secret set as plaintext",
@@ -174,6 +225,7 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
         config: {
             ...MINIMAL_CONFIG,
             protect: true,
+            cluster: pinned,
             storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } },
             workloads: { ...protectedWl, fastapi: { ...wl.fastapi, replicas: 1 } },
         },
@@ -240,7 +292,7 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
     },
     {
         kind: "protected stack that leaves the Airflow version to the program's pin",
-        config: { ...MINIMAL_CONFIG, protect: true, storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } } },
+        config: { ...MINIMAL_CONFIG, protect: true, cluster: pinned, storage: { nfs: { ...nfs, reclaimPolicy: "Retain" } } },
         message:
             "mlops-platform:workloads.airflow.airflowVersion: expected an exact Airflow 3 version x.y.z such as 3.0.2 (required on a protected stack), got nothing (key not set)",
     },
@@ -263,8 +315,8 @@ const cases: { kind: string; config: Record<string, unknown>; secretKeys?: strin
 ];
 
 describe("bad config is rejected before anything is registered", () => {
-    it.each(cases)("$kind", async ({ config, secretKeys, plaintextKeys, message }) => {
-        const error = await expectRejected(config, secretKeys, plaintextKeys);
+    it.each(cases)("$kind", async ({ config, stack, secretKeys, plaintextKeys, message }) => {
+        const error = await expectRejected(config, secretKeys, plaintextKeys, stack);
         expect(error.message.split("\n").slice(1)).toEqual([`  - ${message}`]);
     });
 

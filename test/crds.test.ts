@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { charts, prometheusOperator } from "../components/versions";
 import { evaluate, stackContext } from "../policy/rules";
 import { HELM_CHART_V4 } from "../scripts/lib/engineView";
-import { CRD_TYPE, ProgramFailure, liveKey, operatorCrd } from "../scripts/lib/mockRuntime";
+import { CRD_TYPE, NAMESPACE_TYPE, ProgramFailure, kubeSystemNamespace, liveKey, operatorCrd } from "../scripts/lib/mockRuntime";
 import { policyPackConfigForStack } from "../scripts/lib/policyConfig";
 import { loadStack } from "../scripts/lib/stackFile";
 import { prometheusOperatorCrdsStandIn } from "./support/chartStandIns";
@@ -35,6 +35,11 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 const PROMETHEUS_CRD = "prometheuses.monitoring.coreos.com";
 const REPO = "https://prometheus-community.github.io/helm-charts";
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** The kube-system UID Pulumi.cluster.yaml pins (a placeholder, the same as prod's). */
+const CLUSTER_PIN = "00000000-0000-0000-0000-000000000000";
+/** What a cluster stack's config needs besides its role: its cluster, pinned. */
+const LAB_CLUSTER = { context: "lab-admin@lab", kubeSystemUid: "5b3c1f0e-7a2d-4c9b-8e61-0f4d2a9c7b13" };
+const UID_COMMAND = "kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'";
 
 describe("the pins", () => {
     it("the CRD chart pin carries the operator version kube-prometheus-stack's pin runs", () => {
@@ -60,13 +65,15 @@ describe("the cluster stack", () => {
         cluster = await runStack("cluster");
     });
 
-    it("plans exactly the pinned CRD chart, rendered by helm.v4.Chart, everything protected", () => {
-        expect(cluster.plan.resources.map((r) => [r.type, r.name, r.protect, r.external])).toEqual([
-            ["mlops:cluster:ClusterShared", "mlops-cluster", true, false],
-            ["pulumi:providers:kubernetes", "k8s-cluster", true, false],
-            ["mlops:cluster:PrometheusOperatorCrds", "prometheus-operator-crds", true, false],
-            [HELM_CHART_V4, "prometheus-operator-crds", true, false],
+    it("plans exactly the pinned CRD chart, rendered by helm.v4.Chart, everything protected, after its cluster check", () => {
+        expect(cluster.plan.resources.map((r) => [r.type, r.name, r.protect])).toEqual([
+            ["pulumi:providers:kubernetes", "k8s-cluster", true],
+            ["mlops:cluster:ClusterShared", "mlops-cluster", true],
+            ["mlops:cluster:PrometheusOperatorCrds", "prometheus-operator-crds", true],
+            [HELM_CHART_V4, "prometheus-operator-crds", true],
         ]);
+        // It reads only the kube-system Namespace, whose UID it pins; it reads no CRD (it installs them).
+        expect(cluster.plan.reads.map((r) => [r.type, r.name, r.object])).toEqual([[NAMESPACE_TYPE, "kube-system-cluster", kubeSystemNamespace(CLUSTER_PIN)]]);
         expect(cluster.plan.releases).toEqual([
             {
                 stack: "cluster",
@@ -104,8 +111,12 @@ describe("the cluster stack", () => {
         });
     });
 
-    it("adopts CRDs an earlier release or kubectl installed, taking their fields over", () => {
-        expect(cluster.plan.resources.find((r) => r.name === "k8s-cluster")!.inputs).toEqual({ enablePatchForce: "true", upsertExistingObjects: "true" });
+    it("targets the context it names, and adopts CRDs an earlier release or kubectl installed, taking their fields over", () => {
+        expect(cluster.plan.resources.find((r) => r.name === "k8s-cluster")!.inputs).toEqual({
+            context: "kubernetes-admin@kubernetes",
+            enablePatchForce: "true",
+            upsertExistingObjects: "true",
+        });
     });
 
     it("needs no secret: the offline plan asks for none", () => {
@@ -126,10 +137,11 @@ describe("the cluster stack", () => {
         const lines = stdout.trim().split("\n");
         expect(lines.slice(0, -1)).toEqual([
             "Plan for stack cluster (the cluster stack): 4 resources, 1 Helm releases",
+            "  kubernetes k8s-cluster",
             "  ClusterShared mlops-cluster",
-            "    kubernetes k8s-cluster",
             "    PrometheusOperatorCrds prometheus-operator-crds",
             "      Chart prometheus-operator-crds",
+            `  cluster: context kubernetes-admin@kubernetes, kube-system UID pinned to ${CLUSTER_PIN} (the offline plan has no cluster: it cannot check the live UID; pulumi preview does)`,
             "  release prometheus-operator-crds -> kube-system: prometheus-operator-crds@31.0.1 (helm.v4.Chart)",
         ]);
         expect(lines.at(-1)).toMatch(/^Wrote 4 files to .* in \d+ ms$/);
@@ -152,10 +164,12 @@ describe("env stacks install no CRD", () => {
     const runs = useBothStacks();
 
     it.each(["dev", "prod"] as const)("%s: its only CRD resource is a read; every release skips CRDs; kube-prometheus-stack leaves them out", (env) => {
-        const plan = runs[env].plan;
-        expect(plan.resources.filter((r) => r.type === CRD_TYPE).map((r) => [r.name, r.external, r.protect, r.parent?.split("::").pop()])).toEqual([
-            [`crds-${env}-prometheuses`, true, false, `crds-${env}`],
+        const { plan, run } = runs[env];
+        expect(plan.resources.filter((r) => r.type === CRD_TYPE)).toEqual([]);
+        expect(run.resources.filter((r) => r.type === CRD_TYPE).map((r) => [r.name, r.read, r.parent?.split("::").pop()])).toEqual([
+            [`crds-${env}-prometheuses`, true, `crds-${env}`],
         ]);
+        expect(plan.reads.filter((r) => r.type === CRD_TYPE).map((r) => r.object)).toEqual([operatorCrd(PROMETHEUS_CRD, "0.93.1")]);
         expect(plan.resources.filter((r) => r.type === RELEASE).map((r) => [r.name, (r.inputs as { skipCrds?: boolean }).skipCrds])).toEqual([
             [`nfs-${env}`, true],
             [`airflow-${env}-release`, true],
@@ -193,11 +207,10 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
     const fix = "The cluster stack installs and upgrades them; run it first: pulumi up -s cluster";
     const tooOld = (what: string) =>
         `prometheus-operator CRDs too old for kube-prometheus-stack 88.5.3: CustomResourceDefinition ${PROMETHEUS_CRD} ${what}, at least 0.93.1 is required. ${fix}`;
-    /** The env's resources registered before the check stops it: its component, providers, the check and its read. */
+    /** What is registered before the check stops the env: its provider, the cluster identity check's read, the check. */
     const BEFORE_CHECK = [
-        "mlops:platform:Platform mlops-dev",
-        "pulumi:providers:random random-dev",
         "pulumi:providers:kubernetes k8s-dev",
+        `${NAMESPACE_TYPE} kube-system-dev`,
         "mlops:monitoring:PrometheusOperatorCrdRequirement crds-dev",
     ];
     const READ = `${CRD_TYPE} crds-dev-prometheuses`;
@@ -241,53 +254,78 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
         });
     });
 
-    it("every object of the env waits for the check: the namespaces depend on its read, everything else on the namespaces", async () => {
+    it("in order: provider, cluster identity, CRD version, and only then the Platform", async () => {
         const { run } = await runStack("dev");
-        const urnOf = (type: string) => run.resources.find((r) => r.type === type)!.urn;
-        const namespaces = run.resources.find((r) => r.type === "mlops:platform:EnvNamespaces")!;
-        expect(namespaces.dependencies).toEqual([urnOf(CRD_TYPE)]);
-        // Every other component of the platform waits for the namespaces (a component's dependsOn is on all of its resources).
-        const platform = urnOf("mlops:platform:Platform");
-        const envNamespaces = run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.urn);
-        const components = run.resources.filter(
-            (r) => r.parent === platform && !r.custom && r !== namespaces && r.type !== "mlops:monitoring:PrometheusOperatorCrdRequirement",
-        );
-        expect(components.length).toBe(13);
-        expect(components.filter((r) => !envNamespaces.every((ns) => r.dependencies.includes(ns))).map((r) => r.name)).toEqual([]);
+        expect(run.resources.slice(0, 5).map((r) => `${r.type} ${r.name}`)).toEqual([...BEFORE_CHECK, READ, "mlops:platform:Platform mlops-dev"]);
     });
 });
 
 describe("config of the cluster stack", () => {
-    it("is role and charts alone", () => {
-        expect(parse({ role: "cluster" })).toEqual({
-            role: "cluster",
-            config: { charts: { prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: REPO, version: "31.0.1", source: "pin" } } },
-        });
-    });
+    const PIN_PROBLEM = `  - mlops-platform:cluster.kubeSystemUid: expected the UID of the cluster's kube-system Namespace (${UID_COMMAND}) on a protected stack, got nothing (key not set)`;
+    const CLUSTER_KEYS = "charts, cluster, kubeconfig, role";
 
-    it("takes a mirror of its chart", () => {
-        expect(parse({ role: "cluster", charts: { prometheusOperatorCrds: { repository: "oci://registry.example.com/charts" } } })).toEqual({
+    it("is its role, its cluster (pinned) and its chart", () => {
+        expect(parse({ role: "cluster", cluster: LAB_CLUSTER })).toEqual({
             role: "cluster",
             config: {
-                charts: {
-                    prometheusOperatorCrds: {
-                        chart: "prometheus-operator-crds",
-                        repo: "oci://registry.example.com/charts",
-                        version: "31.0.1",
-                        source: "override",
-                    },
-                },
+                stack: "cluster",
+                cluster: LAB_CLUSTER,
+                charts: { prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: REPO, version: "31.0.1", source: "pin" } },
             },
         });
     });
 
+    it("takes a mirror of its chart", () => {
+        const parsed = parse({
+            role: "cluster",
+            cluster: LAB_CLUSTER,
+            charts: { prometheusOperatorCrds: { repository: "oci://registry.example.com/charts" } },
+        });
+        expect(parsed.config.charts).toEqual({
+            prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "oci://registry.example.com/charts", version: "31.0.1", source: "override" },
+        });
+    });
+
+    it("must pin its cluster's kube-system UID: it guards the CRDs of every env", () => {
+        expect(problemsOf({ role: "cluster", cluster: { context: "lab-admin@lab" } })).toEqual([PIN_PROBLEM]);
+        expect(problemsOf({ role: "cluster" })).toEqual([
+            "  - mlops-platform:cluster.context: expected the kubeconfig context of the stack's cluster (kubectl config get-contexts -o name), got nothing (key not set)",
+            PIN_PROBLEM,
+        ]);
+    });
+
+    it("targets its cluster like an env: kubernetes:* keys refused, the kubeconfig secret and defining its context", () => {
+        const kubeconfig = "apiVersion: v1\nkind: Config\ncontexts:\n  - name: other@lab\n    context: {cluster: lab, user: admin}\n";
+        expect(problemsOf({ role: "cluster", cluster: LAB_CLUSTER, "kubernetes:context": "lab-admin@lab", kubeconfig }, "cluster")).toEqual([
+            "  - kubernetes:context: not read by this program (its provider is explicit); set mlops-platform:cluster.context instead",
+            "  - mlops-platform:kubeconfig: expected a secret value (pulumi config set --secret kubeconfig), got a plaintext value (not shown)",
+            '  - mlops-platform:kubeconfig: expected a kubeconfig that defines the context "lab-admin@lab" named by cluster.context, got a value (not shown: secret)',
+        ]);
+    });
+
+    it("is named cluster or cluster-<name>; a stack of another name cannot take the role, nor an env the name", () => {
+        expect(parse({ role: "cluster", cluster: LAB_CLUSTER }, "cluster-staging").config).toMatchObject({ stack: "cluster-staging" });
+        expect(problemsOf({ role: "cluster", cluster: LAB_CLUSTER }, "prod")).toEqual([
+            '  - mlops-platform:role: expected "cluster" only on a stack named cluster or cluster-<name> (an env stack is named after its env), got "cluster" on the stack "prod"',
+        ]);
+        // An env's config on the stack named cluster: refused for its role, with every name that does not name "cluster".
+        expect(problemsOf({ ...MINIMAL_CONFIG, env: "cluster" }, "cluster")).toEqual([
+            '  - mlops-platform:role: expected "cluster" on the stack "cluster" (cluster and cluster-<name> are the names of cluster stacks; an env stack is named after its env), got nothing (key not set)',
+            '  - mlops-platform:storage.nfs.path: expected an NFS directory that names the env "cluster" as a word (such as /srv/nfs/mlops/cluster), so no two envs share it, got "/srv/nfs/mlops/dev"',
+            '  - mlops-platform:workloads.mlflow.database.name: expected a database name that names the env "cluster" as a word (such as mlflow_cluster), so no two envs share it, got "mlflow_dev"',
+            '  - mlops-platform:workloads.airflow.database.name: expected a database name that names the env "cluster" as a word (such as airflow_cluster), so no two envs share it, got "airflow_dev"',
+        ]);
+    });
+
     it("knows no key of an env: each is an unknown key", () => {
-        expect(problemsOf({ ...MINIMAL_CONFIG, role: "cluster", charts: { loki: { repository: "https://charts.example.com" } } })).toEqual([
+        expect(
+            problemsOf({ ...MINIMAL_CONFIG, role: "cluster", cluster: LAB_CLUSTER, charts: { loki: { repository: "https://charts.example.com" } } }),
+        ).toEqual([
             '  - mlops-platform:charts.loki: expected one of the known keys (prometheusOperatorCrds), got unknown key "loki"',
             ...["env", "domain", "storage", "workloads"].map(
-                (k) => `  - mlops-platform:${k}: expected one of the known keys (charts, role), got unknown key "${k}"`,
+                (k) => `  - mlops-platform:${k}: expected one of the known keys (${CLUSTER_KEYS}), got unknown key "${k}"`,
             ),
-            ...Object.keys(MINIMAL_SECRETS).map((k) => `  - mlops-platform:${k}: expected one of the known keys (charts, role), got unknown key "${k}"`),
+            ...Object.keys(MINIMAL_SECRETS).map((k) => `  - mlops-platform:${k}: expected one of the known keys (${CLUSTER_KEYS}), got unknown key "${k}"`),
         ]);
     });
 
@@ -307,11 +345,39 @@ describe("config of the cluster stack", () => {
     it("another chart version from a mirror exports no operator version it cannot know", async () => {
         const loaded = stackFromConfig({
             role: "cluster",
+            cluster: LAB_CLUSTER,
             charts: { prometheusOperatorCrds: { repository: "https://charts.example.com", version: "31.0.0" } },
         });
         const { plan } = await runLoaded(loaded);
         expect(plan.outputs).toEqual({
             prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://charts.example.com", version: "31.0.0", operatorVersion: null },
         });
+    });
+});
+
+describe("the cluster stack's identity check", () => {
+    it.each([
+        ["an up", false],
+        ["a first preview", true],
+    ])("on another cluster, %s stops before the CRD chart registers", async (_label, preview) => {
+        const other = "9d0c6b1e-2f4a-4e8b-a7c3-61f05e2d8b94";
+        const outcome = await runLoaded(loadStack(ROOT, "cluster"), {
+            preview,
+            live: { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(other) },
+        }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        if (!(outcome instanceof ProgramFailure)) throw new Error(`expected the program to fail, got ${String(outcome)}`);
+        expect(outcome.message).toBe(
+            `cluster identity mismatch: context "kubernetes-admin@kubernetes" reaches a cluster whose kube-system Namespace has UID ${other}, ` +
+                `but stack cluster pins mlops-platform:cluster.kubeSystemUid ${CLUSTER_PIN}; stopped before any change. ` +
+                `Point mlops-platform:cluster.context (or the secret mlops-platform:kubeconfig) at the stack's own cluster, ` +
+                `and change the pin only if this cluster really replaces it (${UID_COMMAND}).`,
+        );
+        expect(outcome.resources.map((r) => `${r.type} ${r.name}`)).toEqual([
+            "pulumi:providers:kubernetes k8s-cluster",
+            `${NAMESPACE_TYPE} kube-system-cluster`,
+        ]);
     });
 });

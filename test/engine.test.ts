@@ -4,22 +4,30 @@
  * pack runs through @pulumi/policy's own analyzer, as under `pulumi preview --policy-pack policy`.
  */
 import { readdirSync } from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rawRole } from "../components/config/role";
 import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN } from "../scripts/lib/mockRuntime";
-import { loadStack } from "../scripts/lib/stackFile";
+import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
 import { promtailStandIn } from "./support/chartStandIns";
-import { EngineViews, PROJECT, ROOT, engineViews } from "./support/harness";
+import { EngineViews, PROJECT, ROOT, STAGING_STACK_FILE, engineViews } from "./support/harness";
 import { Diagnostic, analyzeStack } from "./support/policyEngine";
 
-/** Every stack file of the project: the PR gate must hold for each of them. */
-const STACKS = readdirSync(ROOT)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
-const roleOf = (stack: string) => rawRole(loadStack(ROOT, stack, { placeholderSecrets: true }).config[`${PROJECT}:role`]);
+/**
+ * Every stack file of the project, and the staging fixture (a third env on a second cluster, in
+ * test/fixtures so the project's own stacks stay dev and prod): the PR gate must hold for each.
+ */
+const STACK_FILES = [
+    ...readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.(.+)\.yaml$/.test(f))
+        .map((f) => path.join(ROOT, f)),
+    STAGING_STACK_FILE,
+];
+const STACKS = STACK_FILES.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(path.basename(f))![1]!).sort();
+const fileOf = (stack: string) => STACK_FILES.find((f) => path.basename(f) === `Pulumi.${stack}.yaml`)!;
+const roleOf = (stack: string) => rawRole(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }).config[`${PROJECT}:role`]);
 /** Env stacks, and cluster stacks (the one owner of a cluster's prometheus-operator CRDs). */
 const ENV_STACKS = STACKS.filter((s) => roleOf(s) === "env");
 const CLUSTER_STACKS = STACKS.filter((s) => roleOf(s) === "cluster");
@@ -40,8 +48,8 @@ const find = (view: readonly ViewResource[], type: string, name: string) => {
     return r;
 };
 
-it("covers every stack file", () => {
-    expect(STACKS).toEqual(expect.arrayContaining(["cluster", "dev", "prod"]));
+it("covers every stack file and the staging fixture", () => {
+    expect(STACKS).toEqual(expect.arrayContaining(["cluster", "dev", "prod", "staging"]));
     expect([...ENV_STACKS, ...CLUSTER_STACKS].sort()).toEqual(STACKS);
     expect(CLUSTER_STACKS).toEqual(["cluster"]);
 });
@@ -50,16 +58,21 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
     let views: EngineViews;
     let env: string;
     beforeAll(async () => {
-        views = await engineViews(loadStack(ROOT, stack, { placeholderSecrets: true }));
+        views = await engineViews(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }));
         env = views.previewRun.outputs.env as string;
     });
 
     it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
         const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
+        // The ingress htpasswd Secrets hold the generated password's bcrypt hash; the chart values
+        // name them only, so they stay known.
         expect(unknowns).toEqual([
+            `Secret ingress-auth-${env}-credentials stringData`,
             `Secret grafana-admin-${env}-secret stringData`,
             `Secret app-secrets-${env}-fastapi stringData`,
             `Secret app-secrets-${env}-airflow stringData`,
+            `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
+            `Secret ingress-auth-${env}-htpasswd-observability stringData`,
             `Secret airflow-${env}-api-secret-key stringData`,
             `Secret airflow-${env}-jwt-secret stringData`,
             `Secret airflow-${env}-fernet-key stringData`,
@@ -78,26 +91,29 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
             );
             expect(view[0]).toMatchObject({ type: "pulumi:pulumi:Stack", name: `mlops-platform-${stack}` });
             // Only the remote component's default provider; every resource of the program is on the env's own.
-            expect(view.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.name)).toEqual(["default", `random-${env}`, `k8s-${env}`]);
+            expect(view.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.name)).toEqual(["default", `k8s-${env}`, `random-${env}`]);
             expect(view.filter((r) => r.custom && r.provider?.endsWith("::default"))).toEqual([]);
         }
     });
 
-    it("ordering is dependsOn: the monitoring, Loki and FastAPI components wait for namespaces and storage they use", () => {
+    it("ordering is dependsOn: the monitoring, Loki and FastAPI components wait for namespaces, storage and ingress auth they use", () => {
         // A child registers only once its parent has, and a component registers once its dependsOn exist,
         // so what a component depends on is created before anything inside it.
         const urn = (type: string, name: string) => find(views.firstPreview, type, name).urn;
         const nfsRelease = urn("kubernetes:helm.sh/v3:Release", `nfs-${env}`);
         const deps = (type: string, name: string) => find(views.firstPreview, type, name).dependencies;
+        // The htpasswd Secret of a namespace exists before an Ingress there names it.
+        const htpasswd = (ns: string) => urn("kubernetes:core/v1:Secret", `ingress-auth-${env}-htpasswd-${ns}`);
         expect(deps("mlops:monitoring:Monitoring", `monitoring-${env}`)).toEqual(
             expect.arrayContaining([
                 urn("kubernetes:core/v1:Namespace", `monitoring-${env}`),
                 nfsRelease,
                 urn("kubernetes:storage.k8s.io/v1:StorageClass", `local-path-${env}-class`),
+                htpasswd("monitoring"),
             ]),
         );
         expect(deps("mlops:logging:Loki", `loki-${env}`)).toEqual(
-            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `observability-${env}`), nfsRelease]),
+            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `observability-${env}`), nfsRelease, htpasswd("observability")]),
         );
         expect(deps("mlops:workloads:FastapiServing", `fastapi-${env}`)).toEqual(
             expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `fastapi-${env}`), nfsRelease]),
@@ -122,8 +138,13 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
         const namespaced = views.firstPreview.filter(
             (r) => r.type.startsWith("kubernetes:") && r.custom && !CLUSTER_SCOPED.has(kindOf(r.type)) && !r.type.startsWith("kubernetes:helm.sh/"),
         );
-        const misplaced = namespaced.filter((r) => !String((r.props.metadata as { namespace?: string } | undefined)?.namespace ?? "").endsWith(`-${env}`));
-        expect(misplaced.map((r) => r.name)).toEqual([]);
+        const namespaceOf = (r: ViewResource) => String((r.props.metadata as { namespace?: string } | undefined)?.namespace ?? "");
+        const misplaced = namespaced.filter((r) => !namespaceOf(r).endsWith(`-${env}`));
+        // Only the operator's kubelet Role and its binding sit in kube-system, next to the Service they are for.
+        expect(misplaced.map((r) => `${kindOf(r.type)} ${namespaceOf(r)} ${r.name}`)).toEqual([
+            `Role kube-system kube-system/monitoring-${env}-operator-kubelet`,
+            `RoleBinding kube-system kube-system/monitoring-${env}-operator-kubelet-binding`,
+        ]);
         // The Promtail ServiceMonitor is the program's own, with its namespace set, not the chart's.
         expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", `promtail-${env}-servicemonitor`).props).toMatchObject({
             metadata: { name: `promtail-${env}`, namespace: `observability-${env}`, labels: { release: `monitoring-${env}` } },
@@ -143,7 +164,7 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
 describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
     let views: EngineViews;
     beforeAll(async () => {
-        views = await engineViews(loadStack(ROOT, stack, { placeholderSecrets: true }));
+        views = await engineViews(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }));
     });
     const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
     const CRD_NAMES = [
@@ -166,8 +187,10 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
             expect(view.map((r) => [kindOf(r.type), r.name, r.protect])).toEqual([
                 ["Stack", `mlops-platform-${stack}`, false],
                 ["pulumi", "default", false],
-                ["ClusterShared", "mlops-cluster", true],
+                // Its provider and the identity check's read (never protected by the engine) come before anything else.
                 ["kubernetes", "k8s-cluster", true],
+                ["Namespace", "kube-system-cluster", false],
+                ["ClusterShared", "mlops-cluster", true],
                 ["PrometheusOperatorCrds", "prometheus-operator-crds", true],
                 ["Chart", "prometheus-operator-crds", true],
                 ...CRD_NAMES.map((name) => ["CustomResourceDefinition", `prometheus-operator-crds:${name}`, true]),
@@ -244,20 +267,29 @@ it("a chart's ServiceMonitor lands in no namespace before the CRDs exist: why th
     expect(render(true)).toEqual(["observability-dev"]);
 });
 
-describe("the PR gate on a first preview: each broken input is a mandatory violation", () => {
+const VIEW_KINDS = ["firstPreview", "deployed"] as const;
+
+/** Runs a stack view with one resource mutated through the analyzer; `views` is filled in beforeAll. */
+function gateOn(views: Partial<Record<"dev" | "prod", EngineViews>>, kind: (typeof VIEW_KINDS)[number]) {
+    const viewOf = (env: "dev" | "prod") => views[env]![kind];
+    return {
+        gate: async (env: "dev" | "prod", type: string, name: string, mutate: (r: any) => void): Promise<Diagnostic[]> => {
+            const view = structuredClone(viewOf(env));
+            mutate(find(view, type, name));
+            return analyzeStack(view);
+        },
+        urnOf: (env: "dev" | "prod", type: string, name: string) => find(viewOf(env), type, name).urn,
+    };
+}
+
+describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a mandatory violation", (kind) => {
     const views = {} as Record<"dev" | "prod", EngineViews>;
     beforeAll(async () => {
         for (const env of ["dev", "prod"] as const) views[env] = await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }));
     });
 
-    /** The first-preview view of `env` with one resource mutated, through the analyzer. */
-    async function gate(env: "dev" | "prod", type: string, name: string, mutate: (r: any) => void): Promise<Diagnostic[]> {
-        const view = structuredClone(views[env].firstPreview);
-        mutate(find(view, type, name));
-        return analyzeStack(view);
-    }
+    const { gate, urnOf } = gateOn(views, kind);
     const mandatory = (policy: string, urn: string, message: string): Diagnostic => ({ policy, level: "mandatory", urn, message });
-    const urnOf = (env: "dev" | "prod", type: string, name: string) => find(views[env].firstPreview, type, name).urn;
     const RELEASE = "kubernetes:helm.sh/v3:Release";
 
     it("TSDB on NFS", async () => {
@@ -272,6 +304,22 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
                 "prometheus-tsdb-not-on-nfs",
                 urnOf("dev", RELEASE, "monitoring-dev"),
                 "release monitoring-dev: the Prometheus TSDB is on NFS class nfs-dev; it must be on a local-path class",
+            ),
+        ]);
+    });
+
+    it("a Prometheus ingress without its login", async () => {
+        const d = await gate(
+            "prod",
+            RELEASE,
+            "monitoring-prod",
+            (r) => delete r.props.values.prometheus.ingress.annotations["nginx.ingress.kubernetes.io/auth-type"],
+        );
+        expect(d).toEqual([
+            mandatory(
+                "observability-ingress-authenticated",
+                urnOf("prod", RELEASE, "monitoring-prod"),
+                "release monitoring-prod: ingress values.prometheus.ingress publishes without authentication: neither nginx.ingress.kubernetes.io/auth-type with nginx.ingress.kubernetes.io/auth-secret nor nginx.ingress.kubernetes.io/auth-url",
             ),
         ]);
     });
@@ -320,7 +368,7 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
         );
         // The view's provider table has no such resource, so the analyzer sees the URN alone.
         expect(d).toEqual([]);
-        const view = structuredClone(views.dev.firstPreview);
+        const view = structuredClone(views.dev[kind]);
         view.splice(1, 0, {
             urn: "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2",
             type: "pulumi:providers:random",
@@ -357,6 +405,44 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
         ]);
     });
 
+    it("a pod writing to NFS without fsGroup", async () => {
+        const type = "kubernetes:apps/v1:Deployment";
+        const d = await gate("prod", type, "fastapi-prod-deployment", (r) => delete r.props.spec.template.spec.securityContext.fsGroup);
+        expect(d).toEqual([
+            mandatory(
+                "nfs-writers-set-fsgroup",
+                urnOf("prod", type, "fastapi-prod-deployment"),
+                "Deployment fastapi-prod mounts NFS (claim fastapi-prod-logs on class nfs-prod) but sets no securityContext.fsGroup",
+            ),
+        ]);
+    });
+
+    it("a plaintext credential in chart values", async () => {
+        const d = await gate("dev", RELEASE, "loki-dev", (r) => (r.props.values.loki.adminPassword = "hunter2hunter2"));
+        expect(d).toEqual([
+            mandatory(
+                "no-plaintext-secret",
+                urnOf("dev", RELEASE, "loki-dev"),
+                "release loki-dev holds plaintext secrets at values.loki.adminPassword; reference an existing Secret instead",
+            ),
+        ]);
+    });
+
+    it("an Ingress served without TLS", async () => {
+        const type = "kubernetes:networking.k8s.io/v1:Ingress";
+        const d = await gate("prod", type, "mlflow-prod-ingress", (r) => delete r.props.spec.tls);
+        expect(d).toEqual([mandatory("ingress-has-tls", urnOf("prod", type, "mlflow-prod-ingress"), "Ingress mlflow-prod has no TLS section")]);
+    });
+});
+
+describe("the PR gate on a first preview: an unknown value is never skipped", () => {
+    const views: Partial<Record<"dev" | "prod", EngineViews>> = {};
+    beforeAll(async () => {
+        views.dev = await engineViews(loadStack(ROOT, "dev", { placeholderSecrets: true }));
+    });
+    const { gate, urnOf } = gateOn(views, "firstPreview");
+    const RELEASE = "kubernetes:helm.sh/v3:Release";
+
     it("a value a policy needs that is unknown fails every policy closed, naming the value", async () => {
         const pvc = "kubernetes:core/v1:PersistentVolumeClaim";
         const d = await gate("dev", pvc, "fastapi-dev-logs", (r) => (r.props.spec.storageClassName = UNKNOWN));
@@ -381,6 +467,7 @@ describe("the PR gate on a first preview: each broken input is a mandatory viola
             ["no-cross-env-reference", "mandatory", urn],
             ["no-plaintext-secret", "mandatory", urn],
             ["ingress-has-tls", "mandatory", urn],
+            ["observability-ingress-authenticated", "mandatory", urn],
         ]);
         expect(d[0]!.message).toContain(
             `kubernetes:helm.sh/v3:Release monitoring-dev: prometheus-tsdb-not-on-nfs cannot decide because a value is unknown in this preview (${unknown})`,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { PIPELINE_STAGES } from "../components/logging/promtail";
 import { patchTransform } from "../components/patches";
-import { StackRun, valuesOf, resourcesOfType, useBothStacks, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
+import { StackRun, valuesOf, resourcesOfType, useBothStacks, STACK_INGRESS_ANNOTATIONS, basicAuthAnnotations } from "./support/harness";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -55,12 +55,12 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
         expect(v.loki.limits_config).toEqual({ retention_period: env === "dev" ? "168h" : "720h" });
     });
 
-    it("serves Loki's read APIs (never push or delete) on its env host over TLS and is scraped by the env's Prometheus only", () => {
+    it("serves Loki's read APIs (never push or delete) on its env host over TLS behind the ingress login and is scraped by the env's Prometheus only", () => {
         const v = loki();
         expect(v.ingress).toEqual({
             enabled: true,
             ingressClassName: "nginx",
-            annotations: STACK_INGRESS_ANNOTATIONS,
+            annotations: { ...STACK_INGRESS_ANNOTATIONS, ...basicAuthAnnotations(env) },
             hosts: [`loki-${env}.mlops.internal`],
             tls: [{ hosts: [`loki-${env}.mlops.internal`], secretName: `loki-${env}-tls` }],
             // The chart's distributor paths (push, OTLP) and compactor path (delete) are dropped;

@@ -2,7 +2,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { isSecretValue } from "../scripts/lib/mockRuntime";
-import { StackRun, resourcesOfType, valuesOf, useBothStacks, STACK_INGRESS_ANNOTATIONS } from "./support/harness";
+import { StackRun, resourcesOfType, valuesOf, useBothStacks, STACK_INGRESS_ANNOTATIONS, basicAuthAnnotations } from "./support/harness";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -197,7 +197,7 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
         expect(inputs.stringData.value).toEqual({ url: runs[env].run.stack.config["mlops-platform:alertmanagerSlackWebhook"] });
     });
 
-    it("exposes Grafana, Prometheus and Alertmanager over TLS on env hosts", () => {
+    it("exposes Grafana, Prometheus and Alertmanager over TLS on env hosts, Prometheus and Alertmanager behind the ingress login", () => {
         const v = kps();
         for (const [key, host] of [
             ["prometheus", `prometheus-${env}.mlops.internal`],
@@ -206,13 +206,14 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
             expect(v[key].ingress).toEqual({
                 enabled: true,
                 ingressClassName: "nginx",
-                annotations: STACK_INGRESS_ANNOTATIONS,
+                annotations: { ...STACK_INGRESS_ANNOTATIONS, ...basicAuthAnnotations(env) },
                 hosts: [host],
                 paths: ["/"],
                 pathType: "Prefix",
                 tls: [{ hosts: [host], secretName: `${key}-${env}-tls` }],
             });
         }
+        // Grafana has its own login: no second one in front of it.
         expect(v.grafana.ingress).toEqual({
             enabled: true,
             ingressClassName: "nginx",

@@ -1,16 +1,28 @@
 /** The offline plan files: layout, secret redaction and placeholder handling. */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { describe, expect, it } from "vitest";
-import { writePlan } from "../scripts/lib/planWriter";
+import { afterAll, describe, expect, it } from "vitest";
+import { OutDirError, PLAN_MARKER, PlaceholderLeakError, checkOutDir } from "../scripts/lib/planOutput";
+import { Plan, writePlan } from "../scripts/lib/planWriter";
 import { StackFileError, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_SECRETS, ROOT, runLoaded } from "./support/harness";
 
+const tempDirs: string[] = [];
+/** A fresh temporary directory (real path), removed when the file's tests are done. */
+function tempDir(prefix: string): string {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+    tempDirs.push(dir);
+    return dir;
+}
+afterAll(() => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A project dir with the real Pulumi.yaml and the real dev stack file as `edit` changes its config. */
 function projectWithDevConfig(edit: (config: Record<string, any>) => void): string {
-    const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
+    const dir = tempDir("plan-");
     copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, any> };
     edit(doc.config);
@@ -23,6 +35,8 @@ const projectWithSecureValue = () =>
     projectWithDevConfig((config) => {
         config["mlops-platform:grafanaAdminPassword"] = { secure: "v1:3fQ0ZrjL0CfnM8bM:Yk3Ex1v8bXy4Qd0Hs2p2" };
     });
+
+const EMPTY_PLAN: Plan = { stack: "dev", resources: [], reads: [], releases: [], values: {}, outputs: {}, artifacts: {} };
 
 const filesUnder = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -139,12 +153,80 @@ describe("offline plan", () => {
         ]);
     });
 
-    it("refuses to keep plan files that contain a placeholder", () => {
-        const out = mkdtempSync(path.join(tmpdir(), "leak-"));
-        const plan = { resources: [], releases: [], values: {}, outputs: {}, artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" } };
+    it("refuses to keep plan files that contain a placeholder, and leaves the directory as it was", () => {
+        const parent = tempDir("leak-");
+        const out = path.join(parent, "dev");
+        // An empty directory (mkdir, mktemp -d) is accepted: there is nothing in it to lose.
+        mkdirSync(out);
+        const plan = { ...EMPTY_PLAN, artifacts: { "alertmanager/alertmanager.yaml": "leaked: placeholder-xyz-123\n" } };
         expect(() => writePlan(plan, out, ["placeholder-xyz-123"])).toThrow(
-            `a secret placeholder reached the plan files (${path.join(out, "alertmanager", "alertmanager.yaml")}); nothing was kept`,
+            new PlaceholderLeakError(`a secret placeholder reached the plan files (alertmanager/alertmanager.yaml); nothing was written to ${out}`),
         );
-        expect(readdirSync(path.dirname(out)).includes(path.basename(out))).toBe(false);
+        expect(readdirSync(parent)).toEqual(["dev"]);
+        expect(readdirSync(out)).toEqual([]);
+    });
+
+    it("a write that fails half way leaves the previous output intact and no temporary directory", () => {
+        const parent = tempDir("halfway-");
+        const out = path.join(parent, "dev");
+        writePlan({ ...EMPTY_PLAN, outputs: { env: "dev" } }, out, []);
+        const before = Object.fromEntries(filesUnder(out).map((f) => [f, readFileSync(f, "utf8")]));
+        expect(Object.keys(before).map((f) => path.relative(out, f))).toEqual([PLAN_MARKER, "outputs.json", "releases.json", "resources.json"]);
+        // An artifact below a file the plan already wrote: the write fails after several files exist.
+        const broken = { ...EMPTY_PLAN, artifacts: { "resources.json/x.yaml": "x: 1\n" } };
+        expect(() => writePlan(broken, out, [])).toThrow(/^ENOTDIR|^EEXIST/);
+        expect(Object.fromEntries(filesUnder(out).map((f) => [f, readFileSync(f, "utf8")]))).toEqual(before);
+        expect(readdirSync(parent)).toEqual(["dev"]);
+    });
+});
+
+describe("where the plan may write", () => {
+    it("names a place it cannot create the output in, rather than hanging or printing a stack trace", () => {
+        // procfs answers ENOENT to mkdir below an existing directory; Node's recursive mkdir never returns there.
+        expect(() => writePlan(EMPTY_PLAN, "/proc/no-such-dir/dev", [])).toThrow(
+            new OutDirError("cannot write the plan next to /proc/no-such-dir/dev: ENOENT: no such file or directory, mkdir '/proc/no-such-dir'"),
+        );
+    });
+
+    /** A project and a home directory of their own, so that nothing real is ever the target. */
+    function fixture() {
+        const base = tempDir("guard-");
+        const guard = { projectRoot: path.join(base, "work", "project"), home: path.join(base, "home", "me") };
+        mkdirSync(guard.home, { recursive: true });
+        mkdirSync(guard.projectRoot, { recursive: true });
+        writeFileSync(path.join(guard.projectRoot, "package.json"), "{}\n");
+        return { base, guard };
+    }
+    const why = (dir: string, target: string, reason: string) => `--out ${dir}: refusing to write the plan into ${target}: ${reason}`;
+
+    it("refuses /, the project, $HOME and every directory above them, also through a symbolic link", () => {
+        const { base, guard } = fixture();
+        const link = path.join(base, "link-to-project");
+        symlinkSync(guard.projectRoot, link);
+        const cases: [string, string, string][] = [
+            ["/", "/", "it is the filesystem root"],
+            [guard.projectRoot, guard.projectRoot, "it is the project root"],
+            [path.dirname(guard.projectRoot), path.dirname(guard.projectRoot), "it contains the project"],
+            [guard.home, guard.home, "it is your home directory"],
+            [path.dirname(guard.home), path.dirname(guard.home), "it contains your home directory"],
+            [link, guard.projectRoot, "it is the project root"],
+            [`${guard.projectRoot}/scripts/..`, guard.projectRoot, "it is the project root"],
+            [path.join(base, "dangling"), path.join(base, "dangling"), "it is a symbolic link to nothing"],
+        ];
+        symlinkSync(path.join(base, "nowhere"), path.join(base, "dangling"));
+        for (const [dir, target, reason] of cases) expect(() => checkOutDir(dir, guard)).toThrow(new OutDirError(why(dir, target, reason)));
+    });
+
+    it("accepts a new directory, an empty one and a previous plan output", () => {
+        const { base, guard } = fixture();
+        const empty = path.join(base, "empty");
+        mkdirSync(empty);
+        const previous = path.join(base, "previous");
+        mkdirSync(previous);
+        writeFileSync(path.join(previous, PLAN_MARKER), JSON.stringify({ generator: "x", stack: "prod", formatVersion: 1 }));
+        writeFileSync(path.join(previous, "resources.json"), "[]\n");
+        for (const dir of [path.join(base, "new", "dev"), empty, previous, path.join(guard.projectRoot, "out", "dev")]) {
+            expect(checkOutDir(dir, guard)).toBe(dir);
+        }
     });
 });

@@ -1,5 +1,5 @@
 /** The plan diff the PR workflow posts: exact changes between two plans and their markdown. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -114,6 +114,8 @@ describe("diffPlans", () => {
 describe("plan directories", () => {
     it("reads back what npm run plan writes, for every stack below an out/ root", () => {
         for (const env of ["dev", "prod"]) writePlan(runs[env].plan, path.join(tmp, env), []);
+        // What a plan killed while writing leaves behind is not a stack.
+        cpSync(path.join(tmp, "dev"), path.join(tmp, ".dev.plan-new-0123456789ab"), { recursive: true });
         expect(stacksIn(tmp)).toEqual(["dev", "prod"]);
         expect(stacksIn(path.join(tmp, "missing"))).toEqual([]);
         const read = readPlanDir(path.join(tmp, "prod"));

@@ -50,6 +50,8 @@ describe("policy pack", () => {
             "prometheus-tsdb-not-on-nfs",
             "monitors-labelled-for-own-env",
             "no-cross-env-reference",
+            "webhooks-select-own-env",
+            "controllers-write-own-env",
             "nfs-writers-set-fsgroup",
             "log-agent-grace-period",
             "chart-version-pinned",
@@ -57,6 +59,7 @@ describe("policy pack", () => {
             "no-plaintext-secret",
             "protected-env-volumes-retained",
             "ingress-has-tls",
+            "observability-ingress-authenticated",
         ]);
     });
 
@@ -123,6 +126,54 @@ describe("each policy reports its violation", () => {
         });
         expect(run(selector, "no-cross-env-reference")).toEqual([
             "release monitoring-prod in env prod selects or carries platform.mlops/env=dev at values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchLabels",
+        ]);
+    });
+
+    it("webhooks-select-own-env", () => {
+        const unscoped = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.prometheusOperator.admissionWebhooks);
+        expect(run(unscoped, "webhooks-select-own-env")).toEqual([
+            "release monitoring-dev: prometheus-operator admission webhooks must select only namespaces with platform.mlops/env=dev (prometheusOperator.admissionWebhooks.namespaceSelector: none, so every namespace)",
+        ]);
+        const byName = broken("prod", RELEASE, "monitoring-prod", (r) => {
+            r.props.values.prometheusOperator.admissionWebhooks.namespaceSelector = {
+                matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }],
+            };
+        });
+        expect(run(byName, "webhooks-select-own-env")).toEqual([
+            'release monitoring-prod: prometheus-operator admission webhooks must select only namespaces with platform.mlops/env=prod (prometheusOperator.admissionWebhooks.namespaceSelector: {"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]})',
+        ]);
+        // Switched off, the chart renders no webhook; an In expression on the env alone selects it too.
+        const off = broken("dev", RELEASE, "monitoring-dev", (r) => (r.props.values.prometheusOperator.admissionWebhooks = { enabled: false }));
+        expect(run(off, "webhooks-select-own-env")).toEqual([]);
+        const webhook = (name: string, namespaceSelector?: unknown) =>
+            extra("kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration", name, {
+                metadata: { name },
+                webhooks: [{ name: `${name}.example.com`, ...(namespaceSelector ? { namespaceSelector } : {}) }],
+            });
+        const own = webhook("policy-dev", { matchExpressions: [{ key: "platform.mlops/env", operator: "In", values: ["dev"] }] });
+        const both = webhook("quota-dev", { matchExpressions: [{ key: "platform.mlops/env", operator: "In", values: ["dev", "prod"] }] });
+        expect(run([...checked(views.dev), own, both, webhook("everything-dev")], "webhooks-select-own-env")).toEqual([
+            'ValidatingWebhookConfiguration quota-dev: webhook quota-dev.example.com must select only namespaces with platform.mlops/env=dev (its namespaceSelector: {"matchExpressions":[{"key":"platform.mlops/env","operator":"In","values":["dev","prod"]}]})',
+            "ValidatingWebhookConfiguration everything-dev: webhook everything-dev.example.com must select only namespaces with platform.mlops/env=dev (its namespaceSelector: none, so every namespace)",
+        ]);
+    });
+
+    it("controllers-write-own-env", () => {
+        const charts = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.global);
+        charts.find((r) => r.type === RELEASE && r.name === "nfs-dev")!.props.values.rbac.create = true;
+        expect(run(charts, "controllers-write-own-env")).toEqual([
+            "release nfs-dev: rbac.create must be false: the chart's own RBAC grants the provisioner updates of claims and events in every namespace; declare namespaced Roles instead",
+            "release monitoring-dev: global.rbac.create must be false: the chart's own RBAC grants prometheus-operator * on Secrets, ConfigMaps, StatefulSets and Prometheus objects in every namespace; declare namespaced Roles instead",
+        ]);
+        const clusterRole = broken("prod", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "monitoring-prod-operator-cluster-read", (r) => {
+            r.props.rules.push(
+                { apiGroups: [""], resources: ["secrets", "nodes/status"], verbs: ["get", "update"] },
+                { apiGroups: ["apps"], resources: ["*"], verbs: ["*"] },
+            );
+        });
+        expect(run(clusterRole, "controllers-write-own-env")).toEqual([
+            "ClusterRole monitoring-prod-operator-cluster-read grants update on secrets in every namespace; grant it with a Role in each of the env's namespaces",
+            "ClusterRole monitoring-prod-operator-cluster-read grants * on * in every namespace; grant it with a Role in each of the env's namespaces",
         ]);
     });
 
@@ -218,16 +269,13 @@ describe("each policy reports its violation", () => {
         expect(run(onDefault, "explicit-providers")).toEqual([
             "RandomPassword grafana-admin-dev-password is managed by the default provider default_4_21_2; give it the env's explicit provider",
         ]);
-        // The program's own two providers, and the one the engine adds for the helm.v4.Chart.
+        // The program's own two providers (Kubernetes' top-level: the cluster check reads through it
+        // before the Platform exists), and the one the engine adds for the helm.v4.Chart.
         expect(
             checked(views.dev)
                 .filter((r) => r.type.startsWith("pulumi:providers:"))
                 .map((r) => r.urn.split("::").slice(-2).join("::")),
-        ).toEqual([
-            "pulumi:providers:pulumi::default",
-            "mlops:platform:Platform$pulumi:providers:random::random-dev",
-            "mlops:platform:Platform$pulumi:providers:kubernetes::k8s-dev",
-        ]);
+        ).toEqual(["pulumi:providers:pulumi::default", "pulumi:providers:kubernetes::k8s-dev", "mlops:platform:Platform$pulumi:providers:random::random-dev"]);
     });
 
     it("no-plaintext-secret", () => {
@@ -277,6 +325,9 @@ describe("each policy reports its violation", () => {
             'release monitoring-prod in protected env prod: grafana.persistence.annotations["helm.sh/resource-policy"] must be "keep" (Helm keeps Grafana\'s claim)',
             'release loki-prod in protected env prod: singleBinary.persistence.whenDeleted must be "Retain" (the StatefulSet keeps Loki\'s claim)',
         ]);
+        // The kube-system Namespace the cluster check reads is in the stack unprotected (the engine
+        // never protects a read), and is not the program's to protect.
+        expect(resources.filter((r) => r.props.metadata?.name === "kube-system").map((r) => [r.name, r.protect])).toEqual([["kube-system-prod", false]]);
         // dev is not a protected env: the same settings are fine there.
         const dev = broken("dev", "kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-class", (r) => (r.props.reclaimPolicy = "Delete"));
         expect(run(dev, "protected-env-volumes-retained")).toEqual([]);
@@ -294,6 +345,70 @@ describe("each policy reports its violation", () => {
             spec: { rules: [{ host: "fastapi-dev.mlops.internal" }] },
         });
         expect(run([...checked(views.dev), ingress], "ingress-has-tls")).toEqual(["Ingress fastapi-dev has no TLS section"]);
+    });
+});
+
+describe("observability-ingress-authenticated", () => {
+    const AUTH = "nginx.ingress.kubernetes.io";
+    const policy = "observability-ingress-authenticated";
+
+    it("reports each Prometheus, Alertmanager and Loki ingress of the charts that lets requests through unauthenticated", () => {
+        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            const annotations = r.props.values.prometheus.ingress.annotations;
+            for (const key of ["auth-type", "auth-secret", "auth-realm"]) delete annotations[`${AUTH}/${key}`];
+            delete r.props.values.alertmanager.ingress.annotations[`${AUTH}/auth-secret`];
+            // An ingress the program does not enable is checked as soon as it is.
+            r.props.values.thanosRuler = { ingress: { enabled: true, hosts: ["thanos-ruler-dev.mlops.internal"] } };
+        });
+        expect(run(kps, policy)).toEqual([
+            `release monitoring-dev: ingress values.alertmanager.ingress publishes without authentication: ${AUTH}/auth-type basic names no ${AUTH}/auth-secret`,
+            `release monitoring-dev: ingress values.prometheus.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+            `release monitoring-dev: ingress values.thanosRuler.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+        ]);
+        const loki = broken("prod", RELEASE, "loki-prod", (r) => {
+            r.props.values.ingress.annotations = { "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
+            r.props.values.gateway = { enabled: true, ingress: { enabled: true, annotations: {} } };
+        });
+        expect(run(loki, policy)).toEqual([
+            `release loki-prod: ingress values.gateway.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+            `release loki-prod: ingress values.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+        ]);
+    });
+
+    it("accepts an external auth URL in place of basic auth, and leaves Grafana's own login alone", () => {
+        const external = broken("dev", RELEASE, "monitoring-dev", (r) => {
+            r.props.values.prometheus.ingress.annotations = { [`${AUTH}/auth-url`]: "https://auth.example.com/oauth2/auth" };
+            expect(r.props.values.grafana.ingress.annotations[`${AUTH}/auth-type`]).toBeUndefined();
+        });
+        expect(run(external, policy)).toEqual([]);
+    });
+
+    it("checks Ingress resources by the Prometheus, Alertmanager or Loki Service or host they route to", () => {
+        const ingress = (name: string, service: string, annotations: Record<string, string> = {}) =>
+            extra("kubernetes:networking.k8s.io/v1:Ingress", name, {
+                metadata: { name, namespace: "monitoring-dev", annotations },
+                spec: {
+                    tls: [{ hosts: [`${name}.mlops.internal`] }],
+                    rules: [
+                        {
+                            host: `${name}.mlops.internal`,
+                            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service, port: { number: 80 } } } }] },
+                        },
+                    ],
+                },
+            });
+        const resources = [
+            ...checked(views.dev),
+            ingress("prometheus-extra-dev", "monitoring-dev-prometheus"),
+            ingress("alertmanager-extra-dev", "monitoring-dev-alertmanager", {
+                [`${AUTH}/auth-type`]: "basic",
+                [`${AUTH}/auth-secret`]: "ingress-htpasswd-dev",
+            }),
+            ingress("grafana-extra-dev", "monitoring-dev-grafana"),
+        ];
+        expect(run(resources, policy)).toEqual([
+            `Ingress prometheus-extra-dev publishes prometheus-extra-dev.mlops.internal, monitoring-dev-prometheus without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
+        ]);
     });
 });
 

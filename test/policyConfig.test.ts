@@ -14,9 +14,9 @@ import { ConfigError } from "../components/config/reader";
 import { stackPolicy } from "../policy/pack";
 import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, evaluate } from "../policy/rules";
 import { CHART_POLICY, policyPackConfig, policyPackConfigForStack } from "../scripts/lib/policyConfig";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
-import { MINIMAL_CONFIG, PROJECT, ROOT, StackRun, engineViews, runLoaded, stackFromConfig } from "./support/harness";
+import { MINIMAL_CONFIG, ROOT, StackRun, engineViews, runLoaded, stackFromConfig } from "./support/harness";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -34,10 +34,7 @@ beforeAll(async () => {
 /** The policy config the script derives from the same config the program ran with. */
 const generated = () => {
     const stack = stackFromConfig({ ...MINIMAL_CONFIG, charts: MIRRORED });
-    const cfg = parsePlatformConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), PROJECT),
-        PROJECT,
-    );
+    const cfg = parseStackConfig(stack);
     return policyPackConfig(cfg.charts);
 };
 
@@ -120,19 +117,19 @@ describe("chart-version-pinned with chart mirrors", () => {
     });
 });
 
-/** A project dir with the real Pulumi.yaml and a `mirror` stack: the dev stack file plus `charts`. */
+/** A project dir with the real Pulumi.yaml and its dev stack file plus `charts` (a stack is its env, so it stays dev). */
 function projectWithMirrors(charts: unknown): string {
     const dir = mkdtempSync(path.join(tmpdir(), "policy-config-"));
     copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     const doc = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     doc.config["mlops-platform:charts"] = charts;
-    writeFileSync(path.join(dir, "Pulumi.mirror.yaml"), yaml.dump(doc));
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), yaml.dump(doc));
     return dir;
 }
 
 describe("npm run policy-config", () => {
     it("declares exactly the stack file's chart mirrors", () => {
-        expect(policyPackConfigForStack(projectWithMirrors(MIRRORED), "mirror")).toEqual({
+        expect(policyPackConfigForStack(projectWithMirrors(MIRRORED), "dev")).toEqual({
             "chart-version-pinned": {
                 chartSources: {
                     "kube-prometheus-stack": { repo: OCI_MIRROR, version: "88.5.3" },
@@ -145,8 +142,8 @@ describe("npm run policy-config", () => {
 
     it("refuses a stack file the program would refuse", () => {
         const dir = projectWithMirrors({ loki: { repository: HTTP_MIRROR, version: "~18.11" } });
-        expect(() => policyPackConfigForStack(dir, "mirror")).toThrow(ConfigError);
-        expect(() => policyPackConfigForStack(dir, "mirror")).toThrow(
+        expect(() => policyPackConfigForStack(dir, "dev")).toThrow(ConfigError);
+        expect(() => policyPackConfigForStack(dir, "dev")).toThrow(
             'mlops-platform:charts.loki.version: expected an exact chart version x.y.z (no range, no v prefix), got "~18.11"',
         );
     });

@@ -1,4 +1,6 @@
 /** `npm run recover`'s plan: an interrupted up's pending creates become imports, random values are dropped, foreign objects refused. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { withoutPendingOperations } from "../scripts/lib/recover/exportedState";
@@ -203,6 +205,27 @@ describe("buildRecoveryPlan", () => {
         );
     });
 
+    it("adopts an object in the shared kube-system only by a name that carries the env", () => {
+        const role = (name: string, id: string) =>
+            pendingCreate(
+                kubeObject(
+                    urnOf("kubernetes:rbac.authorization.k8s.io/v1:Role", id),
+                    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                    URN.stack,
+                    "rbac.authorization.k8s.io/v1",
+                    "Role",
+                    { name, namespace: "kube-system" },
+                ),
+            );
+        const own = devPlan([...DEFAULT_PENDING, role("monitoring-dev-operator-kubelet", "kube-system/monitoring-dev-operator-kubelet")]);
+        expect(own.importFile.resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.id)).toEqual([
+            "kube-system/monitoring-dev-operator-kubelet",
+        ]);
+        expect(() => devPlan([...DEFAULT_PENDING, role("monitoring-prod-operator-kubelet", "kube-system/monitoring-prod-operator-kubelet")])).toThrow(
+            'refusing kubernetes:rbac.authorization.k8s.io/v1:Role kube-system/monitoring-prod-operator-kubelet: Role monitoring-prod-operator-kubelet in the shared kube-system is not env dev\'s (its name does not carry "dev" as in the naming module)',
+        );
+    });
+
     it("refuses an export of another stack, and objects it cannot place for certain", () => {
         const prodExport = exportText(interruptedState());
         expect(() => buildRecoveryPlan({ stack: "prod", project: PROJECT, env: "prod", exportText: prodExport, source: "s.json" })).toThrow(
@@ -249,5 +272,15 @@ describe("buildRecoveryPlan", () => {
     it("reads env and protect from the stack files", () => {
         expect(stackSettings(ROOT, PROJECT, "dev")).toEqual({ env: "dev", protect: false });
         expect(stackSettings(ROOT, PROJECT, "prod")).toEqual({ env: "prod", protect: true });
+    });
+
+    it("takes the stack's name as its env, and refuses a stack file whose env says otherwise", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "recover-env-"));
+        writeFileSync(path.join(dir, "Pulumi.qa.yaml"), "config:\n  mlops-platform:domain: mlops.internal\n");
+        expect(stackSettings(dir, PROJECT, "qa")).toEqual({ env: "qa", protect: false });
+        writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config:\n  mlops-platform:env: dev\n");
+        expect(() => stackSettings(dir, PROJECT, "staging")).toThrow(
+            `${path.join(dir, "Pulumi.staging.yaml")}: mlops-platform:env is "dev", not the stack name "staging" (a stack is its env)`,
+        );
     });
 });

@@ -3,19 +3,13 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { PROJECT, ROOT, StackRun, valuesOf, useBothStacks } from "./support/harness";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
-const configOf = (stack: string) => {
-    const r = runs[stack].run.stack;
-    return parsePlatformConfig(
-        rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project),
-        r.project,
-    );
-};
+const configOf = (stack: string) => parseStackConfig(runs[stack].run.stack);
 
 describe.each(["dev", "prod"])("stack %s", (env) => {
     it("exports the documented outputs contract", () => {
@@ -56,6 +50,7 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
             monitoringReleaseLabel: { release: `monitoring-${env}` },
             grafanaDatasourceUids: { prometheus: `prometheus-${env}`, loki: `loki-${env}`, alertmanager: `alertmanager-${env}` },
             grafanaAdminSecret: { namespace: `monitoring-${env}`, name: `grafana-admin-${env}`, keys: { user: "admin-user", password: "admin-password" } },
+            ingressAuthSecret: { namespace: `monitoring-${env}`, name: `ingress-auth-${env}`, keys: { user: "username", password: "password" } },
             alerting: { sharedInfrastructure: env === "prod" },
         });
     });
@@ -88,7 +83,8 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
         expect(kps["prometheus-node-exporter"].resources).toEqual(byName["node-exporter"]);
         expect(valuesOf(runs[env].plan, `loki-${env}`).singleBinary.resources).toEqual(byName.loki);
         expect(valuesOf(runs[env].plan, `promtail-${env}`).resources).toEqual(byName.promtail);
-        const lp = runs[env].plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
+        const lp = runs[env].plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === `local-path-${env}-provisioner`)!
+            .inputs as any;
         expect(lp.spec.template.spec.containers[0].resources).toEqual(byName["local-path-provisioner"]);
     });
 });
@@ -118,16 +114,19 @@ describe("sizing", () => {
             ...["scheduler", "apiServer", "dagProcessor", "triggerer", "workers"].map((k) => c("workloads").airflow.resources[k]),
         ];
         for (const r of explicit) expect(Object.keys(r.requests).sort().concat(Object.keys(r.limits).sort())).toEqual(["cpu", "memory", "cpu", "memory"]);
-        // Platform 2070m; FastAPI 2 x 500m, MLflow 2 x 500m, Airflow 1000m + 500m + 250m + 100m.
-        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(5920);
+        // Platform 2140m (Alertmanager 2 x 70m with its reloader); FastAPI 2 x 500m, MLflow 2 x 500m,
+        // Airflow 1000m + 500m + 250m + 100m.
+        expect(requestTotals(workloadInventory(configOf("prod"))).fixed.cpuMillis).toBe(5990);
     });
 });
 
 describe("protection", () => {
     it("protects every prod resource and keeps prod namespaces and the FastAPI log claim on delete", () => {
         const prod = runs.prod.plan.resources;
-        // The one exception is no resource of prod's: its read of the cluster's Prometheus CRD (a read is never protected, nor deleted).
-        expect(prod.filter((r) => !r.protect).map((r) => [r.name, r.external])).toEqual([["crds-prod-prometheuses", true]]);
+        expect(prod.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+        // Its reads are no resources of prod's (a read is never protected, nor deleted): the cluster's
+        // kube-system Namespace and Prometheus CRD.
+        expect(runs.prod.plan.reads.map((r) => r.name)).toEqual(["kube-system-prod", "crds-prod-prometheuses"]);
         expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([
             "storage-prod",
             "monitoring-prod",

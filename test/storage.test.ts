@@ -21,6 +21,8 @@ describe.each(["dev", "prod"])("storage-%s", (env) => {
             accessModes: "ReadWriteMany",
         });
         expect(runs[env].plan.releases.find((r) => r.name === `nfs-${env}`)?.namespace).toBe(`storage-${env}`);
+        // Its permissions are the program's (provisionerRbac.ts, test/rbac.test.ts), not the chart's.
+        expect(v.rbac).toEqual({ create: false });
     });
 
     it("installs its own local-path provisioner with env-scoped name, class, role and node directory", () => {
@@ -37,7 +39,7 @@ describe.each(["dev", "prod"])("storage-%s", (env) => {
             nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [`/opt/local-path-provisioner/${env}`] }],
         });
         expect(cm.data["config.json"]).toBe(localPathConfigJson(`/opt/local-path-provisioner/${env}`));
-        const dep = resourcesOfType(plan, "kubernetes:apps/v1:Deployment")[0].inputs as any;
+        const dep = resourcesOfType(plan, "kubernetes:apps/v1:Deployment").find((r) => r.name === `local-path-${env}-provisioner`)!.inputs as any;
         const container = dep.spec.template.spec.containers[0];
         expect(container.image).toBe("rancher/local-path-provisioner:v0.0.37");
         expect(container.command).toEqual([
@@ -55,9 +57,8 @@ describe.each(["dev", "prod"])("storage-%s", (env) => {
             "busybox:1.37.0",
         ]);
         expect(dep.metadata.namespace).toBe(`storage-${env}`);
-        expect(resourcesOfType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => (r.inputs as any).metadata.name)).toEqual([
-            `local-path-provisioner-${env}`,
-        ]);
+        const clusterRoles = resourcesOfType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").filter((r) => r.name.startsWith("local-path"));
+        expect(clusterRoles.map((r) => (r.inputs as any).metadata.name)).toEqual([`local-path-provisioner-${env}`]);
     });
 });
 
@@ -67,7 +68,13 @@ describe("local-path adoption", () => {
             stackFromConfig({ ...MINIMAL_CONFIG, storage: { ...MINIMAL_CONFIG.storage, localPath: { mode: "existing", className: "local-path" } } }),
         );
         expect(resourcesOfType(plan, "kubernetes:apps/v1:Deployment").filter((r) => r.name.startsWith("local-path"))).toEqual([]);
-        expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass").map((r) => r.name)).toEqual(["local-path-dev-existing"]);
+        // The class is read, never created.
+        expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass")).toEqual([]);
+        expect(plan.reads.map((r) => [r.type, r.name])).toEqual([
+            ["kubernetes:core/v1:Namespace", "kube-system-dev"],
+            ["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "crds-dev-prometheuses"],
+            ["kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-existing"],
+        ]);
         expect(valuesOf(plan, "monitoring-dev").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("local-path");
     });
 });

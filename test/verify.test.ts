@@ -2,40 +2,39 @@
  * `npm run verify` end to end: the CLI as a child process against real Prometheus and
  * Alertmanager servers and Loki/Grafana fakes, for a clean env, a leaking env and broken endpoints.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SYSTEM_NAMESPACE, envNames } from "../components/naming";
 import { VerifyOutputs } from "../scripts/lib/verify/outputs";
-import { startBlackhole, startRedirect } from "./support/fakeServices";
-import { MINIMAL_CONFIG, MINIMAL_SECRETS, ROOT, runLoaded, stackFromConfig, useBothStacks, withWorkloadsOff } from "./support/harness";
+import { CliRun, runCli } from "./support/cli";
+import { AuthProxy, startBasicAuthProxy, startBlackhole, startRedirect } from "./support/fakeServices";
+import { MINIMAL_CONFIG, MINIMAL_SECRETS, runLoaded, stackFromConfig, useBothStacks, withWorkloadsOff } from "./support/harness";
 import { RunningServer, freePort, requireBinaries, startAlertmanager } from "./support/realServers";
 import { Cluster, GRAFANA_AUTH, programAlertmanagerConfig, startCluster, stopCluster } from "./support/verifyCluster";
 
 const runs = useBothStacks();
-const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-
-interface CliRun {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-    ms: number;
-}
-
-function runVerify(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-    const started = Date.now();
-    const childEnv = { ...process.env, GRAFANA_USER: "", GRAFANA_PASSWORD: "", ...env };
-    return new Promise((resolve) => {
-        execFile(process.execPath, [TSX_CLI, "scripts/verify.ts", ...args], { cwd: ROOT, env: childEnv, timeout: 30_000 }, (err, stdout, stderr) => {
-            resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr, ms: Date.now() - started });
-        });
+/**
+ * Grafana and ingress credentials of the developer's shell must not leak into a run that does not
+ * set them; the stand-in kubectl shadows any real one (verify reads the ingress credentials with it).
+ */
+const runVerify = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
+    runCli("scripts/verify.ts", args, {
+        env: {
+            PATH: `${standInBin}:${process.env.PATH}`,
+            GRAFANA_USER: "",
+            GRAFANA_PASSWORD: "",
+            VERIFY_INGRESS_USER: "",
+            VERIFY_INGRESS_PASSWORD: "",
+            ...env,
+        },
     });
-}
 
 let dir: string;
+let standInBin: string;
 let outputsFile: string;
 let dev: VerifyOutputs;
 let prod: VerifyOutputs;
@@ -55,6 +54,10 @@ const urlFlags = (c: Cluster) => [
     c.grafana.url,
 ];
 const grafanaEnv = { GRAFANA_USER: GRAFANA_AUTH.user, GRAFANA_PASSWORD: GRAFANA_AUTH.password };
+/** Said with a refusal of a service verify reaches at its ingress URL when the stand-in kubectl has no Secret. */
+const noIngressCredentials = (env: string) =>
+    `no ingress credentials: \`kubectl -n monitoring-${env} get secret ingress-auth-${env}\` exited with 1: ` +
+    `Error from server (NotFound): secrets "ingress-auth-${env}" not found; set VERIFY_INGRESS_USER and VERIFY_INGRESS_PASSWORD`;
 
 /** `PASS  <id>  <evidence>` lines as objects; the header and summary lines are asserted apart. */
 const checkLines = (stdout: string) =>
@@ -74,6 +77,21 @@ beforeAll(async () => {
     dev = runs.dev.plan.outputs as unknown as VerifyOutputs;
     prod = runs.prod.plan.outputs as unknown as VerifyOutputs;
     dir = mkdtempSync(path.join(os.tmpdir(), "verify-test-"));
+    standInBin = path.join(dir, "bin");
+    mkdirSync(standInBin);
+    // kubectl -n <ns> get secret <name> -o jsonpath={.data.<key>}: answers from FAKE_KUBECTL_SECRET
+    // (`<user>:<password>`), or as the API server does for a Secret that is not there.
+    writeFileSync(
+        path.join(standInBin, "kubectl"),
+        [
+            "#!/usr/bin/env bash",
+            'if [ -n "${FAKE_KUBECTL_LOG:-}" ]; then echo "kubectl $*" >> "$FAKE_KUBECTL_LOG"; fi',
+            'if [ -z "${FAKE_KUBECTL_SECRET:-}" ]; then echo "Error from server (NotFound): secrets \\"$5\\" not found" >&2; exit 1; fi',
+            'case "$7" in *username*) printf %s "${FAKE_KUBECTL_SECRET%%:*}" | base64 ;; *) printf %s "${FAKE_KUBECTL_SECRET#*:}" | base64 ;; esac',
+            "",
+        ].join("\n"),
+    );
+    chmodSync(path.join(standInBin, "kubectl"), 0o755);
     outputsFile = path.join(dir, "outputs.json");
     writeFileSync(outputsFile, JSON.stringify(dev));
     [clean, leaking] = await Promise.all([startCluster(dev, runs.dev, prod, false), startCluster(dev, runs.dev, prod, true)]);
@@ -289,6 +307,123 @@ describe("an Alertmanager that pages for shared infrastructure against its outpu
     });
 });
 
+describe("Prometheus, Alertmanager and Loki behind their ingresses' basic auth", () => {
+    const INGRESS_AUTH = { user: "admin", password: "ingress-pw-never-printed" };
+    const header = `Basic ${Buffer.from(`${INGRESS_AUTH.user}:${INGRESS_AUTH.password}`).toString("base64")}`;
+    const fromEnv = { VERIFY_INGRESS_USER: INGRESS_AUTH.user, VERIFY_INGRESS_PASSWORD: INGRESS_AUTH.password };
+    let proxies: Record<"prometheus" | "alertmanager" | "loki", AuthProxy>;
+    let kubectlLog: string;
+    beforeAll(async () => {
+        const realm = `mlops-platform ${dev.env}`;
+        proxies = {
+            prometheus: await startBasicAuthProxy(clean.prometheus.url, INGRESS_AUTH, realm),
+            alertmanager: await startBasicAuthProxy(clean.alertmanager.url, INGRESS_AUTH, realm),
+            loki: await startBasicAuthProxy(clean.loki.url, INGRESS_AUTH, realm),
+        };
+        kubectlLog = path.join(dir, "kubectl.log");
+    });
+    afterAll(async () => {
+        await Promise.all(Object.values(proxies ?? {}).map((p) => p.stop()));
+    });
+    beforeEach(() => {
+        for (const p of Object.values(proxies)) p.authorizations.length = 0;
+        rmSync(kubectlLog, { force: true });
+    });
+
+    /** The outputs with the ingress URLs of the three services at the proxies, as DNS sends the hosts to the controller. */
+    function outputsBehindIngress(change: Partial<VerifyOutputs> = {}): string {
+        const file = path.join(dir, `outputs-ingress-${Object.keys(change).join("-") || "basic"}.json`);
+        const urls = { ...dev.urls, prometheus: proxies.prometheus.url, alertmanager: proxies.alertmanager.url, loki: proxies.loki.url };
+        writeFileSync(file, JSON.stringify({ ...dev, urls, ...change }));
+        return file;
+    }
+    const evidenceOf = (run: CliRun) => Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]));
+    const kubectlCalls = () => (existsSync(kubectlLog) ? readFileSync(kubectlLog, "utf8").trim().split("\n") : []);
+
+    it("sends the credentials of VERIFY_INGRESS_USER and VERIFY_INGRESS_PASSWORD with every request, and passes", async () => {
+        const run = await runVerify(["--outputs", outputsBehindIngress(), "--grafana-url", clean.grafana.url], {
+            ...grafanaEnv,
+            ...fromEnv,
+            FAKE_KUBECTL_LOG: kubectlLog,
+        });
+        expect(run.stderr).toBe("");
+        expect(run.stdout.trim().split("\n").pop()).toBe(`10 passed, 0 failed: env ${dev.env}, all checks passed`);
+        expect(run.code).toBe(0);
+        for (const proxy of Object.values(proxies)) {
+            expect(proxy.authorizations.length).toBeGreaterThan(0);
+            expect(new Set(proxy.authorizations)).toEqual(new Set([header]));
+        }
+        expect(kubectlCalls()).toEqual([]);
+        expect(run.stdout).not.toContain(INGRESS_AUTH.password);
+    });
+
+    it("reads them with kubectl from the Secret the outputs name when a service is reached at its ingress URL", async () => {
+        const run = await runVerify(["--outputs", outputsBehindIngress(), "--grafana-url", clean.grafana.url], {
+            ...grafanaEnv,
+            FAKE_KUBECTL_SECRET: `${INGRESS_AUTH.user}:${INGRESS_AUTH.password}`,
+            FAKE_KUBECTL_LOG: kubectlLog,
+        });
+        expect(run.code).toBe(0);
+        const ref = dev.ingressAuthSecret!;
+        expect(ref).toEqual({ namespace: `monitoring-${dev.env}`, name: `ingress-auth-${dev.env}`, keys: { user: "username", password: "password" } });
+        expect(kubectlCalls()).toEqual([
+            `kubectl -n ${ref.namespace} get secret ${ref.name} -o jsonpath={.data.username}`,
+            `kubectl -n ${ref.namespace} get secret ${ref.name} -o jsonpath={.data.password}`,
+        ]);
+        for (const proxy of Object.values(proxies)) expect(new Set(proxy.authorizations)).toEqual(new Set([header]));
+        expect(run.stdout).not.toContain(INGRESS_AUTH.password);
+    });
+
+    it("reads nothing for services reached by port-forward, past the ingress", async () => {
+        const run = await runVerify(urlFlags(clean), { ...grafanaEnv, FAKE_KUBECTL_LOG: kubectlLog });
+        expect(run.code).toBe(0);
+        expect(kubectlCalls()).toEqual([]);
+    });
+
+    it("names each refusal with what was sent, never the password", async () => {
+        const run = await runVerify(["--outputs", outputsBehindIngress(), "--grafana-url", clean.grafana.url], {
+            ...grafanaEnv,
+            VERIFY_INGRESS_USER: INGRESS_AUTH.user,
+            VERIFY_INGRESS_PASSWORD: "wrong-ingress-pw-never-printed",
+        });
+        expect(run.code).toBe(1);
+        const sent = `sent the ingress credentials of user ${INGRESS_AUTH.user} from VERIFY_INGRESS_USER/VERIFY_INGRESS_PASSWORD`;
+        const evidence = evidenceOf(run);
+        expect(evidence["prometheus.rules"]).toBe(`${proxies.prometheus.url}: authentication failed (HTTP 401) for /api/v1/rules; ${sent}`);
+        expect(evidence["alertmanager.config"]).toBe(`${proxies.alertmanager.url}: authentication failed (HTTP 401) for /api/v2/status; ${sent}`);
+        expect(evidence["loki.other-env-streams"]).toBe(`${proxies.loki.url}: authentication failed (HTTP 401) for /loki/api/v1/query_range; ${sent}`);
+        // Grafana is not behind the ingress login.
+        expect(
+            checkLines(run.stdout)
+                .filter((l) => l.ok)
+                .map((l) => l.id),
+        ).toEqual(Object.keys(dev.grafanaDatasourceUids).map((k) => `grafana.datasource.${k}`));
+        expect(run.stdout).not.toContain("wrong-ingress-pw-never-printed");
+    });
+
+    it("without credentials and without a readable Secret, says why nothing was sent and how to give them", async () => {
+        const run = await runVerify(["--outputs", outputsBehindIngress(), "--grafana-url", clean.grafana.url], grafanaEnv);
+        expect(run.code).toBe(1);
+        expect(evidenceOf(run)["prometheus.rules"]).toBe(
+            `${proxies.prometheus.url}: authentication failed (HTTP 401) for /api/v1/rules; ${noIngressCredentials(dev.env)}`,
+        );
+        for (const proxy of Object.values(proxies)) expect(new Set(proxy.authorizations)).toEqual(new Set([""]));
+    });
+
+    it("with an external auth service, points at port-forward and in-cluster URLs", async () => {
+        const run = await runVerify(["--outputs", outputsBehindIngress({ ingressAuthSecret: null }), "--grafana-url", clean.grafana.url], {
+            ...grafanaEnv,
+            FAKE_KUBECTL_LOG: kubectlLog,
+        });
+        expect(run.code).toBe(1);
+        expect(evidenceOf(run)["alertmanager.config"]).toBe(
+            `${proxies.alertmanager.url}: authentication failed (HTTP 401) for /api/v2/status; these ingresses authenticate with an external service ` +
+                "(outputs ingressAuthSecret is null): reach Prometheus, Alertmanager and Loki by kubectl port-forward (--prometheus-url, --alertmanager-url, --loki-url) or with --via cluster",
+        );
+        expect(kubectlCalls()).toEqual([]);
+    });
+});
+
 describe("endpoints that do not answer properly", () => {
     let blackhole: RunningServer;
     let tls: { url: string; stop: () => Promise<void>; certFile: string };
@@ -341,8 +476,10 @@ describe("endpoints that do not answer properly", () => {
         expect(rules(untrusted)).toBe(
             `${tls.url}: TLS error DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate; pass --ca-file <pem> with the ingress CA, or --insecure to skip verification`,
         );
-        expect(rules(trusted)).toBe(`${tls.url}: authentication failed (HTTP 401) for /api/v1/rules`);
-        expect(rules(await runVerify([...args, "--insecure"]))).toBe(`${tls.url}: authentication failed (HTTP 401) for /api/v1/rules`);
+        // Alertmanager and Loki are left at their ingress URLs, so verify looked for the ingress credentials.
+        const refused = `${tls.url}: authentication failed (HTTP 401) for /api/v1/rules; ${noIngressCredentials(dev.env)}`;
+        expect(rules(trusted)).toBe(refused);
+        expect(rules(await runVerify([...args, "--insecure"]))).toBe(refused);
     });
 
     it("names a redirect (login proxy) instead of failing on the HTML it gets", async () => {
@@ -350,7 +487,9 @@ describe("endpoints that do not answer properly", () => {
         try {
             const run = await runVerify(["--outputs", outputsFile, "--timeout", "2", "--prometheus-url", proxy.url]);
             const rules = Object.fromEntries(checkLines(run.stdout).map((l) => [l.id, l.evidence]))["prometheus.rules"];
-            expect(rules).toBe(`${proxy.url}/api/v1/rules: redirected (HTTP 302) to https://login.example/oauth2/start; give the final URL`);
+            expect(rules).toBe(
+                `${proxy.url}/api/v1/rules: redirected (HTTP 302) to https://login.example/oauth2/start; give the final URL; ${noIngressCredentials(dev.env)}`,
+            );
         } finally {
             await proxy.stop();
         }
@@ -365,7 +504,7 @@ describe("endpoints that do not answer properly", () => {
         );
         const unknown = await runVerify(["--outputs", outputsFile, "--frobnicate"]);
         expect(unknown.code).toBe(2);
-        expect(unknown.stderr.split("\n")[0]).toBe("unknown argument --frobnicate");
+        expect(unknown.stderr).toBe("unknown argument --frobnicate (npm run verify -- --help lists the options)\n");
     });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseMatcher, receiversFor, WATCHDOG_LABELS } from "../scripts/lib/verify/alertmanager";
 import { parseArgs } from "../scripts/lib/verify/args";
 import { lokiWindow } from "../scripts/lib/verify/loki";
-import { VerifyOutputs, parseOutputs } from "../scripts/lib/verify/outputs";
+import { UsageError, VerifyOutputs, parseOutputs } from "../scripts/lib/verify/outputs";
 import { envScope } from "../scripts/lib/verify/scope";
 import { useBothStacks } from "./support/harness";
 import { CHART_DEFAULT_ALERTMANAGER_CONFIG, programAlertmanagerConfig } from "./support/verifyCluster";
@@ -104,10 +104,42 @@ describe("arguments and outputs", () => {
             grafanaPassword: "pw",
         });
         expect(() => parseArgs([])).toThrow("give a stack or --outputs <file>");
-        expect(() => parseArgs(["dev", "--timeout", "0"])).toThrow('--timeout expects seconds between 0 and 300, got "0"');
+        expect(() => parseArgs(["dev", "--timeout", "0"])).toThrow('--timeout expects seconds from 0.1 to 300 (a decimal number), got "0"');
         expect(() => parseArgs(["dev", "--prometheus-url", "localhost:9090"])).toThrow('--prometheus-url expects an http(s) URL, got "localhost:9090"');
         expect(() => parseArgs(["dev", "--via", "vpn"])).toThrow('--via expects ingress or cluster, got "vpn"');
         expect(() => parseArgs(["dev", "--grafana-user", "admin"])).toThrow("give both the Grafana user and password");
+    });
+
+    it("accepts --timeout exactly from 0.1 to 300 seconds, as its message says", () => {
+        const accepted: [string, number][] = [
+            ["0.1", 100],
+            ["0.10", 100],
+            ["2.5", 2500],
+            ["10", 10_000],
+            ["300", 300_000],
+            ["300.0", 300_000],
+        ];
+        for (const [v, ms] of accepted) expect(parseArgs(["dev", "--timeout", v]).timeoutMs).toBe(ms);
+        for (const v of ["0", "0.0", "0.09", "0.0999", "300.001", "301", "-1", "1e2", ".5", "", "abc", "0x10"]) {
+            expect(() => parseArgs(["dev", "--timeout", v])).toThrow(
+                new UsageError(`--timeout expects seconds from 0.1 to 300 (a decimal number), got ${JSON.stringify(v)}`),
+            );
+        }
+    });
+
+    it("takes the ingress credentials from the environment only, both or neither", () => {
+        expect(parseArgs(["dev"], { VERIFY_INGRESS_USER: "admin", VERIFY_INGRESS_PASSWORD: "pw" })).toMatchObject({
+            ingressUser: "admin",
+            ingressPassword: "pw",
+        });
+        expect(parseArgs(["dev"], { VERIFY_INGRESS_USER: "", VERIFY_INGRESS_PASSWORD: "" })).toMatchObject({
+            ingressUser: undefined,
+            ingressPassword: undefined,
+        });
+        expect(() => parseArgs(["dev"], { VERIFY_INGRESS_USER: "admin" })).toThrow(
+            "give both the ingress user and password (VERIFY_INGRESS_USER and VERIFY_INGRESS_PASSWORD)",
+        );
+        expect(() => parseArgs(["dev", "--ingress-password", "pw"])).toThrow("unknown argument --ingress-password");
     });
 
     it("accepts the plan's outputs and names every contract problem at once", () => {
@@ -127,6 +159,16 @@ describe("arguments and outputs", () => {
         ).toThrow(
             "x.json does not match the outputs contract: contractVersion: expected 2, got 1; workloads: expected {fastapi, mlflow, airflow} of booleans; " +
                 "urls: expected an object of strings and nulls; grafanaAdminSecret: expected {namespace, name, keys: {user, password}}; alerting: expected {sharedInfrastructure: true|false}",
+        );
+    });
+
+    it("reads ingressAuthSecret as a Secret reference, null (external auth) or absent (outputs from before ingress auth)", () => {
+        const { ingressAuthSecret, ...before } = outputs("dev");
+        expect(parseOutputs(outputs("dev"), "o.json").ingressAuthSecret).toEqual(ingressAuthSecret);
+        expect(parseOutputs({ ...before, ingressAuthSecret: null }, "o.json").ingressAuthSecret).toBeNull();
+        expect(parseOutputs(before, "o.json").ingressAuthSecret).toBeUndefined();
+        expect(() => parseOutputs({ ...before, ingressAuthSecret: { name: "ingress-auth-dev" } }, "o.json")).toThrow(
+            "o.json does not match the outputs contract: ingressAuthSecret: expected {namespace, name, keys: {user, password}} or null",
         );
     });
 

@@ -7,12 +7,12 @@
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parsePlatformConfig, rawConfigFrom } from "../components/config/schema";
 import { WorkloadName, requiredSecretPlaceholders } from "../components/config/workloads";
 import { workloadInventory } from "../components/sizing";
 import { Plan } from "../scripts/lib/planWriter";
 import { MINIMAL_CONFIG, MINIMAL_SECRETS, PROJECT, StackRun, allStrings, runLoaded, stackFromConfig, withWorkloadsOff } from "./support/harness";
 import { checkLogql, promtoolCheckRules, useLogqlChecker, writeFiles } from "./support/validators";
+import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const BASE = {
     ...MINIMAL_CONFIG,
@@ -34,11 +34,23 @@ const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const DEFAULT_DENY = ["default-deny", "allow-dns", "allow-same-namespace", "allow-ingress-controller", "allow-prometheus", "allow-external-egress"];
 const policies = (namespace: string, names: string[]) => names.map((n) => `${NETWORK_POLICY} ${namespace}-${n}`);
+/** The Roles the env's controllers get in each namespace it creates (test/rbac.test.ts has their rules). */
+const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const controllerRoles = (namespace: string) => [
+    `${ROLE} ${namespace}/monitoring-dev-operator`,
+    `${ROLE_BINDING} ${namespace}/monitoring-dev-operator-binding`,
+    `${ROLE} ${namespace}/nfs-dev-provisioner`,
+    `${ROLE_BINDING} ${namespace}/nfs-dev-provisioner-binding`,
+    `${ROLE} local-path-dev-role-${namespace}`,
+    `${ROLE_BINDING} local-path-dev-rolebinding-${namespace}`,
+];
 
 /** Every resource (type and Pulumi name) that exists for one workload alone in the dev env. */
 const OWN: Record<WorkloadName, string[]> = {
     fastapi: [
         `${NAMESPACE} fastapi-dev`,
+        ...controllerRoles("fastapi-dev"),
         "mlops:workloads:FastapiServing fastapi-dev",
         `${DEPLOYMENT} fastapi-dev-deployment`,
         `${SERVICE} fastapi-dev-service`,
@@ -54,6 +66,7 @@ const OWN: Record<WorkloadName, string[]> = {
     ],
     mlflow: [
         `${NAMESPACE} mlflow-dev`,
+        ...controllerRoles("mlflow-dev"),
         "mlops:workloads:MlflowTracking mlflow-dev",
         `${DEPLOYMENT} mlflow-dev-deployment`,
         `${SERVICE} mlflow-dev-service`,
@@ -64,6 +77,7 @@ const OWN: Record<WorkloadName, string[]> = {
     ],
     airflow: [
         `${NAMESPACE} airflow-dev`,
+        ...controllerRoles("airflow-dev"),
         "mlops:workloads:Airflow airflow-dev",
         "kubernetes:helm.sh/v3:Release airflow-dev-release",
         `${SECRET} airflow-dev-metadata`,
@@ -343,10 +357,7 @@ describe.each(CASES)("switched off: $off", (c) => {
 
     it("counts no requests for them", () => {
         const r = run.run.stack;
-        const cfg = parsePlatformConfig(
-            rawConfigFrom(r.config, (k) => r.secretKeys.includes(k), r.project),
-            r.project,
-        );
+        const cfg = parseStackConfig(r);
         expect(workloadInventory(cfg).map((w) => w.workload)).toEqual(c.inventory);
     });
 

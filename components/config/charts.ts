@@ -9,6 +9,7 @@
  */
 import { ChartOverride, ChartOverrides, ChartSources, effectiveChartSources } from "../chartSources";
 import { ChartKey } from "../versions";
+import { CREDENTIALS_IN_URL } from "./fields";
 import { ObjectReader, describeValue } from "./reader";
 
 /** Exact semver only: values are checked against one chart version, so a range must never move it. */
@@ -19,9 +20,6 @@ const OCI_REPOSITORY = /^oci:\/\/[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5
 
 export const REPOSITORY_EXPECTED =
     "an HTTP(S) Helm repository URL (https://charts.example.com/helm) or an OCI registry reference without the chart name (oci://registry.example.com/charts)";
-
-/** `scheme://user[:password]@host…`, whatever the scheme. */
-const CREDENTIALS_IN_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*@/;
 
 function httpRepository(v: string): boolean {
     if (!/^https?:\/\/\S+$/.test(v)) return false;

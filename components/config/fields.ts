@@ -27,6 +27,8 @@ export const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 export const ABS_PATH = /^\/[^\s]*$/;
+/** `scheme://user[:password]@host…`, whatever the scheme. */
+export const CREDENTIALS_IN_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*@/;
 
 export function isCidr(s: string): boolean {
     const [ip, bits, ...rest] = s.split("/");
@@ -100,4 +102,21 @@ export function secretString(
         top.problems.add(key, `a secret value (pulumi config set --secret ${key})`, "a plaintext value (not shown)");
     }
     return top.string(key, { expected: opts.expected, sensitive: true, check: opts.check });
+}
+
+/** Whether `value` names `env` as one of its words (split at anything but letters and digits): `/srv/nfs/dev`, `mlflow_dev`. */
+export function namesEnv(value: string, env: string): boolean {
+    return value.split(/[^A-Za-z0-9]+/).includes(env);
+}
+
+/**
+ * Reports `name` of `o` unless its value names the env. Databases, directories and object prefixes
+ * live outside the cluster, where nothing else keeps two envs apart: a stack file copied from
+ * another env must fail here rather than share that env's data. `value` is checked only once it is
+ * otherwise valid (`valid`), so a malformed value is reported once.
+ */
+export function requireEnvName(o: ObjectReader, name: string, value: string, env: string, what: string, example: string, valid = true): void {
+    // An env that is no env name is reported once, as such, not once per name that lacks it.
+    if (!valid || value === "" || !ENV_PATTERN.test(env) || namesEnv(value, env)) return;
+    o.problems.add(o.keyOf(name), `${what} that names the env "${env}" as a word (such as ${example}), so no two envs share it`, describeValue(value));
 }

@@ -33,6 +33,17 @@ export function parseDuration(d: string): number | undefined {
     return n > 0 ? n * unit[m[2]] : undefined;
 }
 
+/**
+ * Prometheus duration in its full form, units largest first ("1m30s", "500ms", "0"), as the
+ * operator's CRD pattern accepts it; to seconds, or undefined if malformed.
+ */
+export function parseCompoundDuration(d: string): number | undefined {
+    const m = /^(?:0|(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?)$/.exec(d);
+    if (!m || d === "") return undefined;
+    const units = [31536000, 604800, 86400, 3600, 60, 1, 0.001];
+    return units.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * unit, 0);
+}
+
 /** Prometheus retention size ("8GiB", "500MB"); Prometheus uses base-2 units for both spellings. */
 export function parsePrometheusBytes(s: string): number | undefined {
     const m = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|PiB)$/.exec(s);

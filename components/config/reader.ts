@@ -5,11 +5,22 @@
  * silently ignored is exactly how the original platform lost its isolation.
  */
 
-export interface ConfigProblem {
-    /** Dotted path as used by `pulumi config set --path`, e.g. `storage.nfs.server`. */
-    readonly key: string;
-    readonly expected: string;
-    readonly got: string;
+export type ConfigProblem =
+    | {
+          /** Dotted path as used by `pulumi config set --path`, e.g. `storage.nfs.server`. */
+          readonly key: string;
+          readonly expected: string;
+          readonly got: string;
+      }
+    | {
+          /** A key of another namespace, in full (`kubernetes:context`). */
+          readonly key: string;
+          /** Why the key has no effect and what to set instead. */
+          readonly message: string;
+      };
+
+function problemLine(project: string, p: ConfigProblem): string {
+    return "message" in p ? `  - ${p.key}: ${p.message}` : `  - ${project}:${p.key}: expected ${p.expected}, got ${p.got}`;
 }
 
 export class ConfigError extends Error {
@@ -18,8 +29,7 @@ export class ConfigError extends Error {
         readonly problems: readonly ConfigProblem[],
     ) {
         super(
-            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${project}:${p.key}: expected ${p.expected}, got ${p.got}`).join("\n"),
+            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => problemLine(project, p)).join("\n"),
         );
         this.name = "ConfigError";
     }
@@ -44,6 +54,10 @@ export class Problems {
     readonly list: ConfigProblem[] = [];
     add(key: string, expected: string, got: string): void {
         this.list.push({ key, expected, got });
+    }
+    /** A key outside the project's namespace (`kubernetes:context`) that the program never reads. */
+    addForeign(fullKey: string, message: string): void {
+        this.list.push({ key: fullKey, message });
     }
 }
 
@@ -160,6 +174,38 @@ export class ObjectReader {
             this.problems.add(key, "an object", describeValue(raw));
         }
         return new ObjectReader(this.problems, key, raw, this.secretKeys);
+    }
+
+    /** A list of objects, each read by its own reader at `key[i]`; missing is an empty list. */
+    objectList(name: string): ObjectReader[] {
+        const raw = this.take(name);
+        const key = this.keyOf(name);
+        if (raw === undefined || raw === null) return [];
+        if (!Array.isArray(raw)) {
+            this.problems.add(key, "a list of objects", describeValue(raw));
+            return [];
+        }
+        return raw.map((item, i) => {
+            if (!isPlainObject(item)) this.problems.add(`${key}[${i}]`, "an object", describeValue(item));
+            return new ObjectReader(this.problems, `${key}[${i}]`, item, this.secretKeys);
+        });
+    }
+
+    /** Names optional keys this object may hold, so a mistyped key's message lists them although they are absent. */
+    declare(...names: string[]): void {
+        for (const n of names) this.read.add(n);
+    }
+
+    /** The raw value of a key, marked as read; for values a caller checks itself (secrets it must never echo). */
+    raw(name: string): unknown {
+        return this.take(name);
+    }
+
+    /** The keys present in this object, in order, each marked as read. */
+    keys(): string[] {
+        const present = Object.keys(this.data).filter((k) => this.data[k] !== undefined);
+        for (const k of present) this.read.add(k);
+        return present;
     }
 
     /** Takes every key not read so far as known without reading or checking it (settings kept for later). */

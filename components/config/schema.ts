@@ -8,6 +8,7 @@
 import { ChartSources, ENV_CHART_KEYS } from "../chartSources";
 import { localPathNodeDir } from "../naming";
 import { readCharts } from "./charts";
+import { ClusterConfig, checkForeignKeys, readCluster, readKubeconfig } from "./cluster";
 import {
     ABS_PATH,
     DNS_LABEL,
@@ -20,22 +21,33 @@ import {
     isCidr,
     r,
     readResources,
+    requireEnvName,
     secretString,
     storageSize,
 } from "./fields";
+import { IngressAuthConfig, readIngressAuth } from "./ingressAuth";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
-import { ROLE_EXPECTED } from "./role";
+import { readRole } from "./role";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { parseDuration, parseBytes, parsePrometheusBytes } from "./quantities";
+import { RemoteWriteCredentials, RemoteWriteTarget, readRemoteWrite, readRemoteWriteAuth } from "./remoteWrite";
 
 export type { ReclaimPolicy, ResourceList, Resources } from "./fields";
+export type { RemoteWriteCredentials, RemoteWriteTarget } from "./remoteWrite";
 
 export type LocalPathConfig =
     { readonly mode: "install"; readonly nodePath: string; readonly resources: Resources } | { readonly mode: "existing"; readonly className: string };
 
 export interface PlatformConfig {
-    /** Short env token used in every derived name (`dev`, `prod`). */
+    /** Short env token used in every derived name (`dev`, `prod`): the stack's name. */
     readonly env: string;
+    /** The cluster the stack manages (its kubeconfig context and pinned identity). */
+    readonly cluster: ClusterConfig;
+    /**
+     * Secret config: the whole kubeconfig (plain here; index.ts wraps it as a secret). Absent, the
+     * provider reads KUBECONFIG or ~/.kube/config, still with `cluster.context`.
+     */
+    readonly kubeconfig?: string;
     /** DNS zone under which `grafana-<env>.<domain>` etc. are served. */
     readonly domain: string;
     /** Protect namespaces and volumes from `pulumi destroy` and replacement (prod). */
@@ -48,6 +60,8 @@ export interface PlatformConfig {
         readonly sourceRanges: readonly string[];
         /** Namespace of the ingress controller pods; network policies admit them to the served ports. */
         readonly controllerNamespace: string;
+        /** How the Prometheus, Alertmanager and Loki ingresses authenticate; Grafana has its own login. */
+        readonly auth: IngressAuthConfig;
     };
     readonly network: {
         /** Default-deny ingress and egress in the workload namespaces, with the allowances they need. */
@@ -71,8 +85,18 @@ export interface PlatformConfig {
             readonly retentionSize: string;
             readonly storageSize: string;
             readonly resources: Resources;
+            /** 1, or 2+ for an HA pair of identical replicas, each with its own TSDB. */
+            readonly replicas: number;
+            /** Keep replicas on different nodes (hard) or prefer to (soft). */
+            readonly podAntiAffinity: "hard" | "soft";
+            readonly remoteWrite: readonly RemoteWriteTarget[];
         };
-        readonly alertmanager: { readonly storageSize: string; readonly resources: Resources };
+        readonly alertmanager: {
+            readonly storageSize: string;
+            readonly resources: Resources;
+            /** Members of the env's Alertmanager cluster (its peers are its own replicas only). */
+            readonly replicas: number;
+        };
         readonly grafana: {
             readonly storageSize: string;
             readonly resources: Resources;
@@ -97,6 +121,8 @@ export interface PlatformConfig {
     readonly grafanaAdminPassword?: string;
     /** Secret config: the Slack incoming-webhook URL of the env's alerts (plain here; index.ts wraps it as a secret). */
     readonly alertmanagerSlackWebhook: string;
+    /** Secret config: credentials of the remote-write targets by name (plain here; index.ts wraps it as a secret). */
+    readonly prometheusRemoteWriteAuth: Readonly<Record<string, RemoteWriteCredentials>>;
     /**
      * Where every chart comes from, resolved once: its pin in components/versions.ts, or the stack's
      * `charts` override (an internal mirror or OCI registry, optionally another exact version).
@@ -119,23 +145,31 @@ export interface PlatformConfig {
 
 /** Raw stack config: top-level key (without the project prefix) to its string value. */
 export interface RawConfig {
+    /** The stack's name, which is its env. */
+    readonly stack: string;
     readonly values: Readonly<Record<string, string>>;
     /** Top-level keys whose value was set with `pulumi config set --secret`. */
     readonly secretKeys: ReadonlySet<string>;
+    /** Keys of other namespaces, in full (`kubernetes:context`): some would silently do nothing. */
+    readonly foreignKeys: readonly string[];
 }
 
-/** Selects this project's keys from the runtime's full config map (`project:key` to string). */
-export function rawConfigFrom(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, project: string): RawConfig {
+/** Splits the runtime's full config map (`project:key` to string) of `stack` into this project's keys and the others. */
+export function rawConfigFrom(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean, project: string, stack: string): RawConfig {
     const prefix = `${project}:`;
     const values: Record<string, string> = {};
     const secretKeys = new Set<string>();
+    const foreignKeys: string[] = [];
     for (const [key, value] of Object.entries(all)) {
-        if (!key.startsWith(prefix)) continue;
+        if (!key.startsWith(prefix)) {
+            foreignKeys.push(key);
+            continue;
+        }
         const name = key.slice(prefix.length);
         values[name] = value;
         if (isSecret(key)) secretKeys.add(name);
     }
-    return { values, secretKeys };
+    return { stack, values, secretKeys, foreignKeys: foreignKeys.sort() };
 }
 
 /** Lab-sized defaults: all of them together request well under 2 vCPU and 4 GiB. */
@@ -156,12 +190,15 @@ export const DEFAULT_RESOURCES = {
 
 const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 
+/** Top-level keys whose value is a document of its own (a JSON kubeconfig too), never structured config. */
+const DOCUMENT_KEYS = new Set(["kubeconfig"]);
+
 /** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
 export function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.values)) {
         const trimmed = value.trim();
-        if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        if (!DOCUMENT_KEYS.has(key) && (trimmed.startsWith("{") || trimmed.startsWith("["))) {
             try {
                 out[key] = JSON.parse(trimmed);
             } catch {
@@ -177,20 +214,19 @@ export function decodeTopLevel(raw: RawConfig, problems: Problems): Record<strin
 export function parsePlatformConfig(raw: RawConfig, project: string): PlatformConfig {
     const problems = new Problems();
     const top = new ObjectReader(problems, "", decodeTopLevel(raw, problems), raw.secretKeys);
-    // The cluster stack has a schema of its own (cluster.ts); only an env's role reaches this one.
-    top.string("role", { expected: ROLE_EXPECTED, oneOf: ["env"], default: "env" });
+    // A cluster stack has a schema of its own (clusterStack.ts); only an env's role reaches this one.
+    readRole(top, "env", raw.stack);
 
-    const env = top.string("env", {
-        required: true,
-        pattern: ENV_PATTERN,
-        expected: "an env name of 2-12 lowercase letters or digits starting with a letter (for example dev, prod)",
-    });
+    checkForeignKeys(problems, raw.foreignKeys, project);
+    const env = readEnv(top, raw.stack);
     const domain = top.string("domain", {
         required: true,
         pattern: DNS_NAME,
         expected: "a lowercase DNS domain such as mlops.example.com",
     });
     const protect = top.bool("protect", { expected: "true or false", default: false });
+    const cluster = readCluster(top, protect);
+    const kubeconfig = readKubeconfig(top, raw.secretKeys, cluster.context);
 
     const ing = top.object("ingress");
     const ingress = {
@@ -200,6 +236,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
             : undefined,
         sourceRanges: ing.stringList("sourceRanges", { expected: "an IPv4 CIDR such as 192.168.18.0/24", item: isCidr }),
         controllerNamespace: ing.string("controllerNamespace", { expected: "a namespace name", default: "ingress-nginx", pattern: DNS_LABEL }),
+        auth: readIngressAuth(ing.object("auth")),
     };
     ing.done();
 
@@ -216,7 +253,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
 
     const charts = readCharts(top.object("charts"), ENV_CHART_KEYS);
     const storage = readStorage(top.object("storage"), env, protect);
-    const monitoring = readMonitoring(top.object("monitoring"));
+    const monitoring = readMonitoring(top.object("monitoring"), protect);
     const logging = readLogging(top.object("logging"));
 
     const al = top.object("alerting");
@@ -255,11 +292,14 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
             required: true,
             check: (v) => /^https:\/\/[^\s/]+\/\S*$/.test(v),
         }) ?? "";
+    const prometheusRemoteWriteAuth = readRemoteWriteAuth(top, raw.secretKeys, monitoring.prometheus.remoteWrite) ?? {};
 
     top.done();
     if (problems.list.length > 0) throw new ConfigError(project, problems.list);
     return {
         env,
+        cluster,
+        kubeconfig,
         domain,
         protect,
         ingress,
@@ -271,9 +311,26 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
         workloadSecrets,
         grafanaAdminPassword,
         alertmanagerSlackWebhook,
+        prometheusRemoteWriteAuth,
         charts,
         alerting,
     };
+}
+
+/**
+ * The env is the stack's name: a stack is its env, so `pulumi up -s staging` can never build an env
+ * named otherwise. The `env` key may stay in a stack file, as long as it says the same.
+ */
+function readEnv(top: ObjectReader, stack: string): string {
+    if (!ENV_PATTERN.test(stack)) {
+        top.problems.add(
+            "env",
+            "a stack name of 2-12 lowercase letters or digits starting with a letter (the stack's name is its env, for example dev, prod)",
+            `the stack name ${JSON.stringify(stack)}`,
+        );
+    }
+    if (top.has("env")) top.string("env", { expected: `the stack name ${JSON.stringify(stack)}`, check: (v) => v === stack });
+    return stack;
 }
 
 function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformConfig["storage"] {
@@ -283,7 +340,8 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
         expected: "the NFS server's IPv4 address or DNS name",
         check: (v) => IPV4.test(v) || DNS_NAME.test(v) || DNS_LABEL.test(v),
     });
-    const path = nfsR.string("path", { required: true, pattern: ABS_PATH, expected: "an absolute export path such as /srv/nfs/mlops" });
+    const path = nfsR.string("path", { required: true, pattern: ABS_PATH, expected: `an absolute export path such as /srv/nfs/mlops/${env}` });
+    requireEnvName(nfsR, "path", path, env, "an NFS directory", `/srv/nfs/mlops/${env}`, ABS_PATH.test(path));
     const mountOptions = nfsR.stringList("mountOptions", {
         expected: "an NFS mount option such as nfsvers=4.1",
         item: (s) => /^[a-z0-9_]+(=[A-Za-z0-9_.:,-]+)?$/.test(s),
@@ -322,6 +380,8 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
         });
         if (nodePath === "/" || nodePath.startsWith("/proc") || nodePath.startsWith("/sys")) {
             st.problems.add(lp.keyOf("nodePath"), "a dedicated data directory, not a system path", describeValue(nodePath));
+        } else {
+            requireEnvName(lp, "nodePath", nodePath, env, "a node directory", localPathNodeDir(env), ABS_PATH.test(nodePath));
         }
         localPath = { mode: "install", nodePath, resources: readResources(lp, "resources", DEFAULT_RESOURCES.localPathProvisioner) };
     }
@@ -333,7 +393,7 @@ function readStorage(st: ObjectReader, env: string, protect: boolean): PlatformC
     };
 }
 
-function readMonitoring(mo: ObjectReader): PlatformConfig["monitoring"] {
+function readMonitoring(mo: ObjectReader, protect: boolean): PlatformConfig["monitoring"] {
     const pr = mo.object("prometheus");
     const retention = duration(pr, "retention", "7d", "TSDB retention");
     const retentionSize = pr.string("retentionSize", {
@@ -352,11 +412,52 @@ function readMonitoring(mo: ObjectReader): PlatformConfig["monitoring"] {
             describeValue(retentionSize),
         );
     }
-    const prometheus = { retention, retentionSize, storageSize: promStorage, resources: readResources(pr, "resources", DEFAULT_RESOURCES.prometheus) };
+    const replicas = pr.int("replicas", { expected: "1, or 2 or more for an HA pair (a whole number from 1 to 10)", min: 1, max: 10, default: 1 });
+    // Two replicas on one node share its fate: HA means separate nodes, so hard unless said otherwise.
+    // One replica keeps the chart's soft default: nothing to keep apart, and no change to its pod.
+    const podAntiAffinity = pr.string("podAntiAffinity", {
+        expected: '"hard" (replicas on different nodes, or Pending) or "soft" (preferred)',
+        oneOf: ["hard", "soft"],
+        default: replicas >= 2 ? "hard" : "soft",
+    }) as "hard" | "soft";
+    if (replicas < 2 && pr.has("podAntiAffinity")) {
+        mo.problems.add(
+            pr.keyOf("podAntiAffinity"),
+            `no anti-affinity setting while monitoring.prometheus.replicas is ${replicas} (it only keeps replicas apart; set replicas to 2 or more for HA)`,
+            describeValue(podAntiAffinity),
+        );
+    }
+    const prometheus = {
+        retention,
+        retentionSize,
+        storageSize: promStorage,
+        resources: readResources(pr, "resources", DEFAULT_RESOURCES.prometheus),
+        replicas,
+        podAntiAffinity,
+        remoteWrite: readRemoteWrite(pr),
+    };
     pr.done();
 
     const am = mo.object("alertmanager");
-    const alertmanager = { storageSize: storageSize(am, "1Gi"), resources: readResources(am, "resources", DEFAULT_RESOURCES.alertmanager) };
+    // A protected env's alerts must outlive one pod (a restart, a drained node): a cluster of two.
+    const amReplicas = am.int("replicas", {
+        expected: "a whole number of Alertmanager replicas from 1 to 5",
+        min: 1,
+        max: 5,
+        default: protect ? 2 : 1,
+    });
+    if (protect && amReplicas < 2) {
+        mo.problems.add(
+            am.keyOf("replicas"),
+            "2 or more on a protected stack (protect: true runs Alertmanager as a cluster, so alerts survive the loss of one pod)",
+            describeValue(amReplicas),
+        );
+    }
+    const alertmanager = {
+        storageSize: storageSize(am, "1Gi"),
+        resources: readResources(am, "resources", DEFAULT_RESOURCES.alertmanager),
+        replicas: amReplicas,
+    };
     am.done();
 
     const gr = mo.object("grafana");

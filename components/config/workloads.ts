@@ -2,8 +2,9 @@
  * The `workloads` section of the stack config (FastAPI serving, MLflow tracking, Airflow) and the
  * secret-only keys the workloads need. Every setting is validated here, before anything is created.
  */
-import { DNS_NAME, DNS_LABEL, IPV4, Resources, r, readResources, secretString, storageSize } from "./fields";
+import { DNS_NAME, DNS_LABEL, ENV_PATTERN, IPV4, Resources, r, readResources, requireEnvName, secretString, storageSize } from "./fields";
 import { ObjectReader, describeValue } from "./reader";
+import { REMOTE_WRITE_AUTH_KEY, remoteWriteAuthPlaceholder } from "./remoteWrite";
 import { airflowDefault } from "../versions";
 
 export const ALIAS_SELECTION_MODES = ["ab_test", "canary", "blue_green"] as const;
@@ -185,7 +186,8 @@ function uid(o: ObjectReader, name: string, def: number): number {
     return o.int(name, { expected: "a non-root numeric id (1-2147483647)", min: 1, max: 2147483647, default: def });
 }
 
-function postgres(o: ObjectReader): PostgresConfig {
+/** An external PostgreSQL database of `app`, named for the env (`mlflow_dev`): both envs may share a server. */
+function postgres(o: ObjectReader, env: string, app: string): PostgresConfig {
     const db = o.object("database");
     const out = {
         host: db.string("host", {
@@ -194,7 +196,11 @@ function postgres(o: ObjectReader): PostgresConfig {
             check: (v) => IPV4.test(v) || DNS_NAME.test(v) || DNS_LABEL.test(v),
         }),
         port: db.int("port", { expected: "a TCP port (1-65535)", min: 1, max: 65535, default: 5432 }),
-        database: db.string("name", { required: true, pattern: PG_IDENTIFIER, expected: "a PostgreSQL database name (letters, digits, _)" }),
+        database: db.string("name", {
+            required: true,
+            pattern: PG_IDENTIFIER,
+            expected: `a PostgreSQL database name (letters, digits, _) such as ${app}_${env}`,
+        }),
         user: db.string("user", { required: true, pattern: PG_IDENTIFIER, expected: "a PostgreSQL role name (letters, digits, _)" }),
         sslMode: db.string("sslMode", {
             expected: `one of ${PG_SSL_MODES.join(", ")}`,
@@ -202,6 +208,7 @@ function postgres(o: ObjectReader): PostgresConfig {
             default: "prefer",
         }) as PostgresConfig["sslMode"],
     };
+    requireEnvName(db, "name", out.database, env, "a database name", `${app}_${env}`, PG_IDENTIFIER.test(out.database));
     db.done();
     return out;
 }
@@ -219,7 +226,7 @@ function s3Location(o: ObjectReader, name: string, env: string, defaultPrefix: s
         default: defaultPrefix,
     });
     loc.done();
-    if (bucket && S3_PREFIX.test(prefix) && !bucket.split(/[.-]/).includes(env) && !prefix.split("/").includes(env)) {
+    if (bucket && S3_PREFIX.test(prefix) && ENV_PATTERN.test(env) && !bucket.split(/[.-]/).includes(env) && !prefix.split("/").includes(env)) {
         o.problems.add(
             loc.keyOf("prefix"),
             `a location that names the env "${env}" in the bucket name or as a prefix segment (s3://${bucket}/${env}/...), so envs never share objects`,
@@ -318,7 +325,7 @@ function readMlflow(ml: ObjectReader, env: string): MlflowConfig {
         image: image(ml, "image", true),
         replicas: ml.int("replicas", { expected: "an integer from 1 to 10", min: 1, max: 10, default: 1 }),
         runAsUser: uid(ml, "runAsUser", 1000),
-        database: postgres(ml),
+        database: postgres(ml, env, "mlflow"),
         artifacts: s3Location(ml, "artifacts", env, `${env}/mlflow`),
         resources: readResources(ml, "resources", DEFAULT_WORKLOAD_RESOURCES.mlflow),
     };
@@ -387,7 +394,7 @@ function readAirflow(af: ObjectReader, env: string, protect: boolean): AirflowCo
         image: img,
         airflowVersion,
         dags,
-        database: postgres(af),
+        database: postgres(af, env, "airflow"),
         logs: s3Location(af, "logs", env, `${env}/airflow-logs`),
         resources,
     };
@@ -453,7 +460,7 @@ function rawSwitches(config: Readonly<Record<string, string>>, project: string):
 }
 
 /**
- * Secret-only config keys (the workloads' and the Alertmanager webhook) whose absence stops the
+ * Secret-only config keys (the workloads', the Alertmanager webhook, remote-write credentials) whose absence stops the
  * program, given the stack's other config (which workloads are on, how DAGs are fetched), each with
  * the shape of a placeholder that passes validation: the offline plan stands in for values only the
  * user's machine can decrypt.
@@ -472,6 +479,8 @@ export function requiredSecretPlaceholders(config: Readonly<Record<string, strin
     for (const [key, shape] of Object.entries(workloadSecrets)) {
         if (secretInUse(key as keyof WorkloadSecrets, on)) out[key] = shape;
     }
+    const remoteWriteAuth = remoteWriteAuthPlaceholder(config[`${project}:monitoring`]);
+    if (remoteWriteAuth) out[REMOTE_WRITE_AUTH_KEY] = remoteWriteAuth;
     const repository: unknown = workloads?.airflow?.dags?.repository;
     if (on.airflow && typeof repository === "string" && isSshRepository(repository)) {
         out.airflowGitSshKey = (t) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${t}\n-----END OPENSSH PRIVATE KEY-----\n`;

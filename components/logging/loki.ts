@@ -4,7 +4,7 @@ import * as yaml from "js-yaml";
 import { PlatformConfig } from "../config/schema";
 import { WorkloadSwitches } from "../config/workloads";
 import { helmRelease } from "../helm";
-import { ingressAnnotations } from "../ingress";
+import { authenticatedIngressAnnotations } from "../ingress";
 import { platformLabels } from "../labels";
 import { lokiRuleGroups } from "../monitoring/alertRules";
 import { EnvNames } from "../naming";
@@ -116,7 +116,8 @@ export function lokiValues(args: LokiArgs): Record<string, unknown> {
         ingress: {
             enabled: true,
             ingressClassName: args.ingress.className,
-            annotations: ingressAnnotations(args.ingress),
+            // Loki has no login of its own (auth_enabled only picks a tenant): the ingress authenticates.
+            annotations: authenticatedIngressAnnotations(args.ingress, names),
             hosts: [names.hosts.loki],
             tls: [{ hosts: [names.hosts.loki], secretName: names.tlsSecrets.loki }],
             // Read paths only (query and rules APIs): pushes come from the env's Promtail inside the

@@ -6,8 +6,9 @@
  *
  * It reads the live Prometheus CRD rather than the cluster stack's outputs through a
  * StackReference: the CRD is what the operator meets, whoever installed it, and a read needs no
- * backend organisation or project naming. A read runs in every preview as well. Every object of the
- * env depends on `satisfied`, so on a failed check nothing is registered, in a preview or an `up`.
+ * backend organisation or project naming. A read runs in every preview as well. index.ts awaits the
+ * check after the cluster identity check and before the Platform registers, so on a failed check
+ * nothing of the env is registered, in a preview or an `up`.
  *
  * Where the CRD does not exist at all, the read itself fails, with the engine's own message
  * `resource 'prometheuses.monitoring.coreos.com' does not exist` on this component's read
@@ -15,6 +16,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { settled } from "../cluster";
 import { CRDS_FIX_COMMAND, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
 import { isAtLeast, parseVersion } from "../semver";
 
@@ -25,8 +27,17 @@ export interface CrdRequirementArgs {
     readonly kubePrometheusStackVersion: string;
 }
 
-/** Why the CRD's operator version `found` (its annotation, if any) does not do, or undefined when it does. */
-export function crdRequirementProblem(found: string | undefined, args: CrdRequirementArgs): string | undefined {
+/**
+ * Why the CRD's operator version `found` (its annotation, if any) does not do, or undefined when it
+ * does; `known` is false when the read stays unknown in a preview (a check that cannot run does not pass).
+ */
+export function crdRequirementProblem(found: string | undefined, args: CrdRequirementArgs, known = true): string | undefined {
+    if (!known) {
+        return (
+            `cannot check the prometheus-operator CRDs for kube-prometheus-stack ${args.kubePrometheusStackVersion}: ` +
+            `CustomResourceDefinition ${PROMETHEUS_CRD} is unknown in this preview; at least ${args.operatorVersion} is required.`
+        );
+    }
     if (found !== undefined && isAtLeast(found, args.operatorVersion)) return undefined;
     const what =
         found === undefined
@@ -41,32 +52,33 @@ export function crdRequirementProblem(found: string | undefined, args: CrdRequir
     );
 }
 
-/**
- * The check's failure: reported against the read, without a stack trace (the user's cluster, not
- * the program, is wrong), and with its message as written. The SDK prefixes
- * `error serializing property "<name>": ` to the message of every error that passes through a
- * resource input (runtime/rpc.js), and this one passes through every input of the env, all of which
- * wait for the check; the prefixes would bury the message.
- */
+/** The check's failure: reported against the read, without a stack trace (the user's cluster, not the program, is wrong). */
 export class CrdRequirementError extends pulumi.ResourceError {
     constructor(message: string, resource: pulumi.Resource) {
         super(message, resource, true);
-        Object.defineProperty(this, "message", { get: () => message, set: () => undefined, configurable: true });
+        this.name = "CrdRequirementError";
     }
 }
 
+/** The component whose child is the read: the policy pack knows the read by its parent's type. */
 export class PrometheusOperatorCrdRequirement extends pulumi.ComponentResource {
-    /** The CRD read, once its version is known to do; rejects with the problem otherwise. */
-    readonly satisfied: pulumi.Output<pulumi.Resource[]>;
+    readonly crd: k8s.apiextensions.v1.CustomResourceDefinition;
 
     constructor(name: string, args: CrdRequirementArgs, opts?: pulumi.ComponentResourceOptions) {
         super(CRD_REQUIREMENT_TYPE, name, {}, opts);
-        const crd = k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-prometheuses`, PROMETHEUS_CRD, { parent: this });
-        this.satisfied = crd.metadata.apply((metadata) => {
-            const problem = crdRequirementProblem(metadata?.annotations?.[OPERATOR_VERSION_ANNOTATION], args);
-            if (problem) throw new CrdRequirementError(problem, crd);
-            return [crd];
-        });
+        this.crd = k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-prometheuses`, PROMETHEUS_CRD, { parent: this });
         this.registerOutputs({ crd: PROMETHEUS_CRD, operatorVersion: args.operatorVersion });
     }
+}
+
+/**
+ * Reads the live Prometheus CRD through the stack's provider and resolves once its operator version
+ * does; rejects with CrdRequirementError when it does not. `protect` is the env's: the component is
+ * the env's like everything else it registers (the read itself the engine never protects).
+ */
+export async function verifyPrometheusOperatorCrds(name: string, args: CrdRequirementArgs, provider: k8s.Provider, protect: boolean): Promise<void> {
+    const requirement = new PrometheusOperatorCrdRequirement(name, args, { providers: { kubernetes: provider }, protect });
+    const metadata = await settled(requirement.crd.metadata);
+    const problem = crdRequirementProblem(metadata?.annotations?.[OPERATOR_VERSION_ANNOTATION], args, metadata !== undefined);
+    if (problem) throw new CrdRequirementError(problem, requirement.crd);
 }

@@ -2,19 +2,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
-import { ingressAnnotations } from "../ingress";
+import { authenticatedIngressAnnotations, ingressAnnotations } from "../ingress";
 import { ownedSecret } from "../secrets";
 import { ENV_LABEL, EnvNames, SYSTEM_NAMESPACE } from "../naming";
 import { ChartSource } from "../chartSources";
+import { platformLabels } from "../labels";
+import { declareGrants } from "../rbac";
 import { SLACK_TEMPLATE_KEY, SLACK_WEBHOOK_KEY, alertmanagerConfig, slackTemplates } from "./alertmanagerConfig";
 import { DASHBOARD_SIDECAR_LABEL } from "./dashboards/grafana";
 import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY } from "./grafanaAdmin";
+import { needsRemoteWriteSecret, remoteWriteSecretData, remoteWriteValues } from "./remoteWrite";
+import { RemoteWriteCredentials } from "../config/remoteWrite";
+import { monitoringGrants } from "./monitoringRbac";
 
 export interface MonitoringArgs {
     readonly names: EnvNames;
     /** Where kube-prometheus-stack comes from (pin or mirror). */
     readonly chart: ChartSource;
     readonly namespace: string;
+    /** Every namespace the env creates: the operator's Roles are there (monitoringRbac.ts). */
+    readonly envNamespaces: readonly string[];
     readonly monitoring: PlatformConfig["monitoring"];
     readonly alerting: PlatformConfig["alerting"];
     readonly ingress: PlatformConfig["ingress"];
@@ -23,10 +30,26 @@ export interface MonitoringArgs {
     readonly retainVolumes: boolean;
     /** Slack incoming-webhook URL from secret config; unset leaves the webhook file empty. */
     readonly slackWebhook: pulumi.Output<string>;
+    /** Secret config: credentials of the remote-write targets by target name. */
+    readonly remoteWriteCredentials: pulumi.Output<Readonly<Record<string, RemoteWriteCredentials>>>;
 }
 
-/** Inputs of the values builder: everything but the secret webhook, which only the Secret holds. */
-export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "chart">;
+/** Inputs of the values builder: everything but the secrets, which only the Secrets hold. */
+export type MonitoringValuesInput = Omit<MonitoringArgs, "namespace" | "slackWebhook" | "remoteWriteCredentials" | "chart" | "envNamespaces">;
+
+/**
+ * External label naming the replica (the operator's value: the pod name). Set explicitly, since
+ * the downstream store deduplicates on it, and the operator drops exactly this label from alerts,
+ * so both replicas send Alertmanager identical alerts, which it merges into one.
+ */
+export const REPLICA_EXTERNAL_LABEL = "prometheus_replica";
+/** External label naming the Prometheus pair (`<namespace>/<name>`, the same on every replica). */
+export const PROMETHEUS_EXTERNAL_LABEL = "prometheus";
+/** External label carrying the env on every series and alert that leaves Prometheus. */
+export const ENV_EXTERNAL_LABEL = "env";
+
+/** With two replicas or more, a drain or rollout may take only one of them at a time. */
+const keepOneUp = (replicas: number) => (replicas >= 2 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {});
 
 const keepNamespaces = (regex: string) => ({ action: "keep", sourceLabels: ["namespace"], regex });
 
@@ -61,11 +84,11 @@ const CADVISOR_DEFAULT_DROPS = [
 ];
 
 /** Prometheus and Alertmanager ingress shape (`paths` list); Grafana's chart takes a single `path`. */
-function ingressValues(args: MonitoringValuesInput, host: string, tlsSecret: string, pathKey: "paths" | "path") {
+function ingressValues(args: MonitoringValuesInput, host: string, tlsSecret: string, annotations: Record<string, string>, pathKey: "paths" | "path") {
     return {
         enabled: true,
         ingressClassName: args.ingress.className,
-        annotations: ingressAnnotations(args.ingress),
+        annotations,
         hosts: [host],
         ...(pathKey === "paths" ? { paths: ["/"] } : { path: "/" }),
         pathType: "Prefix",
@@ -87,6 +110,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
     // Monitors are only honoured in namespaces the program labelled for this env.
     const envNamespaceSelector = { matchLabels: { [ENV_LABEL]: names.env } };
     const keepEnv = keepNamespaces(names.metricNamespaceRegex);
+    // Prometheus and Alertmanager have no login of their own: their ingresses authenticate.
+    const apiIngressAnnotations = authenticatedIngressAnnotations(args.ingress, names);
     const ownKubelet = keepOwnKubeletService(names.kubeletService);
     const selectOwn = (kind: string) => ({
         [`${kind}SelectorNilUsesHelmValues`]: false,
@@ -95,6 +120,9 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
     });
     return {
         fullnameOverride: names.monitoringFullname,
+        // The chart's RBAC for the operator, Prometheus and the webhook Jobs is cluster-wide with
+        // cluster-wide writes, and it has no namespaced mode; the program declares it instead.
+        global: { rbac: { create: false } },
         // The prometheus-operator CRDs belong to the cluster stack (components/cluster/): an env never
         // installs, upgrades or deletes them. false drops the chart's `crds` subchart (its crds/ and
         // its CRD upgrade Job); the release's skipCrds is the second lock.
@@ -117,6 +145,9 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             alertmanagerInstanceNamespaces: envNs,
             alertmanagerConfigNamespaces: envNs,
             thanosRulerInstanceNamespaces: envNs,
+            // Without a selector both envs' webhooks would mutate and validate every namespace's
+            // PrometheusRules and AlertmanagerConfigs.
+            admissionWebhooks: { namespaceSelector: envNamespaceSelector },
             kubeletService: { enabled: true, namespace: SYSTEM_NAMESPACE },
             resources: m.operator.resources,
             prometheusConfigReloader: { resources: m.operator.configReloaderResources },
@@ -147,7 +178,11 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             hostNetwork: false,
         },
         prometheus: {
-            ingress: ingressValues(args, names.hosts.prometheus, names.tlsSecrets.prometheus, "paths"),
+            ingress: ingressValues(args, names.hosts.prometheus, names.tlsSecrets.prometheus, apiIngressAnnotations, "paths"),
+            ...keepOneUp(m.prometheus.replicas),
+            // Replicas scrape on their own schedules, so their answers differ slightly: Grafana (one
+            // client) sticks to one replica and a dashboard does not flicker between them.
+            ...(m.prometheus.replicas >= 2 ? { service: { sessionAffinity: "ClientIP" } } : {}),
             prometheusSpec: {
                 ...selectOwn("serviceMonitor"),
                 ...selectOwn("podMonitor"),
@@ -155,7 +190,15 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
                 ...selectOwn("scrapeConfig"),
                 ...selectOwn("rule"),
                 externalUrl: `https://${names.hosts.prometheus}`,
-                replicas: 1,
+                replicas: m.prometheus.replicas,
+                // Each replica is a whole Prometheus with its own TSDB claim (volumeClaimTemplate) on
+                // its node's local-path disk; apart, one node's loss leaves the other running.
+                podAntiAffinity: m.prometheus.podAntiAffinity,
+                podAntiAffinityTopologyKey: "kubernetes.io/hostname",
+                externalLabels: { [ENV_EXTERNAL_LABEL]: names.env },
+                replicaExternalLabelName: REPLICA_EXTERNAL_LABEL,
+                prometheusExternalLabelName: PROMETHEUS_EXTERNAL_LABEL,
+                ...(m.prometheus.remoteWrite.length ? { remoteWrite: remoteWriteValues(names, m.prometheus.remoteWrite), remoteWriteDashboards: true } : {}),
                 retention: m.prometheus.retention,
                 retentionSize: m.prometheus.retentionSize,
                 // TSDB on node-local disk: NFS is too slow and unsafe for it.
@@ -164,7 +207,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
             },
         },
         alertmanager: {
-            ingress: ingressValues(args, names.hosts.alertmanager, names.tlsSecrets.alertmanager, "paths"),
+            ingress: ingressValues(args, names.hosts.alertmanager, names.tlsSecrets.alertmanager, apiIngressAnnotations, "paths"),
+            ...keepOneUp(m.alertmanager.replicas),
             alertmanagerSpec: {
                 // The program owns this Secret. configSecret alone does not stop the chart from rendering
                 // its own default config Secret; useExistingSecret does.
@@ -175,7 +219,13 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
                 alertmanagerConfigSelector: releaseSelector,
                 alertmanagerConfigNamespaceSelector: envNamespaceSelector,
                 externalUrl: `https://${names.hosts.alertmanager}`,
-                replicas: 1,
+                // The operator peers the replicas through the governing Service `alertmanager-operated`
+                // of this namespace only; no additionalPeers. The cluster label (the operator's own
+                // default, set so it cannot drift) makes each member refuse gossip from the other env's.
+                replicas: m.alertmanager.replicas,
+                clusterLabel: names.alertmanagerClusterLabel,
+                // NFS claims follow a pod to any node: replicas may share a node (a one-node lab) but prefer not to.
+                podAntiAffinity: "soft",
                 storage: volumeClaim(args.storageClasses.nfs, m.alertmanager.storageSize),
                 resources: m.alertmanager.resources,
                 securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, fsGroupChangePolicy: "OnRootMismatch" },
@@ -183,7 +233,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
         },
         grafana: {
             admin: { existingSecret: names.secrets.grafanaAdmin, userKey: GRAFANA_ADMIN_USER_KEY, passwordKey: GRAFANA_ADMIN_PASSWORD_KEY },
-            ingress: ingressValues(args, names.hosts.grafana, names.tlsSecrets.grafana, "path"),
+            // Grafana has its own login; an ingress login in front of it would ask twice.
+            ingress: ingressValues(args, names.hosts.grafana, names.tlsSecrets.grafana, ingressAnnotations(args.ingress), "path"),
             "grafana.ini": { server: { root_url: `https://${names.hosts.grafana}` } },
             persistence: {
                 enabled: true,
@@ -248,6 +299,23 @@ export class Monitoring extends pulumi.ComponentResource {
         // Its own Secret, read by file: the config holds no secret and the webhook rotates alone.
         const slackSecret = secret("slack", names.secrets.alertmanagerSlack, { [SLACK_WEBHOOK_KEY]: args.slackWebhook });
         const configSecret = secret("config", names.secrets.alertmanagerConfig, { "alertmanager.yaml": configYaml, [SLACK_TEMPLATE_KEY]: templates });
+        const remoteWrite = args.monitoring.prometheus.remoteWrite;
+        // In the operator's watched namespace: it reads the credentials from the Prometheus object's own.
+        const remoteWriteSecret = needsRemoteWriteSecret(remoteWrite)
+            ? ownedSecret(
+                  `${name}-prometheus-remote-write`,
+                  {
+                      names,
+                      component: "prometheus",
+                      name: names.secrets.prometheusRemoteWrite,
+                      namespace: args.namespace,
+                      data: remoteWriteSecretData(remoteWrite, args.remoteWriteCredentials),
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        // Before the release: its pre-install hook Job and the operator start with these permissions.
+        const rbac = declareGrants(monitoringGrants(names, args.envNamespaces), platformLabels(names.env, "monitoring-rbac"), { parent: this });
         helmRelease(
             names.releases.monitoring,
             {
@@ -256,7 +324,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: kubePrometheusStackValues(args),
             },
-            { parent: this, dependsOn: [configSecret, slackSecret] },
+            { parent: this, dependsOn: [configSecret, slackSecret, ...rbac, ...(remoteWriteSecret ? [remoteWriteSecret] : [])] },
         );
         this.releaseName = names.releases.monitoring;
         this.alertmanagerConfigSecret = names.secrets.alertmanagerConfig;

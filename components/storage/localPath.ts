@@ -4,18 +4,20 @@ import { LocalPathConfig, ReclaimPolicy } from "../config/schema";
 import { platformLabels } from "../labels";
 import { ENV_LABEL, EnvNames } from "../naming";
 import { k8sResources } from "../sizing";
+import { declareGrants } from "../rbac";
 import { images } from "../versions";
+import { LOCAL_PATH_ACCOUNT, localPathGrants } from "./provisionerRbac";
 
 export interface LocalPathStorageArgs {
     readonly names: EnvNames;
     readonly namespace: string;
     readonly localPath: LocalPathConfig;
     readonly reclaimPolicy: ReclaimPolicy;
+    /** Every namespace the env creates: the provisioner records events on claims there. */
+    readonly envNamespaces: readonly string[];
 }
 
 const CONFIG_MAP = "local-path-config";
-const SERVICE_ACCOUNT = "local-path-provisioner";
-const ROLE = "local-path-provisioner";
 
 /** The provisioner's config.json: one node directory for every node, unique to the env. */
 export function localPathConfigJson(nodePath: string): string {
@@ -50,7 +52,8 @@ spec:
 /**
  * Node-local storage for the Prometheus TSDB. Local-path storage often exists already (k3s and kind
  * ship a `local-path` class), so the env either adopts a class by name or installs its own
- * provisioner with an env-scoped provisioner name, class, cluster role and node directory.
+ * provisioner with an env-scoped provisioner name, class, cluster role and node directory (its
+ * permissions: provisionerRbac.ts).
  * (local-path-provisioner publishes no Helm repository, so its objects are declared here.)
  */
 export class LocalPathStorage extends pulumi.ComponentResource {
@@ -71,54 +74,15 @@ export class LocalPathStorage extends pulumi.ComponentResource {
         }
 
         const labels = platformLabels(names.env, "local-path-provisioner");
-        const clusterName = `local-path-provisioner-${names.env}`;
         const ns = args.namespace;
         const child = { parent: this };
 
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: SERVICE_ACCOUNT, namespace: ns, labels } }, child);
-        const role = new k8s.rbac.v1.Role(
-            `${name}-role`,
-            {
-                metadata: { name: ROLE, namespace: ns, labels },
-                rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] }],
-            },
-            child,
-        );
-        new k8s.rbac.v1.RoleBinding(
-            `${name}-rolebinding`,
-            {
-                metadata: { name: "local-path-provisioner", namespace: ns, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: ROLE },
-                subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: ns }],
-            },
-            { ...child, dependsOn: [role, sa] },
-        );
-        const clusterRole = new k8s.rbac.v1.ClusterRole(
-            `${name}-clusterrole`,
-            {
-                metadata: { name: clusterName, labels },
-                rules: [
-                    {
-                        apiGroups: [""],
-                        resources: ["nodes", "persistentvolumeclaims", "configmaps", "pods", "pods/log"],
-                        verbs: ["get", "list", "watch"],
-                    },
-                    { apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
-                    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
-                    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
-                ],
-            },
-            child,
-        );
-        new k8s.rbac.v1.ClusterRoleBinding(
-            `${name}-clusterrolebinding`,
-            {
-                metadata: { name: clusterName, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterName },
-                subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: ns }],
-            },
-            { ...child, dependsOn: [clusterRole, sa] },
-        );
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: LOCAL_PATH_ACCOUNT, namespace: ns, labels } }, child);
+        // Logical names as before the Roles moved into data: renaming would replace live objects.
+        const rbac = declareGrants(localPathGrants(names.env, ns, args.envNamespaces), labels, { ...child, dependsOn: [sa] }, (grant) => {
+            const [kind, suffix] = grant.namespace === undefined ? ["cluster", ""] : ["", grant.namespace === ns ? "" : `-${grant.namespace}`];
+            return { role: `${name}-${kind}role${suffix}`, binding: `${name}-${kind}rolebinding${suffix}` };
+        });
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
             {
@@ -145,7 +109,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: { ...labels, ...podLabels } },
                         spec: {
-                            serviceAccountName: SERVICE_ACCOUNT,
+                            serviceAccountName: LOCAL_PATH_ACCOUNT,
                             securityContext: { seccompProfile: { type: "RuntimeDefault" } },
                             containers: [
                                 {
@@ -162,7 +126,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                                         "--configmap-name",
                                         CONFIG_MAP,
                                         "--service-account-name",
-                                        SERVICE_ACCOUNT,
+                                        LOCAL_PATH_ACCOUNT,
                                         "--helper-image",
                                         images.localPathHelper,
                                     ],
@@ -180,7 +144,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...child, dependsOn: [sa, config] },
+            { ...child, dependsOn: [sa, config, ...rbac] },
         );
         new k8s.storage.v1.StorageClass(
             `${name}-class`,

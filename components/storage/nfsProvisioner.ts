@@ -3,6 +3,9 @@ import { PlatformConfig } from "../config/schema";
 import { helmRelease } from "../helm";
 import { ENV_LABEL, EnvNames } from "../naming";
 import { ChartSource } from "../chartSources";
+import { platformLabels } from "../labels";
+import { declareGrants } from "../rbac";
+import { nfsProvisionerGrants } from "./provisionerRbac";
 
 export interface NfsProvisionerArgs {
     readonly names: EnvNames;
@@ -10,10 +13,12 @@ export interface NfsProvisionerArgs {
     readonly chart: ChartSource;
     readonly namespace: string;
     readonly nfs: PlatformConfig["storage"]["nfs"];
+    /** Every namespace the env creates: the provisioner updates claims and records events there. */
+    readonly envNamespaces: readonly string[];
 }
 
 /** Chart values for the env's NFS subdir provisioner (exported for tests and the plan). */
-export function nfsProvisionerValues(args: NfsProvisionerArgs): Record<string, unknown> {
+export function nfsProvisionerValues(args: Omit<NfsProvisionerArgs, "envNamespaces">): Record<string, unknown> {
     const { names, nfs } = args;
     return {
         nfs: {
@@ -36,6 +41,9 @@ export function nfsProvisionerValues(args: NfsProvisionerArgs): Record<string, u
             pathPattern: "${.PVC.namespace}-${.PVC.name}",
             accessModes: "ReadWriteMany",
         },
+        // The chart's ClusterRole updates claims and records events in every namespace; the
+        // program's grants (provisionerRbac.ts) keep those writes in the env's namespaces.
+        rbac: { create: false },
         replicaCount: 1,
         resources: nfs.resources,
         labels: { [ENV_LABEL]: names.env },
@@ -50,6 +58,10 @@ export class NfsProvisioner extends pulumi.ComponentResource {
 
     constructor(name: string, args: NfsProvisionerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:NfsProvisioner", name, {}, opts);
+        // The binding names the chart's ServiceAccount before the release creates it.
+        const rbac = declareGrants(nfsProvisionerGrants(args.names, args.namespace, args.envNamespaces), platformLabels(args.names.env, "nfs-provisioner"), {
+            parent: this,
+        });
         helmRelease(
             args.names.releases.nfs,
             {
@@ -58,7 +70,7 @@ export class NfsProvisioner extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: nfsProvisionerValues(args),
             },
-            { parent: this },
+            { parent: this, dependsOn: rbac },
         );
         this.releaseName = args.names.releases.nfs;
         this.storageClassName = args.names.storageClasses.nfs;

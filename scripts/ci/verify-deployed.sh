@@ -6,6 +6,9 @@
 # its kubeconfig (the ingress hosts and the cluster DNS are not reachable from it), so each service
 # is reached by `kubectl port-forward` to the Service its outputs `endpoints` URL names
 # (http://<service>.<namespace>.svc.cluster.local:<port>), as the README's manual steps do.
+# A port-forward reaches a Service past its Ingress, so the ingress login of Prometheus,
+# Alertmanager and Loki (ingress.auth) is not asked for and verify reads no ingress credentials;
+# Grafana's own login still is.
 # Needs: the Pulumi CLI logged in to the stack's backend, KUBECONFIG, kubectl and node.
 set -euo pipefail
 

@@ -170,8 +170,8 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
             custom: rec.custom,
             parent: rec.parent ?? stackUrn,
             provider: rec.custom ? provider : undefined,
-            protect: rec.protect,
-            props: !rec.custom ? {} : rec.external ? (rec.live ?? {}) : rec.inputs,
+            protect: rec.read ? false : rec.protect,
+            props: rec.custom ? rec.inputs : {},
             dependencies: rec.dependencies,
         });
         if (rec.type === HELM_CHART_V4) {

@@ -26,13 +26,6 @@ export interface ResourceRecord {
     readonly parent?: string;
     readonly provider?: string;
     readonly custom: boolean;
-    /**
-     * A read (`.get`) of an object the stack does not own, as the engine records it (`external`):
-     * never created, updated or deleted by the stack, and never protected (the engine sets no protect
-     * on a read). Its `inputs` are what the program passed; `live` is the object it found.
-     */
-    readonly external: boolean;
-    readonly live?: Record<string, unknown>;
     /** Resource options a reviewer cares about for data safety. */
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
@@ -42,6 +35,13 @@ export interface ResourceRecord {
     readonly dependencies: readonly string[];
     /** Transforms registered on it; a helm.v4.Chart applies them to the objects it renders. */
     readonly transforms: readonly pulumi.ResourceTransform[];
+    /**
+     * A read of an existing object (`.get`), which the engine records as external and never
+     * protects; its `inputs` are then the object as read, which is what the engine hands policies.
+     */
+    readonly read: boolean;
+    /** The URNs it was known by before (its aliases), which the engine moves to its URN. */
+    readonly aliases: readonly string[];
 }
 
 /** A step the engine itself fails (a read of a missing object): the engine reports it, not the program. */
@@ -72,6 +72,8 @@ export interface ProgramRun {
     readonly componentOutputs: Map<string, Record<string, unknown>>;
     /** The stack outputs (module exports), resolved; secret values stay wrapped. */
     readonly outputs: Record<string, unknown>;
+    /** What the program logged with pulumi.log.warn, in order. */
+    readonly warnings: string[];
 }
 
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -80,9 +82,30 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 
 /** Value the mocks give every generated password; treated as a secret by the plan writer too. */
 export const MOCK_RANDOM_RESULT = "mock-random-result-0f3c9a";
+/** Value the mocks give every generated password's `bcryptHash` (the provider computes one at create). */
+export const MOCK_BCRYPT_HASH = "$2a$10$mockmockmockmockmockmuQ0f3c9aMockBcryptHashOfTheResult";
+
+/**
+ * UID of the kube-system Namespace a run reads when the stack pins none: the mocks have no cluster,
+ * so the offline plan can never check the live UID (a preview does).
+ */
+export const MOCK_KUBE_SYSTEM_UID = "offline-no-cluster";
+
+/** The UID the stack file pins (`cluster.kubeSystemUid`), if any. */
+export function pinnedKubeSystemUid(stack: LoadedStack): string | undefined {
+    try {
+        const uid: unknown = JSON.parse(stack.config[`${stack.project}:cluster`] ?? "{}")?.kubeSystemUid;
+        return typeof uid === "string" ? uid : undefined;
+    } catch {
+        // Malformed cluster config is reported by the schema itself.
+        return undefined;
+    }
+}
 
 /** Type of the CRD object an env reads (components/monitoring/crdRequirement.ts). */
 export const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+/** Type of the kube-system Namespace every stack reads (components/cluster.ts). */
+export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 
 /** The key of an object in `RunOptions.live`: its type and ID (`<namespace>/<name>`, or the name). */
 export const liveKey = (type: string, id: string) => `${type}::${id}`;
@@ -93,6 +116,19 @@ export function operatorCrd(name: string, operatorVersion: string | undefined): 
     return { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name, annotations } };
 }
 
+/** The kube-system Namespace of a cluster whose UID is `uid`. */
+export function kubeSystemNamespace(uid: string): Record<string, unknown> {
+    return { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid } };
+}
+
+/** The cluster the mocks read from: the objects `live` gives, in front of the default ones. */
+type LiveObjects = Readonly<Record<string, Record<string, unknown> | null>>;
+
+/** What the mocks' cluster holds unless a run says otherwise: the stack's own cluster, after `pulumi up -s cluster`. */
+function defaultLive(stack: LoadedStack): LiveObjects {
+    return { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(stack) ?? MOCK_KUBE_SYSTEM_UID) };
+}
+
 /**
  * What a read finds: the object `live` names, or by default an object that exists (a
  * prometheus-operator CRD at the version kube-prometheus-stack's pin runs, as after
@@ -100,9 +136,9 @@ export function operatorCrd(name: string, operatorVersion: string | undefined): 
  * the cluster, and the read fails with the engine's message (its ReadStep: "resource '<id>' does
  * not exist"), not with anything the program could say.
  */
-function readState(type: string, id: string, inputs: Record<string, unknown>, live: RunOptions["live"]): Record<string, unknown> {
+function readState(type: string, id: string, inputs: Record<string, unknown>, live: LiveObjects): Record<string, unknown> {
     const key = liveKey(type, id);
-    if (live && key in live) {
+    if (key in live) {
         const state = live[key];
         if (state === null) throw new EngineError(`resource '${id}' does not exist`);
         return state!;
@@ -121,11 +157,11 @@ function previewState(type: string, name: string, inputs: Record<string, unknown
     return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
 }
 
-/** `name` is the object name: the ID for reads (`StorageClass.get`), the logical name otherwise. */
+/** `name` is the object name: the ID for reads (`Namespace.get`), the logical name otherwise. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: MOCK_RANDOM_RESULT };
+            return { ...inputs, result: MOCK_RANDOM_RESULT, bcryptHash: MOCK_BCRYPT_HASH };
         case "random:index/randomBytes:RandomBytes": {
             // Bytes whose base64 form has both `+` and `/`, so URL-safe re-encoding is exercised.
             const bytes = Buffer.alloc(Number(inputs.length ?? 32), 0xfb);
@@ -141,10 +177,12 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     }
 }
 
+type AliasSpec = { name?: string; type?: string; stack?: string; project?: string; parenturn?: string; noparent?: boolean };
 type Req = {
     getType(): string;
     getName(): string;
     getParent(): string;
+    getAliasesList?(): { toObject(): { urn?: string; spec?: AliasSpec } }[];
     getObject?(): { toJavaScript(): Record<string, unknown> } | undefined;
     getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined;
     getDependenciesList?(): string[];
@@ -153,6 +191,17 @@ type Req = {
 };
 type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
 type OutputsReq = { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined };
+
+/** The URN each alias of a registration names, as the engine forms it: a child's type follows its parent's. */
+function aliasUrns(req: Req, stack: LoadedStack): string[] {
+    return (req.getAliasesList?.() ?? []).map((alias) => {
+        const { urn, spec = {} } = alias.toObject();
+        if (urn) return urn;
+        const parent = spec.noparent ? "" : spec.parenturn || req.getParent();
+        const parentType = parent ? `${parent.split("::")[2]}$` : "";
+        return `urn:pulumi:${spec.stack || stack.stack}::${spec.project || stack.project}::${parentType}${spec.type || req.getType()}::${spec.name || req.getName()}`;
+    });
+}
 
 /** Resolves an Output (or plain value) the way a stack export is resolved; `UNKNOWN` in a preview if it is. */
 async function settle(value: unknown): Promise<unknown> {
@@ -185,16 +234,34 @@ export interface RunOptions {
     readonly preview?: boolean;
     /**
      * The cluster that reads (`.get`) see, by `liveKey(type, id)`: an object's state, or null for an
-     * object the cluster does not have. Unlisted reads find their object (see `readState`).
+     * object the cluster does not have. Unlisted reads find their object (see `readState`): the
+     * kube-system Namespace with the UID the stack pins (another UID simulates another cluster), the
+     * prometheus-operator CRDs at the version kube-prometheus-stack's pin runs.
      */
-    readonly live?: Readonly<Record<string, Record<string, unknown> | null>>;
+    readonly live?: LiveObjects;
 }
 
-export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<Record<string, unknown>>, options: RunOptions = {}): Promise<ProgramRun> {
+/**
+ * What Pulumi's Node.js runtime runs of a loaded entry module (cmd/run/run.js): a module whose only
+ * export is `default` stands for that export, and an exported function is called and awaited; its
+ * result (or the module's exports) are the stack outputs.
+ */
+async function programResult(loaded: unknown): Promise<Record<string, unknown>> {
+    let program = loaded;
+    const exports = loaded as Record<string, unknown>;
+    if (typeof loaded === "object" && loaded !== null && Object.keys(exports).every((k) => k === "default" || k === "__esModule") && "default" in exports) {
+        program = exports.default;
+    }
+    const result: unknown = await (typeof program === "function" ? (program as () => unknown)() : program);
+    return typeof result === "object" && result !== null ? (result as Record<string, unknown>) : {};
+}
+
+export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<unknown>, options: RunOptions = {}): Promise<ProgramRun> {
     const preview = options.preview === true;
-    const resources: ResourceRecord[] = [];
-    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies" | "external" | "live">>();
+    const live: LiveObjects = { ...defaultLive(stack), ...options.live };
     const reads = new Map<string, Record<string, unknown>>();
+    const resources: ResourceRecord[] = [];
+    const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies" | "read" | "aliases">>();
     const engineErrors: EngineError[] = [];
     const componentOutputs = new Map<string, Record<string, unknown>>();
 
@@ -212,7 +279,7 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                 if (args.id) {
                     let state: Record<string, unknown>;
                     try {
-                        state = readState(args.type, args.id, args.inputs, options.live);
+                        state = readState(args.type, args.id, args.inputs, live);
                     } catch (err) {
                         if (err instanceof EngineError) engineErrors.push(err);
                         throw err;
@@ -248,12 +315,12 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     // In a preview the inputs are taken off the wire: there an unknown is the engine's marker,
                     // where the mocks' decoded inputs would have dropped it.
                     const wire = (req.getObject ?? req.getProperties)?.call(req)?.toJavaScript();
-                    const live = method === "readResource" ? reads.get(key) : undefined;
+                    const read = method === "readResource";
                     resources.push({
                         ...rec,
-                        external: method === "readResource",
-                        ...(live ? { live } : {}),
-                        inputs: preview && wire ? (wireValue(wire) as Record<string, unknown>) : rec.inputs,
+                        inputs: read ? (reads.get(key) ?? {}) : preview && wire ? (wireValue(wire) as Record<string, unknown>) : rec.inputs,
+                        read,
+                        aliases: aliasUrns(req, stack),
                         dependencies: req.getDependenciesList?.() ?? [],
                         urn: resp.getUrn(),
                         parent: req.getParent() || undefined,
@@ -277,9 +344,18 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
     // keeps the test runner from reporting it as its own (vitest steps back while another listener exists).
     const unhandled: unknown[] = [];
     const onUnhandled = (err: unknown) => void unhandled.push(err);
+    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
     process.on("unhandledRejection", onUnhandled);
+    // The mocks have no engine to log to: pulumi.log.warn falls back to console.warn with this prefix.
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const line = args.map(String).join(" ");
+        if (line.startsWith("warning: [runtime] ")) warnings.push(line.slice("warning: [runtime] ".length));
+        else consoleWarn(...args);
+    };
     try {
-        const exports = await loadProgram();
+        const exports = await programResult(await loadProgram());
         for (const [key, value] of Object.entries(exports)) {
             if (key === "default" || key === "__esModule") continue;
             const resolved = await settle(value);
@@ -287,7 +363,6 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
             const secret = pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret);
             outputs[key] = secret ? { [SIG_KEY]: SECRET_SIG, value: resolved } : resolved;
         }
-        const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
         if (waitForRPCs) await waitForRPCs();
         // Node reports a rejection as unhandled once the microtasks after it have run.
         await new Promise((resolve) => setImmediate(resolve));
@@ -295,9 +370,15 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
         if (engineErrors.length) throw engineErrors[0];
         if (unhandled.length) throw unhandled[0];
     } catch (err) {
-        throw new ProgramFailure(err, resources);
+        // The engine reports a failed step itself, whatever the program made of the rejection it saw.
+        throw new ProgramFailure(engineErrors[0] ?? err, resources);
     } finally {
+        // A failed run's other rejections (the outputs of a failed read) surface after it: they are its
+        // own, and must not be counted against the next run.
+        if (waitForRPCs) await waitForRPCs().catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
         process.off("unhandledRejection", onUnhandled);
+        console.warn = consoleWarn;
     }
-    return { stack, preview, resources, componentOutputs, outputs };
+    return { stack, preview, resources, componentOutputs, outputs, warnings };
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { isPlanTempDir } from "./planOutput";
 
 export interface PlanSnapshot {
     readonly resources: { urn: string; type: string; name: string; protect: boolean; retainOnDelete: boolean; inputs: unknown }[];
@@ -45,7 +46,7 @@ export function readPlanDir(dir: string): PlanSnapshot {
 export function stacksIn(root: string): string[] {
     if (!existsSync(root)) return [];
     return readdirSync(root, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, "resources.json")))
+        .filter((e) => e.isDirectory() && !isPlanTempDir(e.name) && existsSync(path.join(root, e.name, "resources.json")))
         .map((e) => e.name)
         .sort();
 }

@@ -1,13 +1,14 @@
 /**
  * Turns a mock-runtime run into the offline plan files under out/<stack>/. Secret values are
  * replaced by a marker before anything is written, and every written file is checked for the
- * stack's placeholder values as a last line of defence.
+ * stack's placeholder values as a last line of defence before the output is put in place.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ChartSource, splitChartLocation } from "../../components/chartSources";
-import { MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
+import { MOCK_BCRYPT_HASH, MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
+import { OutGuard, PlaceholderLeakError, checkOutDir, defaultGuard, replaceDir, writeMarker } from "./planOutput";
 
 export const SECRET_MARKER = "[secret]";
 
@@ -33,6 +34,8 @@ export interface ReleaseEntry {
 }
 
 export interface Plan {
+    /** The stack the plan is of, recorded in the output's marker. */
+    stack: string;
     resources: {
         urn: string;
         type: string;
@@ -40,12 +43,17 @@ export interface Plan {
         parent?: string;
         provider?: string;
         custom: boolean;
-        /** A read of an object the stack does not own (`.get`): never created or deleted by the stack. */
-        external: boolean;
         protect: boolean;
         retainOnDelete: boolean;
         inputs: unknown;
     }[];
+    /**
+     * Objects the program reads and never changes (the kube-system Namespace of the cluster check, an
+     * env's Prometheus CRD of the CRD version check),
+     * kept apart from `resources`, which is what a deployment applies; `object` is what the mocks
+     * answered, not the live cluster.
+     */
+    reads: { urn: string; type: string; name: string; provider?: string; object: unknown }[];
     releases: ReleaseEntry[];
     /** Values each release receives, by release name. */
     values: Record<string, unknown>;
@@ -60,7 +68,7 @@ export interface Plan {
 /** Deep copy with secret values replaced by the marker. */
 export function redact(value: unknown): unknown {
     if (isSecretValue(value)) return SECRET_MARKER;
-    if (value === MOCK_RANDOM_RESULT) return SECRET_MARKER;
+    if (value === MOCK_RANDOM_RESULT || value === MOCK_BCRYPT_HASH) return SECRET_MARKER;
     if (Array.isArray(value)) return value.map(redact);
     if (typeof value === "object" && value !== null) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
@@ -119,18 +127,21 @@ export function buildPlan(run: ProgramRun): Plan {
         });
     }
     return {
-        resources: run.resources.map((r) => ({
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            parent: r.parent,
-            provider: r.provider,
-            custom: r.custom,
-            external: r.external,
-            protect: r.protect,
-            retainOnDelete: r.retainOnDelete,
-            inputs: redact(r.inputs),
-        })),
+        stack: run.stack.stack,
+        resources: run.resources
+            .filter((r) => !r.read)
+            .map((r) => ({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                parent: r.parent,
+                provider: r.provider,
+                custom: r.custom,
+                protect: r.protect,
+                retainOnDelete: r.retainOnDelete,
+                inputs: redact(r.inputs),
+            })),
+        reads: run.resources.filter((r) => r.read).map((r) => ({ urn: r.urn, type: r.type, name: r.name, provider: r.provider, object: redact(r.inputs) })),
         releases,
         values,
         outputs: redact(run.outputs) as Record<string, unknown>,
@@ -138,8 +149,33 @@ export function buildPlan(run: ProgramRun): Plan {
     };
 }
 
-export function writePlan(plan: Plan, dir: string, placeholders: readonly string[]): string[] {
-    rmSync(dir, { recursive: true, force: true });
+/**
+ * Writes the plan into `dir`, replacing a previous plan output there as a whole, and returns the
+ * written files (paths under `dir`). `dir` must be new, empty or a previous plan output (see
+ * planOutput.ts); the files are written and checked in a temporary sibling first, so a failure
+ * (a leaked placeholder, a write error) leaves `dir` as it was.
+ */
+export function writePlan(plan: Plan, dir: string, placeholders: readonly string[], guard: OutGuard = defaultGuard()): string[] {
+    const target = checkOutDir(dir, guard);
+    let relative: string[] = [];
+    replaceDir(target, (tmp) => {
+        writeFiles(plan, tmp);
+        const written = listFiles(tmp);
+        relative = written.map((f) => path.relative(tmp, f));
+        const leaks = placeholders
+            .filter((p) => p.length > 0)
+            .flatMap((p) => written.filter((f) => readFileSync(f, "utf8").includes(p)))
+            .map((f) => path.relative(tmp, f));
+        if (leaks.length) {
+            throw new PlaceholderLeakError(`a secret placeholder reached the plan files (${[...new Set(leaks)].join(", ")}); nothing was written to ${target}`);
+        }
+        // Last, so that a directory holding the marker always holds a complete plan.
+        writeMarker(tmp, plan.stack);
+    });
+    return relative.map((f) => path.join(target, f));
+}
+
+function writeFiles(plan: Plan, dir: string): void {
     mkdirSync(path.join(dir, "values"), { recursive: true });
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
     writeFileSync(path.join(dir, "resources.json"), json(plan.resources));
@@ -152,13 +188,6 @@ export function writePlan(plan: Plan, dir: string, placeholders: readonly string
         mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         writeFileSync(path.join(dir, file), content);
     }
-    const written = listFiles(dir);
-    const leaks = placeholders.filter((p) => p.length > 0).flatMap((p) => written.filter((f) => readFileSync(f, "utf8").includes(p)));
-    if (leaks.length) {
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`a secret placeholder reached the plan files (${[...new Set(leaks)].join(", ")}); nothing was kept`);
-    }
-    return written;
 }
 
 function listFiles(dir: string): string[] {

@@ -4,10 +4,8 @@
  * every other chart must still match components/versions.ts exactly.
  */
 import { ChartSource } from "../../components/chartSources";
-import { rawConfigFrom } from "../../components/config/schema";
-import { parseStackConfig } from "../../components/config/stack";
 import { DeclaredChartSource } from "../../policy/rules";
-import { loadStack } from "./stackFile";
+import { loadStack, parseLoadedStack } from "./stackFile";
 
 /** The policy that reads `chartSources`; the pack's config is keyed by policy name. */
 export const CHART_POLICY = "chart-version-pinned";
@@ -29,9 +27,6 @@ export function policyPackConfig(charts: Readonly<Record<string, ChartSource>>):
  */
 export function policyPackConfigForStack(root: string, stack: string): PolicyPackConfig {
     const loaded = loadStack(root, stack, { placeholderSecrets: true });
-    const { config } = parseStackConfig(
-        rawConfigFrom(loaded.config, (k) => loaded.secretKeys.includes(k), loaded.project),
-        loaded.project,
-    );
+    const { config } = parseLoadedStack(loaded);
     return policyPackConfig(config.charts);
 }

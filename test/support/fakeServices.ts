@@ -127,3 +127,52 @@ export const startRedirect = (location: string) =>
         res.writeHead(302, { location, "content-type": "text/html" });
         res.end(`<a href="${location}">Found</a>`);
     });
+
+export interface AuthProxy extends RunningServer {
+    /** The Authorization header of every request, as received ("" when absent). */
+    readonly authorizations: string[];
+}
+
+/**
+ * What ingress-nginx does with `auth-type: basic` in front of a service: a request without the
+ * right `Authorization: Basic` header gets nginx's 401 page and a challenge for the realm; the
+ * others are passed to `upstream` as they came.
+ */
+export async function startBasicAuthProxy(upstream: string, auth: { user: string; password: string }, realm: string): Promise<AuthProxy> {
+    const expected = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}`;
+    const authorizations: string[] = [];
+    const server = await serve(async (req, res) => {
+        authorizations.push(req.headers.authorization ?? "");
+        if (req.headers.authorization !== expected) {
+            res.writeHead(401, { "content-type": "text/html", "www-authenticate": `Basic realm="${realm}"` });
+            res.end(
+                "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+            );
+            return;
+        }
+        const answer = await fetch(`${upstream}${req.url ?? "/"}`, { headers: { accept: req.headers.accept ?? "*/*" } });
+        res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
+        res.end(await answer.text());
+    });
+    return { ...server, authorizations };
+}
+
+export interface SlackStandIn extends RunningServer {
+    /** Every message posted, as Slack's incoming-webhook JSON. */
+    readonly messages: Record<string, any>[];
+}
+
+/** A Slack incoming webhook: records each posted message and answers `ok` as Slack does. */
+export async function startSlackStandIn(): Promise<SlackStandIn> {
+    const messages: Record<string, any>[] = [];
+    const server = await serve((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+            messages.push(JSON.parse(body) as Record<string, any>);
+            res.writeHead(200, { "content-type": "text/plain" });
+            res.end("ok");
+        });
+    });
+    return { ...server, messages };
+}

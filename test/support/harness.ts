@@ -6,17 +6,22 @@ import * as path from "node:path";
 import { beforeAll, vi } from "vitest";
 import { ViewResource, engineView } from "../../scripts/lib/engineView";
 import { ConfigError } from "../../components/config/reader";
-import { rawConfigFrom } from "../../components/config/schema";
-import { StackConfig, parseStackConfig } from "../../components/config/stack";
+import { StackConfig } from "../../components/config/stack";
 import { ProgramRun, RunOptions, runProgram } from "../../scripts/lib/mockRuntime";
 import { CHART_STAND_INS } from "./chartStandIns";
 import { Plan, buildPlan } from "../../scripts/lib/planWriter";
-import { LoadedStack, StackOptions, loadStack } from "../../scripts/lib/stackFile";
+import { LoadedStack, StackOptions, loadStack, loadStackFile, parseLoadedStack } from "../../scripts/lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "mlops-platform";
+/**
+ * A third env on a second cluster, in test/fixtures so the project's own stacks stay dev and prod:
+ * what adding an env takes, checked like the real stacks.
+ */
+export const STAGING_STACK_FILE = path.join(ROOT, "test", "fixtures", "Pulumi.staging.yaml");
 
-const loadIndex = async () => {
+/** The program as the mocks run it (index.ts, fresh). */
+export const loadIndex = async () => {
     // index.ts reads config when it is evaluated: every run needs a fresh module graph.
     vi.resetModules();
     return (await import("../../index")) as Record<string, unknown>;
@@ -32,7 +37,12 @@ export async function runStack(stack: string, opts: StackOptions = {}): Promise<
     return runLoaded(loadStack(ROOT, stack, { placeholderSecrets: true, ...opts }));
 }
 
-/** `options` may stand in for a first preview, or for a cluster whose objects differ from the default (`live`). */
+/** The same for a stack file anywhere (the staging fixture). */
+export async function runStackFile(file: string, opts: StackOptions = {}): Promise<StackRun> {
+    return runLoaded(loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts }));
+}
+
+/** `options` may stand in for a first preview, or for a cluster whose objects differ from the stack's own (`live`). */
 export async function runLoaded(loaded: LoadedStack, options: RunOptions = {}): Promise<StackRun> {
     const run = await runProgram(loaded, loadIndex, options);
     return { run, plan: buildPlan(run) };
@@ -77,34 +87,39 @@ export const MINIMAL_SECRETS = {
 };
 
 /**
- * A stack built from a config object (keys without project prefix; objects become JSON). Keys of
- * MINIMAL_SECRETS are secret; `secretKeys` names further secret keys.
+ * A stack built from a config object (keys without project prefix; objects become JSON; a key with
+ * a namespace, such as `kubernetes:context`, stays as it is). Keys of MINIMAL_SECRETS are secret;
+ * `secretKeys` names further secret keys. The stack is named after `config.env` (a stack is its
+ * env), `cluster` for a cluster stack's config, or `stack`.
  */
-export function stackFromConfig(config: Record<string, unknown>, secretKeys: string[] = []): LoadedStack {
+export function stackFromConfig(
+    config: Record<string, unknown>,
+    secretKeys: string[] = [],
+    stack = config.role === "cluster" ? "cluster" : String(config.env ?? "dev"),
+): LoadedStack {
     secretKeys = [...secretKeys, ...Object.keys(MINIMAL_SECRETS).filter((k) => config[k] !== undefined)];
-    const entries = Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]);
+    const qualified = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
+    const entries = Object.entries(config)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [qualified(k), typeof v === "string" ? v : JSON.stringify(v)]);
     return {
         project: PROJECT,
-        stack: "test",
+        stack,
         config: Object.fromEntries(entries),
-        secretKeys: secretKeys.map((k) => `${PROJECT}:${k}`),
+        secretKeys: secretKeys.map(qualified),
         placeholders: [],
     };
 }
 
 /** A config object (as for `stackFromConfig`) read as the program reads it: its `role` picks the schema. */
-export function parseConfig(config: Record<string, unknown>): StackConfig {
-    const stack = stackFromConfig(config);
-    return parseStackConfig(
-        rawConfigFrom(stack.config, (k) => stack.secretKeys.includes(k), PROJECT),
-        PROJECT,
-    );
+export function parseConfig(config: Record<string, unknown>, stack?: string): StackConfig {
+    return parseLoadedStack(stackFromConfig(config, [], stack));
 }
 
 /** The problem lines of a config the program refuses (`  - <key>: expected …, got …`); an accepted one fails the test. */
-export function configProblems(config: Record<string, unknown>): string[] {
+export function configProblems(config: Record<string, unknown>, stack?: string): string[] {
     try {
-        parseConfig(config);
+        parseConfig(config, stack);
     } catch (e) {
         if (e instanceof ConfigError) return e.message.split("\n").slice(1);
         throw e;
@@ -116,7 +131,8 @@ export function configProblems(config: Record<string, unknown>): string[] {
 export const MINIMAL_CONFIG = {
     env: "dev",
     domain: "mlops.example.com",
-    storage: { nfs: { server: "10.0.0.5", path: "/srv/nfs/mlops" } },
+    cluster: { context: "lab-admin@lab" },
+    storage: { nfs: { server: "10.0.0.5", path: "/srv/nfs/mlops/dev" } },
     workloads: {
         fastapi: { image: "registry.example.com/ml/fastapi-serving:1.0.0" },
         mlflow: {
@@ -149,6 +165,13 @@ export const STACK_INGRESS_ANNOTATIONS = {
     "cert-manager.io/cluster-issuer": "internal-ca",
     "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.18.0/24",
 };
+
+/** What the default `ingress.auth` (basic) adds to the Prometheus, Alertmanager and Loki Ingresses of `env`. */
+export const basicAuthAnnotations = (env: string) => ({
+    "nginx.ingress.kubernetes.io/auth-type": "basic",
+    "nginx.ingress.kubernetes.io/auth-secret": `ingress-htpasswd-${env}`,
+    "nginx.ingress.kubernetes.io/auth-realm": `mlops-platform ${env}`,
+});
 
 export function valuesOf(plan: Plan, release: string): Record<string, any> {
     const v = plan.values[release];

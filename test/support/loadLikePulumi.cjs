@@ -27,7 +27,9 @@ require(tsnodeRequire).register({
 });
 
 const pulumi = require("@pulumi/pulumi");
-// Through ts-node like index.ts: the operator version an env requires of the cluster's CRDs.
+// The live cluster is the one the stack pins (the mocks have none of their own), after `pulumi up -s
+// cluster`: its Prometheus CRD at the operator version an env requires (read through ts-node like index.ts).
+const pinned = JSON.parse(stack.config[`${stack.project}:cluster`] ?? "{}").kubeSystemUid ?? "offline-no-cluster";
 const { prometheusOperator } = require(path.join(root, "components", "versions.ts"));
 const { OPERATOR_VERSION_ANNOTATION } = require(path.join(root, "components", "cluster", "operatorCrds.ts"));
 let resources = 0;
@@ -36,7 +38,7 @@ pulumi.runtime
         {
             newResource(args) {
                 resources++;
-                // A read finds its object; an env's read of the Prometheus CRD finds the cluster stack's.
+                if (args.id === "kube-system") return { id: args.id, state: { metadata: { name: "kube-system", uid: pinned } } };
                 if (args.id) {
                     const annotations = { [OPERATOR_VERSION_ANNOTATION]: prometheusOperator.version };
                     return { id: args.id, state: { ...args.inputs, metadata: { name: args.id, annotations } } };
@@ -54,7 +56,9 @@ pulumi.runtime
     .then(async () => {
         pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
         const started = process.hrtime.bigint();
-        require(path.join(root, "index.ts"));
+        const program = require(path.join(root, "index.ts"));
+        // As cmd/run/run.js does: an exported function is the program, called and awaited.
+        await (program instanceof Function ? program() : program);
         const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
         await pulumi.runtime.waitForRPCs?.();
         process.stdout.write(JSON.stringify({ transpileOnly: transpileOnly === true, resources, loadMs: Math.round(loadMs) }) + "\n");

@@ -79,12 +79,16 @@ export interface PrometheusSetup {
     readonly ruleFiles: Record<string, unknown>;
     /** Static scrape jobs: job name to targets (host:port) and extra target labels. */
     readonly scrapeJobs: { job: string; targets: string[]; labels?: Record<string, string> }[];
+    /** `global.external_labels`, as prometheus-operator renders them for one replica. */
+    readonly externalLabels?: Record<string, string>;
+    /** The `alerting` section (alert relabelings, Alertmanagers). */
+    readonly alerting?: unknown;
 }
 
 export async function startPrometheus(setup: PrometheusSetup): Promise<RunningServer> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "verify-prometheus-"));
     const samples = path.join(dir, "samples.om");
-    writeFileSync(samples, `${setup.openMetrics.join("\n")}\n# EOF\n`);
+    writeFileSync(samples, `${[...setup.openMetrics, "# EOF"].join("\n")}\n`);
     // Prometheus 2.42 only picks up blocks that are in the data dir when it starts.
     execFileSync(BINARIES.promtool, ["tsdb", "create-blocks-from", "openmetrics", samples, path.join(dir, "data")], { stdio: "pipe" });
     const ruleFiles = Object.entries(setup.ruleFiles).map(([name, doc]) => {
@@ -93,7 +97,8 @@ export async function startPrometheus(setup: PrometheusSetup): Promise<RunningSe
         return file;
     });
     const config = {
-        global: { scrape_interval: "1s", scrape_timeout: "500ms", evaluation_interval: "1s" },
+        global: { scrape_interval: "1s", scrape_timeout: "500ms", evaluation_interval: "1s", external_labels: setup.externalLabels ?? {} },
+        ...(setup.alerting ? { alerting: setup.alerting } : {}),
         rule_files: ruleFiles,
         scrape_configs: setup.scrapeJobs.map((j) => ({ job_name: j.job, static_configs: [{ targets: j.targets, labels: j.labels ?? {} }] })),
     };
@@ -126,18 +131,30 @@ async function untilEveryTargetScraped(url: string, count: number): Promise<void
     throw new Error("Prometheus did not scrape every target within 15 s");
 }
 
-export async function startAlertmanager(config: unknown): Promise<RunningServer> {
+/** Gossip of one member of an Alertmanager cluster on loopback: its own address and its peers'. */
+export interface AlertmanagerCluster {
+    readonly address: string;
+    readonly peers: readonly string[];
+    /** How long a member waits per position for an earlier one to notify (Alertmanager default 15s). */
+    readonly peerTimeout: string;
+}
+
+/** `cluster.address`: a free port from `freePort`; without `cluster`, no gossip. */
+export async function startAlertmanager(config: unknown, cluster?: AlertmanagerCluster): Promise<RunningServer> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "verify-alertmanager-"));
     writeFileSync(path.join(dir, "alertmanager.yml"), typeof config === "string" ? config : yaml.dump(config));
+    const gossip = cluster
+        ? [
+              `--cluster.listen-address=${cluster.address}`,
+              `--cluster.advertise-address=${cluster.address}`,
+              `--cluster.peer-timeout=${cluster.peerTimeout}`,
+              ...cluster.peers.map((p) => `--cluster.peer=${p}`),
+          ]
+        : // No gossip: a cluster port could collide with a parallel run and is not under test.
+          ["--cluster.listen-address="];
     return startProcess(
         BINARIES.alertmanager,
-        (port) => [
-            "--config.file=alertmanager.yml",
-            "--storage.path=data",
-            `--web.listen-address=127.0.0.1:${port}`,
-            // No gossip: a cluster port could collide with a parallel run and is not under test.
-            "--cluster.listen-address=",
-        ],
+        (port) => ["--config.file=alertmanager.yml", "--storage.path=data", `--web.listen-address=127.0.0.1:${port}`, ...gossip],
         "/-/ready",
         dir,
     );

@@ -3,7 +3,7 @@
  * resource, its `pulumi import` ID, and whether it belongs to the stack's env. Recovery only ever
  * adopts objects of its own env; anything it cannot place for certain is refused, never guessed.
  */
-import { isEnvClusterScopedName, isEnvNamespace } from "../../../components/naming";
+import { SYSTEM_NAMESPACE, isEnvClusterScopedName, isEnvNamespace } from "../../../components/naming";
 import { StateResource } from "./exportedState";
 
 export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -66,6 +66,15 @@ function placeInEnv(r: StateResource, env: string, kind: string, namespaced: boo
         return ok ? undefined : new Refusal(r, `cluster-scoped ${kind} ${name} is not env ${env}'s (its name does not carry "${env}" as in the naming module)`);
     }
     if (!namespace) return new Refusal(r, "no metadata.namespace: the object would be in the provider's default namespace, which is no env's");
+    // kube-system is every env's: what an env keeps there (the operator's kubelet Role) carries the env in its name.
+    if (namespace === SYSTEM_NAMESPACE) {
+        return isEnvClusterScopedName(name, env)
+            ? undefined
+            : new Refusal(
+                  r,
+                  `${kind} ${name} in the shared ${SYSTEM_NAMESPACE} is not env ${env}'s (its name does not carry "${env}" as in the naming module)`,
+              );
+    }
     return isEnvNamespace(namespace, env) ? undefined : new Refusal(r, `namespace ${namespace} is not env ${env}'s (<component>-${env})`);
 }
 

@@ -279,7 +279,9 @@ export function stackSettings(root: string, project: string, stack: string): { e
     } catch (err) {
         throw new RecoverError(`cannot read ${file}: ${(err as Error).message}`);
     }
-    const env = doc.config?.[`${project}:env`];
+    // A stack is its env: a stack file may leave the env key out, and where it keeps it, it says the stack's name.
+    const env = doc.config?.[`${project}:env`] ?? stack;
     if (typeof env !== "string" || !/^[a-z][a-z0-9]*$/.test(env)) throw new RecoverError(`${file} has no ${project}:env`);
+    if (env !== stack) throw new RecoverError(`${file}: ${project}:env is "${env}", not the stack name "${stack}" (a stack is its env)`);
     return { env, protect: doc.config?.[`${project}:protect`] === true };
 }

@@ -8,8 +8,8 @@ import * as yaml from "js-yaml";
 import { NULL_RECEIVER, sharedInfrastructureReceiver } from "../../../components/monitoring/alertmanagerConfig";
 import { CHART_JOBS, SYSTEM_NAMESPACE } from "../../../components/naming";
 import { CheckResult } from "./report";
-import { FormatError, VerifyContext, fail, guarded, list, pass } from "./context";
-import { apiUrl, getJson } from "./http";
+import { FormatError, VerifyContext, fail, guarded, ingressGetJson, list, pass } from "./context";
+import { apiUrl } from "./http";
 
 interface Route {
     receiver?: string;
@@ -67,7 +67,7 @@ export function receiversFor(route: Route, labels: Record<string, string>, inher
 export const WATCHDOG_LABELS = { alertname: "Watchdog", severity: "none" };
 
 async function configCheck(ctx: VerifyContext, id: string): Promise<CheckResult> {
-    const { body } = await getJson(apiUrl(ctx.bases.alertmanager, "/api/v2/status"), ctx.http);
+    const { body } = await ingressGetJson(ctx, apiUrl(ctx.bases.alertmanager, "/api/v2/status"));
     const original = (body as { config?: { original?: unknown } }).config?.original;
     if (typeof original !== "string") throw new FormatError("Alertmanager /api/v2/status: no config.original");
     const config = yaml.load(original) as { route?: Route; receivers?: { name: string }[] };

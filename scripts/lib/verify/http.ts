@@ -4,7 +4,6 @@
  * Built on node:http(s) rather than fetch because fetch cannot take a CA file or skip verification
  * per request, and both are needed for ingresses with a private or self-signed certificate.
  */
-import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
@@ -12,8 +11,8 @@ import * as tls from "node:tls";
 export interface HttpOptions {
     /** Deadline for the whole exchange (connect, headers and body). */
     readonly timeoutMs: number;
-    /** PEM bundle trusted in addition to Node's own roots. */
-    readonly caFile?: string;
+    /** PEM bundle (`--ca-file`, read and checked by the caller) trusted in addition to Node's own roots. */
+    readonly ca?: Buffer;
     /** Accept any server certificate (self-signed ingress in a lab). */
     readonly insecure?: boolean;
 }
@@ -75,14 +74,7 @@ export async function getJson(url: URL, opts: HttpOptions, get: GetOptions = {})
     if (!isHttps && url.protocol !== "http:") throw new EndpointError(`${url.href}: only http and https URLs are supported`);
     const headers: Record<string, string> = { accept: "application/json" };
     if (get.basicAuth) headers.authorization = `Basic ${Buffer.from(`${get.basicAuth.user}:${get.basicAuth.password}`).toString("base64")}`;
-    let ca: Buffer | undefined;
-    if (isHttps && opts.caFile) {
-        try {
-            ca = readFileSync(opts.caFile);
-        } catch (err) {
-            throw new EndpointError(`cannot read --ca-file ${opts.caFile}: ${(err as Error).message}`);
-        }
-    }
+    const ca = isHttps ? opts.ca : undefined;
     const signal = AbortSignal.timeout(opts.timeoutMs);
     const { status, text, contentType, location } = await new Promise<{ status: number; text: string; contentType: string; location?: string }>(
         (resolve, reject) => {

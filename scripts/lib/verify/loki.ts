@@ -4,8 +4,8 @@
  * the original platform's log checks "passed" on an empty Loki.
  */
 import { CheckResult } from "./report";
-import { FormatError, VerifyContext, fail, guarded, list, pass } from "./context";
-import { apiUrl, getJson } from "./http";
+import { FormatError, VerifyContext, fail, guarded, ingressGetJson, list, pass } from "./context";
+import { apiUrl } from "./http";
 
 export const LOKI_WINDOW_MS = 60 * 60 * 1000;
 /** Enough lines to name every other-env namespace that logged; one is a leak already. */
@@ -26,7 +26,7 @@ export function lokiWindow(nowMs: number, windowMs = LOKI_WINDOW_MS): { start: s
 
 async function streams(ctx: VerifyContext, query: string, limit: number): Promise<Stream[]> {
     const params = { query, ...lokiWindow(ctx.now()), direction: "backward", limit: String(limit) };
-    const { body } = await getJson(apiUrl(ctx.bases.loki, "/loki/api/v1/query_range", params), ctx.http);
+    const { body } = await ingressGetJson(ctx, apiUrl(ctx.bases.loki, "/loki/api/v1/query_range", params));
     const doc = body as { status?: string; data?: { resultType?: string; result?: unknown } };
     if (doc.status !== "success" || doc.data?.resultType !== "streams" || !Array.isArray(doc.data.result)) {
         throw new FormatError(`Loki query_range ${query}: expected status success with resultType streams`);

@@ -7,6 +7,12 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { WORKLOAD_NAMES, WorkloadSwitches } from "../../../components/config/workloads";
 
+export interface SecretReference {
+    readonly namespace: string;
+    readonly name: string;
+    readonly keys: { readonly user: string; readonly password: string };
+}
+
 /** The subset of the outputs contract (README "Outputs contract") the checks read. */
 export interface VerifyOutputs {
     readonly contractVersion: number;
@@ -20,7 +26,13 @@ export interface VerifyOutputs {
     readonly releases: Readonly<Record<string, string>>;
     readonly monitoringReleaseLabel: { readonly release: string };
     readonly grafanaDatasourceUids: Readonly<Record<string, string>>;
-    readonly grafanaAdminSecret: { readonly namespace: string; readonly name: string; readonly keys: { readonly user: string; readonly password: string } };
+    readonly grafanaAdminSecret: SecretReference;
+    /**
+     * The Secret with the basic-auth credentials of the Prometheus, Alertmanager and Loki ingresses;
+     * null when they authenticate with an external service. Absent from outputs of a program that
+     * predates ingress authentication (a field added within contract version 2).
+     */
+    readonly ingressAuthSecret?: SecretReference | null;
     /** Whether the env pages for shared infrastructure, so the routing check knows where those alerts belong. */
     readonly alerting: { readonly sharedInfrastructure: boolean };
 }
@@ -40,6 +52,10 @@ const PULUMI_TIMEOUT_MS = 60_000;
 const isRecordOf = (v: unknown, item: (x: unknown) => boolean): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(item);
 const isRecordOfStrings = (v: unknown): v is Record<string, string> => isRecordOf(v, (x) => typeof x === "string");
+const isSecretReference = (v: unknown): v is SecretReference => {
+    const r = v as Record<string, unknown> | null | undefined;
+    return typeof r?.namespace === "string" && typeof r.name === "string" && isRecordOfStrings(r.keys) && "user" in r.keys && "password" in r.keys;
+};
 
 /** Every problem with the document at once, as `<field>: <problem>`. */
 export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
@@ -60,9 +76,9 @@ export function parseOutputs(doc: unknown, source: string): VerifyOutputs {
     for (const key of ["urls", "endpoints"]) {
         if (!isRecordOf(o[key], (x) => typeof x === "string" || x === null)) problems.push(`${key}: expected an object of strings and nulls`);
     }
-    const secret = o.grafanaAdminSecret as Record<string, unknown> | undefined;
-    if (!secret || typeof secret.namespace !== "string" || typeof secret.name !== "string" || !isRecordOfStrings(secret.keys)) {
-        problems.push("grafanaAdminSecret: expected {namespace, name, keys: {user, password}}");
+    if (!isSecretReference(o.grafanaAdminSecret)) problems.push("grafanaAdminSecret: expected {namespace, name, keys: {user, password}}");
+    if (o.ingressAuthSecret !== undefined && o.ingressAuthSecret !== null && !isSecretReference(o.ingressAuthSecret)) {
+        problems.push("ingressAuthSecret: expected {namespace, name, keys: {user, password}} or null");
     }
     const alerting = o.alerting as Record<string, unknown> | undefined;
     if (typeof alerting?.sharedInfrastructure !== "boolean") problems.push("alerting: expected {sharedInfrastructure: true|false}");

@@ -4,8 +4,8 @@
  */
 import { WorkloadName } from "../../../components/config/workloads";
 import { CheckResult } from "./report";
-import { FormatError, VerifyContext, fail, guarded, list, pass } from "./context";
-import { apiUrl, getJson } from "./http";
+import { FormatError, VerifyContext, fail, guarded, ingressGetJson, list, pass } from "./context";
+import { apiUrl } from "./http";
 
 /** Every kube-state-metrics pod series carries the pod's namespace. */
 export const POD_NAMESPACES_QUERY = "count by(namespace)(kube_pod_info)";
@@ -13,7 +13,7 @@ export const POD_NAMESPACES_QUERY = "count by(namespace)(kube_pod_info)";
 export const CADVISOR_NAMESPACES_QUERY = 'count by(namespace)({__name__=~"container_.+",namespace!=""})';
 
 async function api(ctx: VerifyContext, path: string, params: Record<string, string> = {}): Promise<any> {
-    const { body } = await getJson(apiUrl(ctx.bases.prometheus, path, params), ctx.http);
+    const { body } = await ingressGetJson(ctx, apiUrl(ctx.bases.prometheus, path, params));
     const doc = body as { status?: string; data?: unknown; error?: string };
     if (doc.status !== "success" || doc.data === undefined) {
         throw new FormatError(`Prometheus ${path}: ${doc.error ?? "answer without status success"}`);

@@ -3,6 +3,7 @@ import { alertmanagerChecks } from "./alertmanager";
 import { VerifyArgs, Via } from "./args";
 import { Service, VerifyContext } from "./context";
 import { grafanaChecks } from "./grafana";
+import { ingressAuth } from "./ingressAuth";
 import { lokiChecks } from "./loki";
 import { VerifyOutputs } from "./outputs";
 import { prometheusChecks } from "./prometheus";
@@ -24,17 +25,18 @@ export function resolveBases(outputs: VerifyOutputs, args: Pick<VerifyArgs, "via
 /** A URL as it may be printed: credentials in it are dropped. */
 const printable = (base: string) => base.replace(/\/\/[^/@]*@/, "//");
 
-export async function verify(outputs: VerifyOutputs, args: VerifyArgs, now: () => number = Date.now): Promise<Report> {
+export async function verify(outputs: VerifyOutputs, args: VerifyArgs, extras: { ca?: Buffer; now?: () => number } = {}): Promise<Report> {
     const scope = envScope(outputs);
     const bases = resolveBases(outputs, args);
     const ctx: VerifyContext = {
         scope,
         outputs,
         bases,
-        http: { timeoutMs: args.timeoutMs, caFile: args.caFile, insecure: args.insecure },
+        http: { timeoutMs: args.timeoutMs, ca: extras.ca, insecure: args.insecure },
         grafanaAuth:
             args.grafanaUser !== undefined && args.grafanaPassword !== undefined ? { user: args.grafanaUser, password: args.grafanaPassword } : undefined,
-        now,
+        ingressAuth: ingressAuth(outputs, args, bases),
+        now: extras.now ?? Date.now,
     };
     const checks = await Promise.all([
         ...prometheusChecks(ctx),
