@@ -37,18 +37,26 @@ export interface ChartSource {
     readonly source: "pin" | "override";
 }
 
-export type ChartSources = Readonly<Record<ChartKey, ChartSource>>;
+/** Charts only the cluster stack installs (the CRDs every env shares); an env's `charts` setting cannot name them. */
+export const CLUSTER_CHART_KEYS = ["prometheusOperatorCrds"] as const satisfies readonly ChartKey[];
+export type ClusterChartKey = (typeof CLUSTER_CHART_KEYS)[number];
+export type EnvChartKey = Exclude<ChartKey, ClusterChartKey>;
+
+/** The effective source of each chart a stack installs: an env's charts by default. */
+export type ChartSources<K extends ChartKey = EnvChartKey> = Readonly<Record<K, ChartSource>>;
 
 export const CHART_KEYS = Object.keys(charts) as ChartKey[];
+/** The charts an env stack installs. */
+export const ENV_CHART_KEYS = CHART_KEYS.filter((k): k is EnvChartKey => !(CLUSTER_CHART_KEYS as readonly ChartKey[]).includes(k));
 
 export function isOciRepo(repo: string): boolean {
     return repo.startsWith(OCI_SCHEME);
 }
 
-/** One effective source per chart: the pin, with the stack's override (if any) applied. */
-export function effectiveChartSources(overrides: ChartOverrides = {}): ChartSources {
+/** One effective source per chart of `keys`: the pin, with the stack's override (if any) applied. */
+export function effectiveChartSources<K extends ChartKey>(keys: readonly K[], overrides: ChartOverrides = {}): ChartSources<K> {
     return Object.fromEntries(
-        CHART_KEYS.map((key) => {
+        keys.map((key) => {
             const pin = charts[key];
             const o = overrides[key];
             const source: ChartSource = o
@@ -56,7 +64,7 @@ export function effectiveChartSources(overrides: ChartOverrides = {}): ChartSour
                 : { chart: pin.chart, repo: pin.repo, version: pin.version, source: "pin" };
             return [key, source];
         }),
-    ) as Record<ChartKey, ChartSource>;
+    ) as Record<K, ChartSource>;
 }
 
 /**

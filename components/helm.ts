@@ -2,9 +2,10 @@
  * How the platform installs third-party charts. Two Pulumi resources exist and each chart gets
  * the one whose semantics it needs:
  *
- * - `helm.v3.Release` runs real Helm: hooks run, CRDs from a chart's `crds/` directory are
- *   installed once and never upgraded or deleted, and `helm ls` shows the release. Charts that rely
- *   on hooks (kube-prometheus-stack's admission-webhook certificate Jobs) or on shared CRDs use it.
+ * - `helm.v3.Release` runs real Helm: hooks run and `helm ls` shows the release. Charts that rely
+ *   on hooks (kube-prometheus-stack's admission-webhook certificate Jobs) use it. No release installs
+ *   CRDs (`skipCrds`): Helm would install a chart's `crds/` once and never upgrade or delete them;
+ *   the cluster stack owns the prometheus-operator CRDs instead (components/cluster/).
  * - `helm.v4.Chart` renders every object as a Pulumi resource, so a transform can patch what the
  *   chart has no values key for, and previews show per-object diffs. It drops hooks, so only
  *   hook-free charts may use it.
@@ -34,13 +35,15 @@ function chartArgs(args: HelmInstallArgs) {
     };
 }
 
-/** A real Helm release, for charts that need hooks or install shared CRDs. */
+/** A real Helm release, for charts that need hooks; it never installs CRDs. */
 export function helmRelease(name: string, args: HelmInstallArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
         name,
         {
             ...chartArgs(args),
             createNamespace: false,
+            // CRDs have one owner, the cluster stack; an env's release installing them would own them by accident.
+            skipCrds: true,
             // A failed upgrade is rolled back instead of leaving half-applied objects behind.
             atomic: true,
             cleanupOnFail: true,
@@ -63,16 +66,27 @@ export function renderedChart(
     const patches = args.patches ?? [];
     return new k8s.helm.v4.Chart(name, chartArgs(args), {
         ...opts,
-        transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : []), chartSourceTransform(args.source.repo)],
+        transforms: [...(opts.transforms ?? []), ...(patches.length ? [patchTransform(patches)] : []), chartSourceTransform(args.source)],
     });
 }
 
-/** Puts CHART_SOURCE_ANNOTATION on every Kubernetes object the chart renders. */
-function chartSourceTransform(repo: string): pulumi.ResourceTransform {
+/** Helm's standard label naming the chart and version an object was rendered from. */
+export const HELM_CHART_LABEL = "helm.sh/chart";
+
+/**
+ * Puts CHART_SOURCE_ANNOTATION on every Kubernetes object the chart renders, and Helm's chart label
+ * on those the chart leaves unlabelled (the prometheus-operator CRDs carry no labels at all): the
+ * engine keeps no inputs for the chart itself, so these are what tells its version and repository.
+ */
+function chartSourceTransform(source: ChartSource): pulumi.ResourceTransform {
     return (args) => {
         if (!args.type.startsWith("kubernetes:")) return undefined;
-        const props = args.props as { metadata?: { annotations?: Record<string, string> } };
-        const metadata = { ...props.metadata, annotations: { ...props.metadata?.annotations, [CHART_SOURCE_ANNOTATION]: repo } };
+        const props = args.props as { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } };
+        const metadata = {
+            ...props.metadata,
+            labels: { [HELM_CHART_LABEL]: `${source.chart}-${source.version}`, ...props.metadata?.labels },
+            annotations: { ...props.metadata?.annotations, [CHART_SOURCE_ANNOTATION]: source.repo },
+        };
         return { props: { ...args.props, metadata }, opts: args.opts };
     };
 }

@@ -152,7 +152,7 @@ export class Platform extends pulumi.ComponentResource {
             // Grafana's and Alertmanager's claims are on the NFS class, Prometheus's on local-path.
             child(grafanaAdmin, nfs, localPath, ingressAuth),
         );
-        // PrometheusRule is a CRD the monitoring release installs.
+        // After the monitoring release, whose operator and admission webhook act on PrometheusRules.
         new AlertRules(
             `alert-rules-${cfg.env}`,
             {
@@ -163,7 +163,7 @@ export class Platform extends pulumi.ComponentResource {
             child(monitoring),
         );
         new Dashboards(`dashboards-${cfg.env}`, { names, namespace: ns.monitoring, workloads: on }, child());
-        // Loki and the log agent create ServiceMonitors: the monitoring release brings their CRDs.
+        // Loki and the log agent create ServiceMonitors, which the env's operator (the monitoring release) reconciles.
         const loki = new Loki(
             `loki-${cfg.env}`,
             {
@@ -203,7 +203,7 @@ export class Platform extends pulumi.ComponentResource {
 
         // Workloads, each only while switched on; everything above that refers to one (policies,
         // rules, dashboards) and the others' settings that point at it follow the same switches.
-        // The monitoring release brings the ServiceMonitor CRD FastAPI's monitor needs.
+        // FastAPI's ServiceMonitor is reconciled by the env's operator (the monitoring release).
         const ws = args.workloadSecrets;
         const appReaders = createdNamespaces({ fastapi: ns.fastapi, airflow: ns.airflow }, on);
         const appSecrets = Object.keys(appReaders).length

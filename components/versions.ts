@@ -13,10 +13,20 @@ export interface ChartPin {
 }
 
 export const charts = {
+    // Runs prometheus-operator `prometheusOperator.version` below (the chart's appVersion). Bumping it
+    // means bumping `prometheusOperator.version` and `prometheusOperatorCrds` to the CRDs chart of that
+    // operator too, then `pulumi up -s cluster` before any env (README "Upgrading kube-prometheus-stack").
     kubePrometheusStack: {
         chart: "kube-prometheus-stack",
         repo: "https://prometheus-community.github.io/helm-charts",
         version: "88.5.3",
+    },
+    // The prometheus-operator CRDs alone, versioned with the operator: 31.0.1 is operator v0.93.1 (its
+    // appVersion), the operator of kube-prometheus-stack 88.5.3. Installed only by the cluster stack.
+    prometheusOperatorCrds: {
+        chart: "prometheus-operator-crds",
+        repo: "https://prometheus-community.github.io/helm-charts",
+        version: "31.0.1",
     },
     // The open-source Loki chart moved to grafana-community in March 2026; `loki` 7.x in the
     // grafana repository is the Enterprise Logs chart.
@@ -51,6 +61,15 @@ export const charts = {
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof charts;
+
+/**
+ * The prometheus-operator that kube-prometheus-stack's pin runs (its Chart.yaml appVersion, v0.93.1
+ * for 88.5.3), which is the least CRD version an env accepts: every env stack reads the
+ * `operator.prometheus.io/version` annotation of the cluster's Prometheus CRD and stops before any
+ * change below this. The `prometheusOperatorCrds` pin carries exactly this version; a bump of
+ * kube-prometheus-stack moves all three together.
+ */
+export const prometheusOperator = { version: "0.93.1" } as const;
 
 /**
  * The Airflow a stack runs when it sets no custom image (`workloads.airflow.image`): the official

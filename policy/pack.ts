@@ -9,7 +9,7 @@
  * what is unknown: the gate fails closed instead of passing silently.
  */
 import { PolicyResource, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
-import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, Rule, StackContext, stackContext } from "./rules";
+import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, Rule, StackContext, appliesTo, stackContext } from "./rules";
 
 import packageJson from "./package.json";
 
@@ -99,6 +99,8 @@ export function stackPolicy(rule: Rule): StackValidationPolicy {
                 reportViolation(undecided(rule, "the stack", e));
                 return;
             }
+            // Passes where it has nothing to check (an env rule on the cluster stack), rather than being skipped.
+            if (!appliesTo(rule, ctx)) return;
             for (const r of resources) {
                 try {
                     for (const message of rule.check(r, ctx)) reportViolation(message, r.urn);

@@ -8,6 +8,7 @@
  */
 import * as yaml from "js-yaml";
 import { CHART_SOURCE_ANNOTATION, splitChartLocation } from "../components/chartSources";
+import { CRD_REQUIREMENT_TYPE } from "../components/cluster/operatorCrds";
 import { ENV_LABEL, SYSTEM_NAMESPACE } from "../components/naming";
 import { charts } from "../components/versions";
 
@@ -48,7 +49,16 @@ export interface DeclaredChartSource {
 
 export const DEFAULT_CONFIG: GuardrailConfig = { envs: ["dev", "prod"], protectedEnvs: ["prod"] };
 
+/**
+ * `env`: one env's platform. `cluster`: the cluster stack, which owns what every env of the cluster
+ * shares (the prometheus-operator CRDs) and has no env: it is known by installing the CRDs chart
+ * while no namespace of it carries an env label.
+ */
+export type StackRole = "env" | "cluster";
+
 export interface StackContext {
+    readonly role: StackRole;
+    /** The stack's env; empty for the cluster stack, where no rule that reads it runs. */
     readonly env: string;
     readonly otherEnvs: readonly string[];
     readonly protectedEnv: boolean;
@@ -67,7 +77,17 @@ export interface Rule {
     readonly description: string;
     /** The row of the design notes' lessons table this rule makes impossible. */
     readonly lesson: string;
+    /** The stacks it checks: a rule about an env and the other envs has nothing to check on the cluster stack. */
+    readonly roles: readonly StackRole[];
     check(resource: CheckedResource, ctx: StackContext): string[];
+}
+
+const EVERY_STACK: readonly StackRole[] = ["env", "cluster"];
+const ENV_STACKS: readonly StackRole[] = ["env"];
+
+/** Whether `rule` checks a stack of the context's role (a rule that does not passes there: nothing to report). */
+export function appliesTo(rule: Rule, ctx: StackContext): boolean {
+    return rule.roles.includes(ctx.role);
 }
 
 export interface Violation {
@@ -85,6 +105,7 @@ const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const PV = "kubernetes:core/v1:PersistentVolume";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
 
 const kindOf = (type: string) => type.split(":").pop() ?? type;
 const isChart = (r: CheckedResource) => r.type === HELM_RELEASE || r.type === HELM_CHART;
@@ -141,12 +162,30 @@ function isNfsClass(name: unknown, ctx: StackContext): name is string {
     return typeof name === "string" && (ctx.nfsClasses.has(name) || /nfs/i.test(name));
 }
 
+/** The type of the resource a URN names (the last of its type chain). */
+const typeOfUrn = (urn: string | undefined) => urn?.split("::")[2]?.split("$").pop();
+
+/**
+ * Whether the stack installs the prometheus-operator CRDs chart: a release of it, or a helm.v4.Chart
+ * (which the engine keeps without inputs) whose rendered objects carry its chart label.
+ */
+function installsOperatorCrds(resources: readonly CheckedResource[], children: ReadonlyMap<string, readonly CheckedResource[]>): boolean {
+    const chart = charts.prometheusOperatorCrds.chart;
+    const rendersIt = (r: CheckedResource) =>
+        (children.get(r.urn) ?? []).some((c) => String(c.props.metadata?.labels?.[CHART_LABEL] ?? "").startsWith(`${chart}-`));
+    return resources.some((r) => isChart(r) && (chartName(r) === chart || rendersIt(r)));
+}
+
 /** Builds the stack context from every resource of the stack. */
 export function stackContext(resources: readonly CheckedResource[], config: GuardrailConfig = DEFAULT_CONFIG): StackContext {
     const labelled = new Set(resources.filter((r) => r.type === NAMESPACE).map((r) => r.props.metadata?.labels?.[ENV_LABEL] as string | undefined));
     labelled.delete(undefined);
+    const children = new Map<string, CheckedResource[]>();
+    for (const r of resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
     const env = config.env ?? (labelled.size === 1 ? [...labelled][0]! : undefined);
-    if (!env) {
+    // Only positively: a stack whose namespaces lost their label must not pass as one that has no env rules.
+    const cluster = env === undefined && labelled.size === 0 && installsOperatorCrds(resources, children);
+    if (!env && !cluster) {
         throw new Error(
             `cannot tell the stack's env: its namespaces carry ${labelled.size ? [...labelled].join(", ") : "no"} ${ENV_LABEL} label; set the policy config "env"`,
         );
@@ -165,12 +204,12 @@ export function stackContext(resources: readonly CheckedResource[], config: Guar
         const sc = r.props.spec?.storageClassName;
         if (typeof sc === "string") claimClasses.set(`${r.props.metadata?.namespace}/${metaName(r)}`, sc);
     }
-    const children = new Map<string, CheckedResource[]>();
-    for (const r of resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
     return {
-        env,
+        role: cluster ? "cluster" : "env",
+        env: env ?? "",
         otherEnvs: config.envs.filter((e) => e !== env),
-        protectedEnv: config.protectedEnvs.includes(env),
+        // The cluster stack is always protected: deleting a CRD deletes every custom resource of that kind in every env.
+        protectedEnv: cluster || config.protectedEnvs.includes(env!),
         nfsClasses,
         claimClasses,
         children,
@@ -185,6 +224,7 @@ const tsdbNotOnNfs: Rule = {
     name: "prometheus-tsdb-not-on-nfs",
     description: "The Prometheus TSDB has an explicit storage class that is not NFS (local-path).",
     lesson: "Prometheus slow on NFS",
+    roles: EVERY_STACK,
     check(r, ctx) {
         let sc: unknown;
         let where: string;
@@ -217,6 +257,7 @@ const monitorsOwnEnv: Rule = {
     description:
         "Every ServiceMonitor, PodMonitor, Probe, ScrapeConfig and PrometheusRule carries release: monitoring-<env> of its own env, and Prometheus selects only that label.",
     lesson: "dev Prometheus showed prod namespaces",
+    roles: ENV_STACKS,
     check(r, ctx) {
         const want = `monitoring-${ctx.env}`;
         const out: string[] = [];
@@ -256,6 +297,7 @@ const noCrossEnv: Rule = {
     name: "no-cross-env-reference",
     description: "No resource of one env names another env's namespace, host, service URL or release (`<name>-<other env>`), nor carries its env label.",
     lesson: "dev Prometheus showed prod namespaces; Promtail positions shared between envs",
+    roles: ENV_STACKS,
     check(r, ctx) {
         const out: string[] = [];
         const strings = stringsIn(r.props);
@@ -305,6 +347,7 @@ const webhooksOwnEnv: Rule = {
     name: "webhooks-select-own-env",
     description: `Every admission webhook (a webhook configuration, or a chart's admission-webhook values) selects namespaces by ${ENV_LABEL}=<env> of its own env, so it never mutates or validates another env's objects.`,
     lesson: CLUSTER_HOOK_LESSON,
+    roles: ENV_STACKS,
     check(r, ctx) {
         const want = `${ENV_LABEL}=${ctx.env}`;
         if (r.type.startsWith("kubernetes:admissionregistration.k8s.io/") && WEBHOOK_CONFIGURATIONS.includes(kindOf(r.type))) {
@@ -364,6 +407,7 @@ const controllersWriteOwnEnv: Rule = {
     description:
         "No ClusterRole grants writes on namespaced resources (those are Roles in the env's namespaces), and no chart is asked for its own RBAC where that would grant a controller writes in every namespace.",
     lesson: CLUSTER_HOOK_LESSON,
+    roles: EVERY_STACK,
     check(r) {
         if (isChart(r)) {
             const sw = CHART_RBAC_SWITCHES[chartName(r)];
@@ -433,6 +477,7 @@ const nfsFsGroup: Rule = {
     name: "nfs-writers-set-fsgroup",
     description: "Every pod that mounts an NFS volume (an nfs volume, or a claim on an NFS class) sets securityContext.fsGroup.",
     lesson: "PermissionError writing logs to NFS",
+    roles: EVERY_STACK,
     check(r, ctx) {
         if (isChart(r)) {
             const values = valuesOf(r);
@@ -470,6 +515,7 @@ const logAgentGrace: Rule = {
     name: "log-agent-grace-period",
     description: `The log agent's DaemonSet has terminationGracePeriodSeconds of at most ${MAX_LOG_AGENT_GRACE_SECONDS} and no NFS or claim volumes; a log-agent chart is rendered (helm.v4.Chart) so its DaemonSet is checked too.`,
     lesson: "a node took 40 s to shut down (log agent waiting on NFS)",
+    roles: EVERY_STACK,
     check(r) {
         if (r.type === HELM_RELEASE && LOG_AGENTS.includes(chartName(r))) {
             return [
@@ -539,6 +585,7 @@ const chartPinned: Rule = {
     description:
         "Every Helm release uses an exact version and the repository and version of its pin in components/versions.ts, or of the mirror the policy config chartSources declares for it; a helm.v4.Chart, which the engine stores without inputs, is checked through the helm.sh/chart label of every object it renders.",
     lesson: "values keys checked against the chart (only possible against a known chart version)",
+    roles: EVERY_STACK,
     check(r, ctx) {
         if (r.type === HELM_RELEASE) {
             const { chart, repo } = chartLocationOf(r);
@@ -581,6 +628,7 @@ const explicitProviders: Rule = {
     description:
         "Every custom resource is managed by one of the stack's explicit providers, never by an engine default provider (which the program can neither configure nor protect; a default Kubernetes provider applies to whatever kube context is current).",
     lesson: "dev Prometheus showed prod namespaces (an env's objects go to the cluster and context its stack names, and nowhere else)",
+    roles: EVERY_STACK,
     check(r) {
         return isDefaultProvider(r.provider)
             ? [`${kindOf(r.type)} ${r.name} is managed by the default provider ${r.provider!.split("::").pop()}; give it the env's explicit provider`]
@@ -631,6 +679,7 @@ const noPlaintextSecret: Rule = {
     name: "no-plaintext-secret",
     description: "No password, token, secret, webhook or API key is written literally into chart values or a ConfigMap; reference an existing Secret instead.",
     lesson: "secret created in the wrong namespace (secrets are created by the program in their consumer's namespace and only referenced)",
+    roles: EVERY_STACK,
     check(r) {
         let found: string[] = [];
         if (isChart(r)) found = plaintextSecrets(valuesOf(r), "values");
@@ -654,30 +703,34 @@ const LOKI_STATEFUL_CLAIMS = ["singleBinary", "ingester", "compactor"] as const;
 const prodRetained: Rule = {
     name: "protected-env-volumes-retained",
     description:
-        "In a protected env (prod) every resource is protected, namespaces are retained on delete, and every volume outlives its claim, release and stack (reclaim policy Retain, Helm keep, Loki whenDeleted Retain).",
+        "In a protected env (prod) and in the cluster stack every resource is protected, namespaces are retained on delete, and every volume outlives its claim, release and stack (reclaim policy Retain, Helm keep, Loki whenDeleted Retain).",
     lesson: "thousands of leftover NFS directories / data loss on destroy (prod volumes are retained)",
+    roles: EVERY_STACK,
     check(r, ctx) {
         if (!ctx.protectedEnv) return [];
         // The engine's own resources: the root Stack and default providers exist outside the program,
         // which can neither protect them nor lose data through them (explicit-providers keeps every
         // resource of the program off the default providers).
         if (r.type === STACK || isDefaultProvider(r.urn)) return [];
-        // The shared kube-system Namespace, which the program only reads to check the cluster's identity:
-        // the engine never protects a read, and no stack can create kube-system (every cluster has it).
+        // An env's read of the cluster's Prometheus CRD (components/monitoring/crdRequirement.ts), and the
+        // shared kube-system Namespace, which every stack only reads to check the cluster's identity: the
+        // engine never protects a read, a read is never deleted, and no stack can create kube-system.
+        if (r.type === CRD && typeOfUrn(r.parent) === CRD_REQUIREMENT_TYPE) return [];
         if (r.type === NAMESPACE && metaName(r) === SYSTEM_NAMESPACE) return [];
+        const where = ctx.role === "cluster" ? "the cluster stack" : `protected env ${ctx.env}`;
         const out: string[] = [];
-        if (!r.protect) out.push(`${describe(r)} in protected env ${ctx.env} must be protected (protect: true)`);
-        if (r.type === NAMESPACE && r.retainOnDelete === false) out.push(`${describe(r)} in protected env ${ctx.env} must be retained on delete`);
+        if (!r.protect) out.push(`${describe(r)} in ${where} must be protected (protect: true)`);
+        if (r.type === NAMESPACE && r.retainOnDelete === false) out.push(`${describe(r)} in ${where} must be retained on delete`);
         if (r.type === STORAGE_CLASS && r.props.reclaimPolicy !== "Retain") {
-            out.push(`${describe(r)} in protected env ${ctx.env} must use reclaimPolicy Retain (has ${r.props.reclaimPolicy ?? "the default Delete"})`);
+            out.push(`${describe(r)} in ${where} must use reclaimPolicy Retain (has ${r.props.reclaimPolicy ?? "the default Delete"})`);
         }
         if (r.type === PV && at(r.props, "spec.persistentVolumeReclaimPolicy") !== "Retain") {
-            out.push(`${describe(r)} in protected env ${ctx.env} must use persistentVolumeReclaimPolicy Retain`);
+            out.push(`${describe(r)} in ${where} must use persistentVolumeReclaimPolicy Retain`);
         }
         if (!isChart(r)) return out;
         const values = valuesOf(r);
         const need = (path: string, actual: unknown, want: unknown, why: string) => {
-            if (actual !== want) out.push(`${describe(r)} in protected env ${ctx.env}: ${path} must be ${JSON.stringify(want)} (${why})`);
+            if (actual !== want) out.push(`${describe(r)} in ${where}: ${path} must be ${JSON.stringify(want)} (${why})`);
         };
         switch (chartName(r)) {
             case charts.nfsSubdirProvisioner.chart:
@@ -725,6 +778,7 @@ const ingressTls: Rule = {
     name: "ingress-has-tls",
     description: "Every Ingress (a resource or a chart's ingress values) serves each of its hosts with TLS.",
     lesson: "a mistyped values key exposed /metrics (nothing is served in the clear)",
+    roles: EVERY_STACK,
     check(r) {
         if (r.type === INGRESS) {
             const hosts = hostsOf(r.props.spec?.rules);
@@ -784,6 +838,7 @@ const observabilityIngressAuth: Rule = {
     description:
         "Every Ingress of Prometheus, Alertmanager or Loki (a resource, or the ingress values of the kube-prometheus-stack and Loki charts; Grafana has its own login) authenticates: ingress-nginx auth-type with an auth-secret, or an auth-url.",
     lesson: "a mistyped values key exposed /metrics (nothing is published without authentication: Prometheus, Alertmanager and Loki have no login of their own)",
+    roles: EVERY_STACK,
     check(r) {
         if (r.type === INGRESS) {
             const targets = ingressTargets(r.props.spec);
@@ -818,8 +873,10 @@ export const RULES: readonly Rule[] = [
     observabilityIngressAuth,
 ];
 
-/** Runs every rule over every resource of a stack. */
+/** Runs every rule that applies to the stack over every resource of it. */
 export function evaluate(resources: readonly CheckedResource[], config: GuardrailConfig = DEFAULT_CONFIG, rules = RULES): Violation[] {
     const ctx = stackContext(resources, config);
-    return rules.flatMap((rule) => resources.flatMap((r) => rule.check(r, ctx).map((message) => ({ policy: rule.name, urn: r.urn, message }))));
+    return rules
+        .filter((rule) => appliesTo(rule, ctx))
+        .flatMap((rule) => resources.flatMap((r) => rule.check(r, ctx).map((message) => ({ policy: rule.name, urn: r.urn, message }))));
 }

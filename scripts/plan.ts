@@ -14,7 +14,7 @@ import { loadProgramFresh } from "./lib/loadProgram";
 import { USAGE, UsageError, parseArgs } from "./lib/planArgs";
 import { OutDirError, PlaceholderLeakError, checkOutDir } from "./lib/planOutput";
 import type { Plan } from "./lib/planWriter";
-import { StackFileError, UnknownStackError, loadStack, loadStackFile, parseStackConfig } from "./lib/stackFile";
+import { StackFileError, UnknownStackError, loadStack, loadStackFile, parseLoadedStack } from "./lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -59,13 +59,13 @@ async function main(): Promise<void> {
     const plan = buildPlan(run);
     const files = writePlan(plan, args.out, stack.placeholders);
 
-    const cfg = parseStackConfig(stack);
-    const totals = requestTotals(workloadInventory(cfg));
-    console.log(`Plan for stack ${stack.stack} (env ${cfg.env}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
+    const parsed = parseLoadedStack(stack);
+    const what = parsed.role === "env" ? `env ${parsed.config.env}` : "the cluster stack";
+    console.log(`Plan for stack ${stack.stack} (${what}): ${plan.resources.length} resources, ${plan.releases.length} Helm releases`);
     printTree(plan);
-    const uid = cfg.cluster.kubeSystemUid;
+    const uid = parsed.config.cluster.kubeSystemUid;
     console.log(
-        `  cluster: context ${cfg.cluster.context}, kube-system UID ${uid ? `pinned to ${uid}` : "not pinned"}` +
+        `  cluster: context ${parsed.config.cluster.context}, kube-system UID ${uid ? `pinned to ${uid}` : "not pinned"}` +
             ` (the offline plan has no cluster: it cannot check the live UID; pulumi preview does)`,
     );
     for (const warning of run.warnings) console.log(`  warning: ${warning}`);
@@ -74,10 +74,14 @@ async function main(): Promise<void> {
         const source = rel.source === "override" ? `, from ${rel.repo} (stack charts setting)` : "";
         console.log(`  release ${rel.name} -> ${rel.namespace}: ${rel.chart}@${rel.version} (${rel.resource}${patches}${source})`);
     }
-    console.log(
-        `Requests: ${formatMillicores(totals.fixed.cpuMillis)} CPU, ${formatBytes(totals.fixed.memoryBytes)} memory ` +
-            `+ per node (DaemonSets) ${formatMillicores(totals.perNode.cpuMillis)} CPU, ${formatBytes(totals.perNode.memoryBytes)} memory`,
-    );
+    // The cluster stack runs no pod.
+    if (parsed.role === "env") {
+        const totals = requestTotals(workloadInventory(parsed.config));
+        console.log(
+            `Requests: ${formatMillicores(totals.fixed.cpuMillis)} CPU, ${formatBytes(totals.fixed.memoryBytes)} memory ` +
+                `+ per node (DaemonSets) ${formatMillicores(totals.perNode.cpuMillis)} CPU, ${formatBytes(totals.perNode.memoryBytes)} memory`,
+        );
+    }
     console.log(`Wrote ${files.length} files to ${path.relative(process.cwd(), args.out) || "."} in ${Date.now() - started} ms`);
 }
 

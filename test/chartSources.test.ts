@@ -6,26 +6,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../components/config/reader";
 import { writePlan } from "../scripts/lib/planWriter";
-import { MINIMAL_CONFIG, StackRun, runLoaded, stackFromConfig } from "./support/harness";
+import { MINIMAL_CONFIG, StackRun, configProblems as problemsOf, runLoaded, stackFromConfig } from "./support/harness";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
 import { parseStackConfig } from "../scripts/lib/stackFile";
 
-const parse = (config: Record<string, unknown>) => {
-    const stack = stackFromConfig(config);
-    return parseStackConfig(stack);
-};
-
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parse(config);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.message.split("\n").slice(1);
-        throw e;
-    }
-    throw new Error("config was accepted");
-}
+/** An env's config. */
+const parse = (config: Record<string, unknown>) => parseStackConfig(stackFromConfig(config));
 
 const REPOSITORY_EXPECTED =
     "an HTTP(S) Helm repository URL (https://charts.example.com/helm) or an OCI registry reference without the chart name (oci://registry.example.com/charts)";

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigError } from "../components/config/reader";
-import { ProgramFailure, ProgramRun, isSecretValue, runProgram } from "../scripts/lib/mockRuntime";
+import { NAMESPACE_TYPE, ProgramFailure, ProgramRun, isSecretValue, kubeSystemNamespace, liveKey, runProgram } from "../scripts/lib/mockRuntime";
 import { SECRET_MARKER } from "../scripts/lib/planWriter";
 import { LoadedStack, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_CONFIG, ROOT, loadIndex, runLoaded, runStack, stackFromConfig } from "./support/harness";
@@ -19,6 +19,8 @@ const PROVIDER = "pulumi:providers:kubernetes";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const PROD_PIN = "00000000-0000-0000-0000-000000000000";
 const OTHER_CLUSTER = "9d0c6b1e-2f4a-4e8b-a7c3-61f05e2d8b94";
+/** The cluster a run reads when the context reaches another one than the stack pins. */
+const otherCluster = { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(OTHER_CLUSTER) };
 const PIN = "5b3c1f0e-7a2d-4c9b-8e61-0f4d2a9c7b13";
 const UID_COMMAND = "kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'";
 
@@ -100,6 +102,12 @@ describe("the cluster's identity", () => {
         const { run } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, cluster: { context: "lab-admin@lab", kubeSystemUid: PIN } }));
         expect(run.resources.filter((r) => r.read).map((r) => [r.type, r.name, (r.inputs as any).metadata])).toEqual([
             [NAMESPACE, "kube-system-dev", { name: "kube-system", uid: PIN }],
+            // Then the env's check of the cluster's prometheus-operator CRDs (test/crds.test.ts).
+            [
+                "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                "crds-dev-prometheuses",
+                { name: "prometheuses.monitoring.coreos.com", annotations: { "operator.prometheus.io/version": "0.93.1" } },
+            ],
         ]);
         expect(run.warnings).toEqual([]);
         expect(run.outputs.env).toBe("dev");
@@ -116,7 +124,7 @@ describe("the cluster's identity", () => {
         ["a first preview", true],
     ])("on another cluster, %s stops with the mismatch before registering anything but the provider and the read", async (_label, preview) => {
         const loaded = loadStack(ROOT, "prod", { placeholderSecrets: true });
-        const { cause, resources } = await failureOf(runProgram(loaded, loadIndex, { preview, kubeSystemUid: OTHER_CLUSTER }));
+        const { cause, resources } = await failureOf(runProgram(loaded, loadIndex, { preview, live: otherCluster }));
         expect((cause as Error).name).toBe("ClusterIdentityError");
         expect((cause as Error).message).toBe(mismatch("kubernetes-admin@kubernetes", "prod", OTHER_CLUSTER, PROD_PIN));
         expect(resources.map((r) => [r.type, r.name, r.read])).toEqual([
@@ -140,7 +148,7 @@ describe("the cluster's identity", () => {
     });
 
     it("an unprotected stack without a pin runs, with a warning that names the UID to pin", async () => {
-        const { run } = await runLoaded(stackFromConfig(MINIMAL_CONFIG), { kubeSystemUid: OTHER_CLUSTER });
+        const { run } = await runLoaded(stackFromConfig(MINIMAL_CONFIG), { live: otherCluster });
         expect(run.warnings).toEqual([
             `mlops-platform:cluster.kubeSystemUid is not set: stack dev applies to whatever cluster context "lab-admin@lab" reaches ` +
                 `(now one whose kube-system Namespace has UID ${OTHER_CLUSTER}); pin it to stop any other cluster (${UID_COMMAND})`,

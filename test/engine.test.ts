@@ -6,12 +6,13 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rawRole } from "../components/config/role";
 import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
 import { alloyStandIn, promtailStandIn } from "./support/chartStandIns";
-import { EngineViews, ROOT, STAGING_STACK_FILE, engineViews, generatedSecretUnknowns, minimalConfigFor, stackFromConfig } from "./support/harness";
+import { EngineViews, PROJECT, ROOT, STAGING_STACK_FILE, engineViews, generatedSecretUnknowns, minimalConfigFor, stackFromConfig } from "./support/harness";
 import { Diagnostic, analyzeStack } from "./support/policyEngine";
 
 /**
@@ -26,6 +27,10 @@ const STACK_FILES = [
 ];
 const STACKS = STACK_FILES.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(path.basename(f))![1]!).sort();
 const fileOf = (stack: string) => STACK_FILES.find((f) => path.basename(f) === `Pulumi.${stack}.yaml`)!;
+const roleOf = (stack: string) => rawRole(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }).config[`${PROJECT}:role`]);
+/** Env stacks, and cluster stacks (the one owner of a cluster's prometheus-operator CRDs). */
+const ENV_STACKS = STACKS.filter((s) => roleOf(s) === "env");
+const CLUSTER_STACKS = STACKS.filter((s) => roleOf(s) === "cluster");
 
 const CLUSTER_SCOPED = new Set([
     "Namespace",
@@ -44,10 +49,12 @@ const find = (view: readonly ViewResource[], type: string, name: string) => {
 };
 
 it("covers every stack file and the staging fixture", () => {
-    expect(STACKS).toEqual(expect.arrayContaining(["dev", "prod", "staging"]));
+    expect(STACKS).toEqual(expect.arrayContaining(["cluster", "dev", "prod", "staging"]));
+    expect([...ENV_STACKS, ...CLUSTER_STACKS].sort()).toEqual(STACKS);
+    expect(CLUSTER_STACKS).toEqual(["cluster"]);
 });
 
-describe.each(STACKS)("stack %s under the engine", (stack) => {
+describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
     let views: EngineViews;
     let env: string;
     beforeAll(async () => {
@@ -153,6 +160,96 @@ describe.each(STACKS)("stack %s under the engine", (stack) => {
 
     it("every policy runs and passes on the deployed stack", async () => {
         expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+});
+
+describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
+    let views: EngineViews;
+    beforeAll(async () => {
+        views = await engineViews(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }));
+    });
+    const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+    const CRD_NAMES = [
+        "alertmanagerconfigs",
+        "alertmanagers",
+        "podmonitors",
+        "probes",
+        "prometheusagents",
+        "prometheuses",
+        "prometheusrules",
+        "scrapeconfigs",
+        "servicemonitors",
+        "thanosrulers",
+    ].map((plural) => `${plural}.monitoring.coreos.com`);
+
+    it("holds exactly the CRD chart, every resource of it protected, on its own explicit provider", () => {
+        for (const view of [views.firstPreview, views.deployed]) {
+            const chartUrn = find(view, HELM_CHART_V4, "prometheus-operator-crds").urn;
+            const provider = find(view, "pulumi:providers:kubernetes", "k8s-cluster").urn;
+            expect(view.map((r) => [kindOf(r.type), r.name, r.protect])).toEqual([
+                ["Stack", `mlops-platform-${stack}`, false],
+                ["pulumi", "default", false],
+                // Its provider and the identity check's read (never protected by the engine) come before anything else.
+                ["kubernetes", "k8s-cluster", true],
+                ["Namespace", "kube-system-cluster", false],
+                ["ClusterShared", "mlops-cluster", true],
+                ["PrometheusOperatorCrds", "prometheus-operator-crds", true],
+                ["Chart", "prometheus-operator-crds", true],
+                ...CRD_NAMES.map((name) => ["CustomResourceDefinition", `prometheus-operator-crds:${name}`, true]),
+            ]);
+            const crds = view.filter((r) => r.type === CRD);
+            expect(crds.every((r) => r.parent === chartUrn && r.provider === provider)).toBe(true);
+            // The chart labels nothing; the program's chart transform names chart, version and repository.
+            expect(crds.map((r) => r.props.metadata)).toEqual(
+                CRD_NAMES.map((name) => ({
+                    name,
+                    labels: { "helm.sh/chart": "prometheus-operator-crds-31.0.1" },
+                    annotations: {
+                        "operator.prometheus.io/version": "0.93.1",
+                        "platform.mlops/chart-repository": "https://prometheus-community.github.io/helm-charts",
+                    },
+                })),
+            );
+        }
+    });
+
+    it("knows everything in a first preview, outputs included", () => {
+        expect(views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${r.name} ${p}`))).toEqual([]);
+        expect(views.previewRun.outputs).toEqual({
+            prometheusOperatorCrds: {
+                chart: "prometheus-operator-crds",
+                repo: "https://prometheus-community.github.io/helm-charts",
+                version: "31.0.1",
+                operatorVersion: "0.93.1",
+            },
+        });
+    });
+
+    it("every policy runs and passes on a first preview and on the deployed stack (none skipped as advisory)", async () => {
+        expect(await analyzeStack(views.firstPreview)).toEqual([]);
+        expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+
+    it("an unprotected CRD or an off-pin chart is a mandatory violation", async () => {
+        const view = structuredClone(views.firstPreview);
+        const crd = find(view, CRD, "prometheus-operator-crds:prometheuses.monitoring.coreos.com");
+        Object.assign(crd, { protect: false });
+        for (const r of view.filter((v) => v.type === CRD)) (r.props.metadata as any).labels["helm.sh/chart"] = "prometheus-operator-crds-30.0.1";
+        expect(await analyzeStack(view)).toEqual([
+            {
+                policy: "chart-version-pinned",
+                level: "mandatory",
+                urn: find(view, HELM_CHART_V4, "prometheus-operator-crds").urn,
+                message:
+                    "release prometheus-operator-crds: chart prometheus-operator-crds@30.0.1 differs from its pin 31.0.1 in components/versions.ts and is not declared in the policy config chartSources",
+            },
+            {
+                policy: "protected-env-volumes-retained",
+                level: "mandatory",
+                urn: crd.urn,
+                message: "CustomResourceDefinition prometheuses.monitoring.coreos.com in the cluster stack must be protected (protect: true)",
+            },
+        ]);
     });
 });
 

@@ -30,7 +30,7 @@ describe("the program under Pulumi's Node.js language host", () => {
         expect([tsconfig.compilerOptions.noCheck, tsconfig.compilerOptions.rootDir]).toEqual([true, "."]);
     });
 
-    it.each(["dev", "prod"])("loads the %s stack in transpile-only mode and registers every resource", async (stack) => {
+    it.each(["cluster", "dev", "prod"])("loads the %s stack in transpile-only mode and registers every resource", async (stack) => {
         const expected = (await runStack(stack)).run.resources.length;
         const loaded = loadLikePulumi(stack);
         expect([loaded.transpileOnly, loaded.resources]).toEqual([true, expected]);

@@ -72,6 +72,7 @@ describe("local-path adoption", () => {
         expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass")).toEqual([]);
         expect(plan.reads.map((r) => [r.type, r.name])).toEqual([
             ["kubernetes:core/v1:Namespace", "kube-system-dev"],
+            ["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "crds-dev-prometheuses"],
             ["kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-existing"],
         ]);
         expect(valuesOf(plan, "monitoring-dev").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("local-path");

@@ -65,7 +65,7 @@ describe("workflows", () => {
             'npm run --silent plan:diff -- "$RUNNER_TEMP/plans/base" "$RUNNER_TEMP/plans/head" > "$RUNNER_TEMP/plan-diff.md"',
         );
         const preview = pr.jobs.preview;
-        expect(preview.strategy.matrix.stack).toEqual(["dev", "prod"]);
+        expect(preview.strategy.matrix.stack).toEqual(["cluster", "dev", "prod"]);
         const pulumi = preview.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
         expect(pulumi.with).toEqual({
             command: "preview",
@@ -80,12 +80,20 @@ describe("workflows", () => {
         expect(pulumi.env).toEqual({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
     });
 
-    it("deploy dev on main and prod only through the protected production environment, after dev", () => {
+    it("deploy the cluster stack first, then dev, and prod only through the protected production environment, after dev", () => {
         const main = workflow("main.yml");
         expect(main.on.push.branches).toEqual(["main"]);
         const up = (job: string) => main.jobs[job].steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).with;
-        expect([main.jobs["up-dev"].needs, main.jobs["up-dev"].environment, up("up-dev").command, up("up-dev")["stack-name"]]).toEqual([
+        expect(Object.keys(main.jobs)).toEqual(["checks", "up-cluster", "up-dev", "up-prod"]);
+        // The CRDs reach the cluster before any env's operator needs them (README "Upgrading kube-prometheus-stack").
+        expect([main.jobs["up-cluster"].needs, main.jobs["up-cluster"].environment, up("up-cluster").command, up("up-cluster")["stack-name"]]).toEqual([
             "checks",
+            "cluster",
+            "up",
+            "cluster",
+        ]);
+        expect([main.jobs["up-dev"].needs, main.jobs["up-dev"].environment, up("up-dev").command, up("up-dev")["stack-name"]]).toEqual([
+            "up-cluster",
             "dev",
             "up",
             "dev",
@@ -105,7 +113,7 @@ describe("workflows", () => {
                 (j.steps as any[]).flatMap((step, i) => (step.with?.policyPacks ? [{ file, job, step, before: j.steps[i - 1] }] : [])),
             ),
         );
-        expect(runs.map((r) => `${r.file} ${r.job}`)).toEqual(["main.yml up-dev", "main.yml up-prod", "pr.yml preview"]);
+        expect(runs.map((r) => `${r.file} ${r.job}`)).toEqual(["main.yml up-cluster", "main.yml up-dev", "main.yml up-prod", "pr.yml preview"]);
         for (const { step, before } of runs) {
             expect(step.with.policyPackConfigs).toBe("${{ runner.temp }}/policy-config.json");
             const stack = step.with["stack-name"] === "${{ matrix.stack }}" ? '"$STACK"' : step.with["stack-name"];

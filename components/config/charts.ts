@@ -7,7 +7,7 @@
  * machine that runs Pulumi, and a URL carrying credentials is refused (it would sit in plaintext in
  * the stack file and in state).
  */
-import { CHART_KEYS, ChartOverride, ChartOverrides, ChartSources, effectiveChartSources } from "../chartSources";
+import { ChartOverride, ChartOverrides, ChartSources, effectiveChartSources } from "../chartSources";
 import { ChartKey } from "../versions";
 import { CREDENTIALS_IN_URL } from "./fields";
 import { ObjectReader, describeValue } from "./reader";
@@ -52,10 +52,10 @@ function readOverride(o: ObjectReader): ChartOverride {
     return version === "" ? { repository } : { repository, version };
 }
 
-/** Reads `charts` and resolves it into the effective source of every chart. */
-export function readCharts(ch: ObjectReader): ChartSources {
+/** Reads `charts` and resolves it into the effective source of every chart of `keys` (the stack's). */
+export function readCharts<K extends ChartKey>(ch: ObjectReader, keys: readonly K[]): ChartSources<K> {
     const overrides: Partial<Record<ChartKey, ChartOverride>> = {};
-    for (const key of CHART_KEYS) {
+    for (const key of keys) {
         const given = ch.has(key);
         const before = ch.problems.list.length;
         // Asked for every known chart, so a mistyped chart key is reported with the whole list.
@@ -64,5 +64,5 @@ export function readCharts(ch: ObjectReader): ChartSources {
         if (given && ch.problems.list.length === before) overrides[key] = readOverride(o);
     }
     ch.done();
-    return effectiveChartSources(overrides as ChartOverrides);
+    return effectiveChartSources(keys, overrides as ChartOverrides);
 }

@@ -5,7 +5,7 @@
  *
  * Defaults are sized for a small lab cluster (dev); prod stack files set their sizes explicitly.
  */
-import { ChartSources } from "../chartSources";
+import { ChartSources, ENV_CHART_KEYS } from "../chartSources";
 import { LOG_AGENT_KINDS, LogAgentKind, localPathNodeDir } from "../naming";
 import { readCharts } from "./charts";
 import { ClusterConfig, checkForeignKeys, readCluster, readKubeconfig } from "./cluster";
@@ -27,6 +27,7 @@ import {
 } from "./fields";
 import { IngressAuthConfig, readIngressAuth } from "./ingressAuth";
 import { ConfigError, ObjectReader, Problems, describeValue } from "./reader";
+import { readRole } from "./role";
 import { WorkloadSecrets, WorkloadsConfig, readWorkloadSecrets, readWorkloads } from "./workloads";
 import { LokiConfig, LokiSecrets, readLoki, readLokiSecrets } from "./loki";
 import { parseBytes, parsePrometheusBytes } from "./quantities";
@@ -196,7 +197,7 @@ const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
 const DOCUMENT_KEYS = new Set(["kubeconfig"]);
 
 /** Parses the raw top-level values: scalars stay strings, structured values are JSON. */
-function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
+export function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.values)) {
         const trimmed = value.trim();
@@ -216,6 +217,8 @@ function decodeTopLevel(raw: RawConfig, problems: Problems): Record<string, unkn
 export function parsePlatformConfig(raw: RawConfig, project: string): PlatformConfig {
     const problems = new Problems();
     const top = new ObjectReader(problems, "", decodeTopLevel(raw, problems), raw.secretKeys);
+    // A cluster stack has a schema of its own (clusterStack.ts); only an env's role reaches this one.
+    readRole(top, "env", raw.stack);
 
     checkForeignKeys(problems, raw.foreignKeys, project);
     const env = readEnv(top, raw.stack);
@@ -251,7 +254,7 @@ export function parsePlatformConfig(raw: RawConfig, project: string): PlatformCo
     };
     net.done();
 
-    const charts = readCharts(top.object("charts"));
+    const charts = readCharts(top.object("charts"), ENV_CHART_KEYS);
     const storage = readStorage(top.object("storage"), env, protect);
     const monitoring = readMonitoring(top.object("monitoring"), protect);
     const logging = readLogging(top.object("logging"), env);

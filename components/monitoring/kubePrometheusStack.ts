@@ -123,9 +123,10 @@ export function kubePrometheusStackValues(args: MonitoringValuesInput): Record<s
         // The chart's RBAC for the operator, Prometheus and the webhook Jobs is cluster-wide with
         // cluster-wide writes, and it has no namespaced mode; the program declares it instead.
         global: { rbac: { create: false } },
-        // CRDs are installed by Helm from the chart's crds/ directory: once, never upgraded or deleted,
-        // so destroying one env never removes the custom resources of the other.
-        crds: { enabled: true },
+        // The prometheus-operator CRDs belong to the cluster stack (components/cluster/): an env never
+        // installs, upgrades or deletes them. false drops the chart's `crds` subchart (its crds/ and
+        // its CRD upgrade Job); the release's skipCrds is the second lock.
+        crds: { enabled: false },
         defaultRules: {
             create: true,
             // kubernetes-apps rules (crash loops, stuck rollouts) only look at this env's namespaces.

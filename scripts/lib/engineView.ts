@@ -8,7 +8,9 @@
  *   a remote component (helm.v4.Chart) brings `pulumi:providers:pulumi::default` along;
  * - component resources keep no inputs (a helm.v4.Chart neither: its chart and version are only on
  *   the objects it renders, in their `helm.sh/chart` label);
- * - in a first preview (`run.preview`), inputs computed from other resources are the unknown marker.
+ * - in a first preview (`run.preview`), inputs computed from other resources are the unknown marker;
+ * - a read (`.get`) is the object it found, unprotected (the engine records a read as `external` and
+ *   never protected; the policy API shows neither flag, only `protect: false`).
  * A helm.v4.Chart's objects are rendered by the provider, not the program: `renderers` stands in for
  * that, per chart, and the chart's own transforms are applied to what it returns, as the engine does.
  */
@@ -79,12 +81,19 @@ function childUrn(parentUrn: string, type: string, name: string): string {
     return [prefix, stack, project, `${parentType}$${type}`, name].join("::");
 }
 
-async function applyTransforms(rec: ResourceRecord, type: string, name: string, props: Record<string, unknown>): Promise<Record<string, unknown>> {
+/** Runs the chart's transforms over one rendered object, each on the previous one's result, as the engine does. */
+async function applyTransforms(
+    rec: ResourceRecord,
+    type: string,
+    name: string,
+    props: Record<string, unknown>,
+): Promise<{ props: Record<string, unknown>; opts: pulumi.CustomResourceOptions }> {
+    let opts: pulumi.CustomResourceOptions = {};
     for (const transform of rec.transforms) {
-        const result = await transform({ type, name, custom: true, props, opts: {} } as pulumi.ResourceTransformArgs);
-        if (result) props = result.props as Record<string, unknown>;
+        const result = await transform({ type, name, custom: true, props, opts } as pulumi.ResourceTransformArgs);
+        if (result) ({ props, opts } = result as { props: Record<string, unknown>; opts: pulumi.CustomResourceOptions });
     }
-    return props;
+    return { props, opts };
 }
 
 async function renderedChildren(rec: ResourceRecord, provider: string | undefined, options: ViewOptions): Promise<ViewResource[]> {
@@ -107,7 +116,7 @@ async function renderedChildren(rec: ResourceRecord, provider: string | undefine
         // The provider names a rendered object `<release>:<namespace>/<name>`, or without the namespace.
         const ns = obj.metadata.namespace;
         const name = `${inputs.name}:${ns ? `${ns}/` : ""}${obj.metadata.name}`;
-        const props = await applyTransforms(rec, type, name, JSON.parse(JSON.stringify(obj)) as Record<string, unknown>);
+        const { props, opts } = await applyTransforms(rec, type, name, JSON.parse(JSON.stringify(obj)) as Record<string, unknown>);
         children.push({
             urn: childUrn(rec.urn, type, name),
             type,
@@ -115,7 +124,7 @@ async function renderedChildren(rec: ResourceRecord, provider: string | undefine
             custom: true,
             parent: rec.urn,
             provider,
-            protect: rec.protect,
+            protect: typeof opts.protect === "boolean" ? opts.protect : rec.protect,
             props,
             dependencies: [],
         });
@@ -161,15 +170,14 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
             custom: rec.custom,
             parent: rec.parent ?? stackUrn,
             provider: rec.custom ? provider : undefined,
-            protect: rec.protect,
+            protect: rec.read ? false : rec.protect,
             props: rec.custom ? rec.inputs : {},
             dependencies: rec.dependencies,
         });
         if (rec.type === HELM_CHART_V4) {
             defaultProvider("pulumi", "default");
-            // The chart's objects are managed by the provider its siblings use (the env's explicit one).
-            const sibling = run.resources.find((r) => r.custom && r.parent === rec.parent && r.type.startsWith("kubernetes:"));
-            view.push(...(await renderedChildren(rec, providerUrnOf(sibling?.provider), options)));
+            // The chart's objects are managed by the Kubernetes provider the chart was given (the stack's explicit one).
+            view.push(...(await renderedChildren(rec, providerUrnOf(rec.provider), options)));
         }
     }
     return [view[0]!, ...defaultProviders.values(), ...view.slice(1)];

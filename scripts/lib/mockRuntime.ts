@@ -10,6 +10,8 @@
  * engine's unknown marker. engineView.ts turns either run into what the engine hands to policies.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
+import { prometheusOperator } from "../../components/versions";
 import { LoadedStack } from "./stackFile";
 
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -40,6 +42,14 @@ export interface ResourceRecord {
     readonly read: boolean;
     /** The URNs it was known by before (its aliases), which the engine moves to its URN. */
     readonly aliases: readonly string[];
+}
+
+/** A step the engine itself fails (a read of a missing object): the engine reports it, not the program. */
+export class EngineError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "EngineError";
+    }
 }
 
 /** The program failed; `resources` says what had been registered before it did. */
@@ -92,27 +102,63 @@ export function pinnedKubeSystemUid(stack: LoadedStack): string | undefined {
     }
 }
 
+/** Type of the CRD object an env reads (components/monitoring/crdRequirement.ts). */
+export const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+/** Type of the kube-system Namespace every stack reads (components/cluster.ts). */
+export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
+
+/** The key of an object in `RunOptions.live`: its type and ID (`<namespace>/<name>`, or the name). */
+export const liveKey = (type: string, id: string) => `${type}::${id}`;
+
+/** A prometheus-operator CRD as the cluster stack's chart installs it, at `operatorVersion`. */
+export function operatorCrd(name: string, operatorVersion: string | undefined): Record<string, unknown> {
+    const annotations = operatorVersion === undefined ? {} : { [OPERATOR_VERSION_ANNOTATION]: operatorVersion };
+    return { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name, annotations } };
+}
+
+/** The kube-system Namespace of a cluster whose UID is `uid`. */
+export function kubeSystemNamespace(uid: string): Record<string, unknown> {
+    return { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid } };
+}
+
+/** The cluster the mocks read from: the objects `live` gives, in front of the default ones. */
+type LiveObjects = Readonly<Record<string, Record<string, unknown> | null>>;
+
+/** What the mocks' cluster holds unless a run says otherwise: the stack's own cluster, after `pulumi up -s cluster`. */
+function defaultLive(stack: LoadedStack): LiveObjects {
+    return { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(stack) ?? MOCK_KUBE_SYSTEM_UID) };
+}
+
+/**
+ * What a read finds: the object `live` names, or by default an object that exists (a
+ * prometheus-operator CRD at the version kube-prometheus-stack's pin runs, as after
+ * `pulumi up -s cluster`; anything else with its name). An object `live` maps to null is not in
+ * the cluster, and the read fails with the engine's message (its ReadStep: "resource '<id>' does
+ * not exist"), not with anything the program could say.
+ */
+function readState(type: string, id: string, inputs: Record<string, unknown>, live: LiveObjects): Record<string, unknown> {
+    const key = liveKey(type, id);
+    if (key in live) {
+        const state = live[key];
+        if (state === null) throw new EngineError(`resource '${id}' does not exist`);
+        return state!;
+    }
+    if (type === CRD_TYPE && id.endsWith(".monitoring.coreos.com")) return operatorCrd(id, prometheusOperator.version);
+    return mockState(type, id, inputs);
+}
+
 /**
  * What a provider answers in a first preview: its inputs, and nothing it would compute. A missing
  * output resolves as unknown in a dry run. Reads (`.get`) run against the cluster in a preview too.
  */
-function previewState(type: string, name: string, inputs: Record<string, unknown>, read: boolean, cluster: MockCluster): Record<string, unknown> {
-    if (read) return mockState(type, name, inputs, cluster);
+function previewState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     if (type.startsWith("random:") || type === "kubernetes:helm.sh/v3:Release") return inputs;
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
     return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
 }
 
-/** What the mocks' cluster answers reads with. */
-interface MockCluster {
-    readonly kubeSystemUid: string;
-}
-
 /** `name` is the object name: the ID for reads (`Namespace.get`), the logical name otherwise. */
-function mockState(type: string, name: string, inputs: Record<string, unknown>, cluster: MockCluster): Record<string, unknown> {
-    if (type === "kubernetes:core/v1:Namespace" && name === "kube-system") {
-        return { apiVersion: "v1", kind: "Namespace", metadata: { name, uid: cluster.kubeSystemUid } };
-    }
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: MOCK_RANDOM_RESULT, bcryptHash: MOCK_BCRYPT_HASH };
@@ -187,10 +233,12 @@ export interface RunOptions {
     /** Behave as the engine does in a first preview of a new stack (see the module comment). */
     readonly preview?: boolean;
     /**
-     * UID of the live kube-system Namespace the program reads: another value simulates another
-     * cluster. Default: the stack's pin, else MOCK_KUBE_SYSTEM_UID.
+     * The cluster that reads (`.get`) see, by `liveKey(type, id)`: an object's state, or null for an
+     * object the cluster does not have. Unlisted reads find their object (see `readState`): the
+     * kube-system Namespace with the UID the stack pins (another UID simulates another cluster), the
+     * prometheus-operator CRDs at the version kube-prometheus-stack's pin runs.
      */
-    readonly kubeSystemUid?: string;
+    readonly live?: LiveObjects;
 }
 
 /**
@@ -210,10 +258,11 @@ async function programResult(loaded: unknown): Promise<Record<string, unknown>> 
 
 export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<unknown>, options: RunOptions = {}): Promise<ProgramRun> {
     const preview = options.preview === true;
-    const cluster: MockCluster = { kubeSystemUid: options.kubeSystemUid ?? pinnedKubeSystemUid(stack) ?? MOCK_KUBE_SYSTEM_UID };
+    const live: LiveObjects = { ...defaultLive(stack), ...options.live };
     const reads = new Map<string, Record<string, unknown>>();
     const resources: ResourceRecord[] = [];
     const pending = new Map<string, Omit<ResourceRecord, "urn" | "parent" | "protect" | "retainOnDelete" | "dependencies" | "read" | "aliases">>();
+    const engineErrors: EngineError[] = [];
     const componentOutputs = new Map<string, Record<string, unknown>>();
 
     await pulumi.runtime.setMocks(
@@ -227,12 +276,20 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
                     inputs: args.inputs,
                     transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
                 });
-                const state = preview
-                    ? previewState(args.type, args.id || args.name, args.inputs, Boolean(args.id), cluster)
-                    : mockState(args.type, args.id || args.name, args.inputs, cluster);
-                if (args.id) reads.set(`${args.type}::${args.name}`, state);
+                if (args.id) {
+                    let state: Record<string, unknown>;
+                    try {
+                        state = readState(args.type, args.id, args.inputs, live);
+                    } catch (err) {
+                        if (err instanceof EngineError) engineErrors.push(err);
+                        throw err;
+                    }
+                    reads.set(`${args.type}::${args.name}`, state);
+                    return { id: args.id, state };
+                }
+                const state = preview ? previewState(args.type, args.name, args.inputs) : mockState(args.type, args.name, args.inputs);
                 // In a preview the engine has no ID for a resource it has yet to create.
-                return { id: args.id || (preview ? undefined : `${args.name}-id`), state };
+                return { id: preview ? undefined : `${args.name}-id`, state };
             },
             call(args) {
                 return args.inputs;
@@ -282,6 +339,13 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
 
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const outputs: Record<string, unknown> = {};
+    // Pulumi's Node.js language host fails the program on any unhandled rejection (cmd/run/run.js):
+    // an error raised in an apply, or a dependsOn that rejects, surfaces only there. Listening also
+    // keeps the test runner from reporting it as its own (vitest steps back while another listener exists).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => void unhandled.push(err);
+    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+    process.on("unhandledRejection", onUnhandled);
     // The mocks have no engine to log to: pulumi.log.warn falls back to console.warn with this prefix.
     const warnings: string[] = [];
     const consoleWarn = console.warn;
@@ -299,11 +363,21 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
             const secret = pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret);
             outputs[key] = secret ? { [SIG_KEY]: SECRET_SIG, value: resolved } : resolved;
         }
-        const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
         if (waitForRPCs) await waitForRPCs();
+        // Node reports a rejection as unhandled once the microtasks after it have run.
+        await new Promise((resolve) => setImmediate(resolve));
+        // A failed step ends the deployment with the engine's message; the program's own errors come after it.
+        if (engineErrors.length) throw engineErrors[0];
+        if (unhandled.length) throw unhandled[0];
     } catch (err) {
-        throw new ProgramFailure(err, resources);
+        // The engine reports a failed step itself, whatever the program made of the rejection it saw.
+        throw new ProgramFailure(engineErrors[0] ?? err, resources);
     } finally {
+        // A failed run's other rejections (the outputs of a failed read) surface after it: they are its
+        // own, and must not be counted against the next run.
+        if (waitForRPCs) await waitForRPCs().catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        process.off("unhandledRejection", onUnhandled);
         console.warn = consoleWarn;
     }
     return { stack, preview, resources, componentOutputs, outputs, warnings };

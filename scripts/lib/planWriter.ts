@@ -48,7 +48,8 @@ export interface Plan {
         inputs: unknown;
     }[];
     /**
-     * Objects the program reads and never changes (the kube-system Namespace of the cluster check),
+     * Objects the program reads and never changes (the kube-system Namespace of the cluster check, an
+     * env's Prometheus CRD of the CRD version check),
      * kept apart from `resources`, which is what a deployment applies; `object` is what the mocks
      * answered, not the live cluster.
      */

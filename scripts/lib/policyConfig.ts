@@ -3,9 +3,9 @@
  * `charts` setting declares, so `chart-version-pinned` accepts them in place of their pins while
  * every other chart must still match components/versions.ts exactly.
  */
-import { ChartSources } from "../../components/chartSources";
+import { ChartSource } from "../../components/chartSources";
 import { DeclaredChartSource } from "../../policy/rules";
-import { loadStack, parseStackConfig } from "./stackFile";
+import { loadStack, parseLoadedStack } from "./stackFile";
 
 /** The policy that reads `chartSources`; the pack's config is keyed by policy name. */
 export const CHART_POLICY = "chart-version-pinned";
@@ -15,7 +15,7 @@ export interface PolicyPackConfig {
 }
 
 /** Only overrides are declared: a chart left on its pin is checked against components/versions.ts. */
-export function policyPackConfig(charts: ChartSources): PolicyPackConfig {
+export function policyPackConfig(charts: Readonly<Record<string, ChartSource>>): PolicyPackConfig {
     const overrides = Object.values(charts).filter((s) => s.source === "override");
     return { [CHART_POLICY]: { chartSources: Object.fromEntries(overrides.map((s) => [s.chart, { repo: s.repo, version: s.version }])) } };
 }
@@ -27,6 +27,6 @@ export function policyPackConfig(charts: ChartSources): PolicyPackConfig {
  */
 export function policyPackConfigForStack(root: string, stack: string): PolicyPackConfig {
     const loaded = loadStack(root, stack, { placeholderSecrets: true });
-    const config = parseStackConfig(loaded);
+    const { config } = parseLoadedStack(loaded);
     return policyPackConfig(config.charts);
 }

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { kubeconfigPlaceholder } from "../../components/config/cluster";
-import { PlatformConfig, parsePlatformConfig, rawConfigFrom } from "../../components/config/schema";
-import { requiredSecretPlaceholders } from "../../components/config/workloads";
+import { PlatformConfig, rawConfigFrom } from "../../components/config/schema";
+import { StackConfig, parseStack, requiredStackSecretPlaceholders } from "../../components/config/stack";
 import { NamedError } from "./errors";
 
 export interface StackOptions {
@@ -256,7 +256,7 @@ export function loadStackFile(root: string, file: string, opts: StackOptions = {
         placeholders.push(value);
     }
     if (opts.placeholderSecrets) {
-        required = (opts.requiredSecrets ?? requiredSecretPlaceholders)(config, project);
+        required = (opts.requiredSecrets ?? requiredStackSecretPlaceholders)(config, project);
         shapes = optionalSecretPlaceholders(config, project);
         for (const [marker, { key, whole }] of deferred) {
             const value = generated(key, whole);
@@ -283,10 +283,17 @@ export function loadStackFile(root: string, file: string, opts: StackOptions = {
     return { project, stack, config, secretKeys, placeholders };
 }
 
-/** The program's validated config of a loaded stack, as index.ts parses it (throws ConfigError). */
-export function parseStackConfig(loaded: LoadedStack): PlatformConfig {
-    return parsePlatformConfig(
+/** The program's validated config of a loaded stack, as index.ts parses it, by its role (throws ConfigError). */
+export function parseLoadedStack(loaded: LoadedStack): StackConfig {
+    return parseStack(
         rawConfigFrom(loaded.config, (k) => loaded.secretKeys.includes(k), loaded.project, loaded.stack),
         loaded.project,
     );
+}
+
+/** The validated config of a loaded env stack (throws ConfigError; a cluster stack is refused). */
+export function parseStackConfig(loaded: LoadedStack): PlatformConfig {
+    const parsed = parseLoadedStack(loaded);
+    if (parsed.role !== "env") throw new Error(`stack ${loaded.stack} is a cluster stack (role: cluster), not an env's`);
+    return parsed.config;
 }

@@ -7,6 +7,9 @@
  * program does not set or read are left out. The chart's own transforms then run on them
  * (engineView.ts), as the engine runs them on the provider's registrations.
  *
+ * Stand-ins exist for every chart the program renders: Promtail (env stacks) and
+ * prometheus-operator-crds (the cluster stack).
+ *
  * One engine behaviour is modelled on purpose: before the prometheus-operator CRDs exist, the
  * provider cannot tell that a ServiceMonitor is namespaced and renders it without a namespace
  * (../shared/engine/README.md, point 4).
@@ -170,4 +173,43 @@ export const alloyStandIn: ChartRenderer = (req) => {
     return objects;
 };
 
-export const CHART_STAND_INS: Readonly<Record<string, ChartRenderer>> = { promtail: promtailStandIn, alloy: alloyStandIn };
+/** The operator version each prometheus-operator-crds chart version carries (its Chart.yaml appVersion, without the v). */
+const CRDS_CHART_OPERATOR: Readonly<Record<string, string>> = { "31.0.1": "0.93.1" };
+
+/** The chart's ten CRDs: values key (`crds.<key>.enabled`) and kind; all namespaced, group monitoring.coreos.com. */
+const OPERATOR_CRDS: readonly (readonly [string, string])[] = [
+    ["alertmanagerconfigs", "AlertmanagerConfig"],
+    ["alertmanagers", "Alertmanager"],
+    ["podmonitors", "PodMonitor"],
+    ["probes", "Probe"],
+    ["prometheusagents", "PrometheusAgent"],
+    ["prometheuses", "Prometheus"],
+    ["prometheusrules", "PrometheusRule"],
+    ["scrapeconfigs", "ScrapeConfig"],
+    ["servicemonitors", "ServiceMonitor"],
+    ["thanosrulers", "ThanosRuler"],
+];
+
+/**
+ * prometheus-operator-crds 31.0.x: one CustomResourceDefinition per template of its `crds` subchart,
+ * each unless `crds.<plural>.enabled` is false, annotated with `crds.annotations` and
+ * `operator.prometheus.io/version`. The chart puts no label on them, not even Helm's: the program's
+ * chart transform adds the chart label (components/helm.ts). The schemas (4.5 MB) are left out.
+ */
+export const prometheusOperatorCrdsStandIn: ChartRenderer = (req) => {
+    const operator = CRDS_CHART_OPERATOR[req.version];
+    if (!operator) throw new Error(`prometheusOperatorCrdsStandIn: no operator version known for chart ${req.chart}@${req.version}; read its appVersion`);
+    const crds = ((req.values as Obj).crds ?? {}) as Obj;
+    return OPERATOR_CRDS.filter(([plural]) => crds[plural]?.enabled !== false).map(([plural, kind]) => ({
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: `${plural}.monitoring.coreos.com`, annotations: { ...(crds.annotations ?? {}), "operator.prometheus.io/version": operator } },
+        spec: { group: "monitoring.coreos.com", names: { kind, plural }, scope: "Namespaced" },
+    }));
+};
+
+export const CHART_STAND_INS: Readonly<Record<string, ChartRenderer>> = {
+    promtail: promtailStandIn,
+    alloy: alloyStandIn,
+    "prometheus-operator-crds": prometheusOperatorCrdsStandIn,
+};

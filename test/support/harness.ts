@@ -5,10 +5,12 @@
 import * as path from "node:path";
 import { beforeAll, vi } from "vitest";
 import { ViewResource, engineView } from "../../scripts/lib/engineView";
+import { ConfigError } from "../../components/config/reader";
+import { StackConfig } from "../../components/config/stack";
 import { ProgramRun, RunOptions, runProgram } from "../../scripts/lib/mockRuntime";
 import { CHART_STAND_INS } from "./chartStandIns";
 import { Plan, buildPlan } from "../../scripts/lib/planWriter";
-import { LoadedStack, StackOptions, loadStack, loadStackFile } from "../../scripts/lib/stackFile";
+import { LoadedStack, StackOptions, loadStack, loadStackFile, parseLoadedStack } from "../../scripts/lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "mlops-platform";
@@ -40,8 +42,8 @@ export async function runStackFile(file: string, opts: StackOptions = {}): Promi
     return runLoaded(loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts }));
 }
 
-/** `options.kubeSystemUid` simulates a cluster other than the one the stack pins. */
-export async function runLoaded(loaded: LoadedStack, options: Omit<RunOptions, "preview"> = {}): Promise<StackRun> {
+/** `options` may stand in for a first preview, or for a cluster whose objects differ from the stack's own (`live`). */
+export async function runLoaded(loaded: LoadedStack, options: RunOptions = {}): Promise<StackRun> {
     const run = await runProgram(loaded, loadIndex, options);
     return { run, plan: buildPlan(run) };
 }
@@ -104,9 +106,13 @@ export const MINIMAL_SECRETS = {
  * A stack built from a config object (keys without project prefix; objects become JSON; a key with
  * a namespace, such as `kubernetes:context`, stays as it is). Keys of MINIMAL_SECRETS are secret;
  * `secretKeys` names further secret keys. The stack is named after `config.env` (a stack is its
- * env), or `stack`.
+ * env), `cluster` for a cluster stack's config, or `stack`.
  */
-export function stackFromConfig(config: Record<string, unknown>, secretKeys: string[] = [], stack = String(config.env ?? "dev")): LoadedStack {
+export function stackFromConfig(
+    config: Record<string, unknown>,
+    secretKeys: string[] = [],
+    stack = config.role === "cluster" ? "cluster" : String(config.env ?? "dev"),
+): LoadedStack {
     secretKeys = [...secretKeys, ...Object.keys(MINIMAL_SECRETS).filter((k) => config[k] !== undefined)];
     const qualified = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
     const entries = Object.entries(config)
@@ -119,6 +125,22 @@ export function stackFromConfig(config: Record<string, unknown>, secretKeys: str
         secretKeys: secretKeys.map(qualified),
         placeholders: [],
     };
+}
+
+/** A config object (as for `stackFromConfig`) read as the program reads it: its `role` picks the schema. */
+export function parseConfig(config: Record<string, unknown>, stack?: string): StackConfig {
+    return parseLoadedStack(stackFromConfig(config, [], stack));
+}
+
+/** The problem lines of a config the program refuses (`  - <key>: expected …, got …`); an accepted one fails the test. */
+export function configProblems(config: Record<string, unknown>, stack?: string): string[] {
+    try {
+        parseConfig(config, stack);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.message.split("\n").slice(1);
+        throw e;
+    }
+    throw new Error("config was accepted");
 }
 
 /** Minimal valid config: everything else takes the program's defaults. */

@@ -1,0 +1,43 @@
+/**
+ * The cluster stack (`role: cluster`): what every env of one cluster shares, each thing with
+ * exactly one owner. Today that is the prometheus-operator CRDs and nothing else: every other
+ * cluster-scoped object is named per env and owned by its env stack (design notes section 1), and
+ * the ingress controller and cert-manager stay prerequisites of the cluster (README).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterStackConfig } from "../config/clusterStack";
+import { charts, prometheusOperator } from "../versions";
+import { PrometheusOperatorCrds, PrometheusOperatorCrdsOutputs } from "./prometheusOperatorCrds";
+
+export interface ClusterSharedArgs {
+    readonly config: ClusterStackConfig;
+    /**
+     * The stack's Kubernetes provider (components/cluster.ts, adopting existing objects), made
+     * before this component: the cluster's identity is checked through it before anything here registers.
+     */
+    readonly kubernetesProvider: k8s.Provider;
+}
+
+/** The cluster stack's outputs (README "The cluster stack"). */
+export interface ClusterSharedOutputs {
+    readonly prometheusOperatorCrds: PrometheusOperatorCrdsOutputs;
+}
+
+export class ClusterShared extends pulumi.ComponentResource {
+    readonly outputs: ClusterSharedOutputs;
+
+    constructor(name: string, args: ClusterSharedArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Protected, always: deleting a CRD deletes every custom resource of that kind in every env.
+        super("mlops:cluster:ClusterShared", name, {}, { ...opts, protect: true });
+        const chart = args.config.charts.prometheusOperatorCrds;
+        const crds = new PrometheusOperatorCrds(
+            "prometheus-operator-crds",
+            // A mirror's other chart version carries another operator version, which only its chart knows.
+            { chart, operatorVersion: chart.version === charts.prometheusOperatorCrds.version ? prometheusOperator.version : null },
+            { parent: this, providers: { kubernetes: args.kubernetesProvider } },
+        );
+        this.outputs = { prometheusOperatorCrds: crds.outputs };
+        this.registerOutputs({ ...this.outputs });
+    }
+}

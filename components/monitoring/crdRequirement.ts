@@ -1,0 +1,84 @@
+/**
+ * An env's check that the cluster's prometheus-operator CRDs are at least what its
+ * kube-prometheus-stack runs, before it changes anything. The env installs no CRD (the cluster
+ * stack owns them), so after a kube-prometheus-stack bump an env that ran ahead of
+ * `pulumi up -s cluster` would start the new operator against old CRDs: it stops instead.
+ *
+ * It reads the live Prometheus CRD rather than the cluster stack's outputs through a
+ * StackReference: the CRD is what the operator meets, whoever installed it, and a read needs no
+ * backend organisation or project naming. A read runs in every preview as well. index.ts awaits the
+ * check after the cluster identity check and before the Platform registers, so on a failed check
+ * nothing of the env is registered, in a preview or an `up`.
+ *
+ * Where the CRD does not exist at all, the read itself fails, with the engine's own message
+ * `resource 'prometheuses.monitoring.coreos.com' does not exist` on this component's read
+ * (README "Troubleshooting"); no program code runs to say more.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { settled } from "../cluster";
+import { CRDS_FIX_COMMAND, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
+import { isAtLeast, parseVersion } from "../semver";
+
+export interface CrdRequirementArgs {
+    /** The least prometheus-operator version of the CRDs (`prometheusOperator.version`). */
+    readonly operatorVersion: string;
+    /** The kube-prometheus-stack chart version that runs that operator (named in the message). */
+    readonly kubePrometheusStackVersion: string;
+}
+
+/**
+ * Why the CRD's operator version `found` (its annotation, if any) does not do, or undefined when it
+ * does; `known` is false when the read stays unknown in a preview (a check that cannot run does not pass).
+ */
+export function crdRequirementProblem(found: string | undefined, args: CrdRequirementArgs, known = true): string | undefined {
+    if (!known) {
+        return (
+            `cannot check the prometheus-operator CRDs for kube-prometheus-stack ${args.kubePrometheusStackVersion}: ` +
+            `CustomResourceDefinition ${PROMETHEUS_CRD} is unknown in this preview; at least ${args.operatorVersion} is required.`
+        );
+    }
+    if (found !== undefined && isAtLeast(found, args.operatorVersion)) return undefined;
+    const what =
+        found === undefined
+            ? `has no ${OPERATOR_VERSION_ANNOTATION} annotation`
+            : parseVersion(found)
+              ? `is at operator version ${found}`
+              : `has ${OPERATOR_VERSION_ANNOTATION} ${JSON.stringify(found)}, which is no version`;
+    return (
+        `prometheus-operator CRDs too old for kube-prometheus-stack ${args.kubePrometheusStackVersion}: ` +
+        `CustomResourceDefinition ${PROMETHEUS_CRD} ${what}, at least ${args.operatorVersion} is required. ` +
+        `The cluster stack installs and upgrades them; run it first: ${CRDS_FIX_COMMAND}`
+    );
+}
+
+/** The check's failure: reported against the read, without a stack trace (the user's cluster, not the program, is wrong). */
+export class CrdRequirementError extends pulumi.ResourceError {
+    constructor(message: string, resource: pulumi.Resource) {
+        super(message, resource, true);
+        this.name = "CrdRequirementError";
+    }
+}
+
+/** The component whose child is the read: the policy pack knows the read by its parent's type. */
+export class PrometheusOperatorCrdRequirement extends pulumi.ComponentResource {
+    readonly crd: k8s.apiextensions.v1.CustomResourceDefinition;
+
+    constructor(name: string, args: CrdRequirementArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(CRD_REQUIREMENT_TYPE, name, {}, opts);
+        this.crd = k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-prometheuses`, PROMETHEUS_CRD, { parent: this });
+        this.registerOutputs({ crd: PROMETHEUS_CRD, operatorVersion: args.operatorVersion });
+    }
+}
+
+/**
+ * Reads the live Prometheus CRD through the stack's provider and resolves once its operator version
+ * does; rejects with CrdRequirementError when it does not. `protect` is the env's: the component is
+ * the env's like everything else it registers (the read itself the engine never protects).
+ */
+export async function verifyPrometheusOperatorCrds(name: string, args: CrdRequirementArgs, provider: k8s.Provider, protect: boolean): Promise<void> {
+    const requirement = new PrometheusOperatorCrdRequirement(name, args, { providers: { kubernetes: provider }, protect });
+    const metadata = await settled(requirement.crd.metadata);
+    const problem = crdRequirementProblem(metadata?.annotations?.[OPERATOR_VERSION_ANNOTATION], args, metadata !== undefined);
+    if (problem) throw new CrdRequirementError(problem, requirement.crd);
+}
