@@ -4,12 +4,12 @@
  * the same pack through @pulumi/policy's analyzer over first previews and deployed stacks.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { PolicyResource } from "@pulumi/policy";
-import { stackPolicy } from "../policy/pack";
+import { POLICIES } from "../policy/pack";
 import { CheckedResource, DEFAULT_CONFIG, RULES, Violation, evaluate, isSensitiveKey, stackContext } from "../policy/rules";
 import { ViewResource } from "../scripts/lib/engineView";
 import { loadStack } from "../scripts/lib/stackFile";
 import { ROOT, engineViews } from "./support/harness";
+import { validateWith } from "./support/policyEngine";
 
 /** Each stack as the engine holds it after an up (components without inputs, chart objects rendered). */
 const views = {} as Record<"dev" | "prod", ViewResource[]>;
@@ -415,27 +415,7 @@ describe("observability-ingress-authenticated", () => {
 describe("policy pack adapter", () => {
     it("reports each violation of a rule against the offending resource's URN, with the pack config applied", () => {
         const resources = broken("dev", RELEASE, "loki-dev", (r) => (r.props.version = "18.10.0"));
-        const policy = stackPolicy(RULES.find((r) => r.name === "chart-version-pinned")!);
-        const reported: [string, string | undefined][] = [];
-        const asPolicyResource = (r: CheckedResource) =>
-            ({
-                type: r.type,
-                name: r.name,
-                urn: r.urn,
-                props: r.props,
-                opts: { protect: r.protect },
-                parent: r.parent ? { urn: r.parent } : undefined,
-                provider: r.provider ? { urn: r.provider } : undefined,
-            }) as unknown as PolicyResource;
-        const args = {
-            resources: resources.map(asPolicyResource),
-            stackTags: new Map(),
-            getConfig: () => ({}),
-            notApplicable: () => {
-                throw new Error("n/a");
-            },
-        };
-        policy.validateStack(args as never, (message, urn) => reported.push([message, urn]));
+        const reported = validateWith("chart-version-pinned", resources);
         const loki = resources.find((r) => r.name === "loki-dev" && r.type === RELEASE)!;
         expect(reported).toEqual([
             [
@@ -443,6 +423,6 @@ describe("policy pack adapter", () => {
                 loki.urn,
             ],
         ]);
-        expect(policy.enforcementLevel).toBe("mandatory");
+        expect(POLICIES.find((p) => p.name === "chart-version-pinned")!.enforcementLevel).toBe("mandatory");
     });
 });

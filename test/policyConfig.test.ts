@@ -8,14 +8,13 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { PolicyResource } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../components/config/reader";
-import { stackPolicy } from "../policy/pack";
-import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, evaluate } from "../policy/rules";
+import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, evaluate } from "../policy/rules";
 import { CHART_POLICY, policyPackConfig, policyPackConfigForStack } from "../scripts/lib/policyConfig";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
 import { MINIMAL_CONFIG, ROOT, StackRun, engineViews, runLoaded, stackFromConfig } from "./support/harness";
+import { validateWith } from "./support/policyEngine";
 import { parseStackConfig } from "../scripts/lib/stackFile";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -87,30 +86,7 @@ describe("chart-version-pinned with chart mirrors", () => {
     });
 
     it("reads chartSources from the pack config the way pulumi preview --policy-pack-config passes it", () => {
-        const policy = stackPolicy(RULES.find((r) => r.name === CHART_POLICY)!);
-        const report = (getConfig: () => object) => {
-            const reported: string[] = [];
-            const args = {
-                resources: resources.map(
-                    (r) =>
-                        ({
-                            type: r.type,
-                            name: r.name,
-                            urn: r.urn,
-                            props: r.props,
-                            opts: { protect: r.protect },
-                            parent: r.parent ? { urn: r.parent } : undefined,
-                        }) as unknown as PolicyResource,
-                ),
-                stackTags: new Map(),
-                getConfig,
-                notApplicable: () => {
-                    throw new Error("n/a");
-                },
-            };
-            policy.validateStack(args as never, (message) => reported.push(message));
-            return reported;
-        };
+        const report = (getConfig: () => object) => validateWith(CHART_POLICY, resources, getConfig).map(([message]: [string, string | undefined]) => message);
         // The CLI hands each policy its own section of the config file.
         expect(report(() => generated()[CHART_POLICY])).toEqual([]);
         expect(report(() => ({}))).toHaveLength(3);

@@ -6,7 +6,9 @@
  */
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
-import { POLICIES, POLICY_PACK } from "../../policy/pack";
+import { PolicyResource } from "@pulumi/policy";
+import { POLICIES, POLICY_PACK, stackPolicy } from "../../policy/pack";
+import { CheckedResource, RULES } from "../../policy/rules";
 import { ViewResource } from "../../scripts/lib/engineView";
 
 // @pulumi/policy exports the analyzer's RPC handlers from its server module, off its typings.
@@ -74,4 +76,34 @@ export async function analyzeStack(view: readonly ViewResource[]): Promise<Diagn
             message: prefix && message.startsWith(prefix) ? message.slice(prefix.length) : message,
         };
     });
+}
+
+/**
+ * Runs one policy of the pack the way @pulumi/policy calls a stack policy (its `validateStack`), on
+ * resources as the analyzer hands them over, with `config` as the pack config of that policy.
+ * Returns each reported violation with the URN it was reported against.
+ */
+export function validateWith(policyName: string, resources: readonly CheckedResource[], config: () => object = () => ({})): [string, string | undefined][] {
+    const policy = stackPolicy(RULES.find((r) => r.name === policyName)!);
+    const asPolicyResource = (r: CheckedResource) =>
+        ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: r.props,
+            opts: { protect: r.protect },
+            parent: r.parent ? { urn: r.parent } : undefined,
+            provider: r.provider ? { urn: r.provider } : undefined,
+        }) as unknown as PolicyResource;
+    const reported: [string, string | undefined][] = [];
+    const args = {
+        resources: resources.map(asPolicyResource),
+        stackTags: new Map(),
+        getConfig: config,
+        notApplicable: () => {
+            throw new Error("n/a");
+        },
+    };
+    policy.validateStack(args as never, (message, urn) => reported.push([message, urn]));
+    return reported;
 }
