@@ -700,6 +700,9 @@ const noPlaintextSecret: Rule = {
 /** Loki chart components whose StatefulSet may own claims (`<component>.persistence`). */
 const LOKI_STATEFUL_CLAIMS = ["singleBinary", "ingester", "compactor"] as const;
 
+/** The component that installs or adopts the env's local-path class (components/storage/localPath.ts). */
+const LOCAL_PATH_STORAGE_TYPE = "mlops:storage:LocalPathStorage";
+
 const prodRetained: Rule = {
     name: "protected-env-volumes-retained",
     description:
@@ -719,7 +722,10 @@ const prodRetained: Rule = {
         if (r.type === NAMESPACE && metaName(r) === SYSTEM_NAMESPACE) return [];
         const where = ctx.role === "cluster" ? "the cluster stack" : `protected env ${ctx.env}`;
         const out: string[] = [];
-        if (!r.protect) out.push(`${describe(r)} in ${where} must be protected (protect: true)`);
+        // An adopted local-path class (storage.localPath.mode existing) is read, not created: no option
+        // protects a read, and the stack never deletes it; its reclaim policy still counts (below).
+        const adoptedClass = r.type === STORAGE_CLASS && typeOfUrn(r.parent) === LOCAL_PATH_STORAGE_TYPE && r.name.endsWith("-existing");
+        if (!r.protect && !adoptedClass) out.push(`${describe(r)} in ${where} must be protected (protect: true)`);
         if (r.type === NAMESPACE && r.retainOnDelete === false) out.push(`${describe(r)} in ${where} must be retained on delete`);
         if (r.type === STORAGE_CLASS && r.props.reclaimPolicy !== "Retain") {
             out.push(`${describe(r)} in ${where} must use reclaimPolicy Retain (has ${r.props.reclaimPolicy ?? "the default Delete"})`);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { rawRole } from "../components/config/role";
 import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
-import { UNKNOWN } from "../scripts/lib/mockRuntime";
+import { UNKNOWN, liveKey } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
 import { alloyStandIn, promtailStandIn } from "./support/chartStandIns";
 import { EngineViews, PROJECT, ROOT, STAGING_STACK_FILE, engineViews, generatedSecretUnknowns, minimalConfigFor, stackFromConfig } from "./support/harness";
@@ -579,5 +579,37 @@ describe("a stack running Alloy under the engine", () => {
                 .map((o) => `${o.kind} ${o.metadata.name} ${o.metadata.namespace ?? "<no namespace>"}`);
         expect(render(false)).toEqual(["CustomResourceDefinition podlogs.monitoring.grafana.com <no namespace>", "ServiceMonitor alloy-dev <no namespace>"]);
         expect(render(true)).toEqual(["CustomResourceDefinition podlogs.monitoring.grafana.com <no namespace>", "ServiceMonitor alloy-dev observability-dev"]);
+    });
+});
+
+describe("a protected stack that adopts an existing local-path class", () => {
+    /** prod's stack file with `storage.localPath` adopting the cluster's `local-path` class. */
+    const adopting = () => {
+        const loaded = loadStack(ROOT, "prod", { placeholderSecrets: true });
+        const key = `${PROJECT}:storage`;
+        const storage = JSON.parse(loaded.config[key]!) as Record<string, unknown>;
+        return { ...loaded, config: { ...loaded.config, [key]: JSON.stringify({ ...storage, localPath: { mode: "existing", className: "local-path" } }) } };
+    };
+    const localPathClass = (reclaimPolicy: string) => ({
+        [liveKey("kubernetes:storage.k8s.io/v1:StorageClass", "local-path")]: {
+            apiVersion: "storage.k8s.io/v1",
+            kind: "StorageClass",
+            metadata: { name: "local-path" },
+            provisioner: "rancher.io/local-path",
+            reclaimPolicy,
+        },
+    });
+
+    it("passes the gate: the class is read, and a read is neither protected nor ever deleted", async () => {
+        const views = await engineViews(adopting(), localPathClass("Retain"));
+        expect(await analyzeStack(views.firstPreview)).toEqual([]);
+        expect(await analyzeStack(views.deployed)).toEqual([]);
+    });
+
+    it("still reports an adopted class that deletes prod's volumes", async () => {
+        const views = await engineViews(adopting(), localPathClass("Delete"));
+        expect((await analyzeStack(views.deployed)).map((d) => [d.policy, d.level, d.message])).toEqual([
+            ["protected-env-volumes-retained", "mandatory", "StorageClass local-path in protected env prod must use reclaimPolicy Retain (has Delete)"],
+        ]);
     });
 });

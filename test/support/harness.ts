@@ -55,10 +55,10 @@ export interface EngineViews {
     readonly previewRun: ProgramRun;
 }
 
-/** Runs a stack twice: as the engine's first preview on a fresh cluster, and as deployed. */
-export async function engineViews(loaded: LoadedStack): Promise<EngineViews> {
-    const previewRun = await runProgram(loaded, loadIndex, { preview: true });
-    const deployedRun = await runProgram(loaded, loadIndex);
+/** Runs a stack twice: as the engine's first preview on a fresh cluster, and as deployed; `live` is what reads find. */
+export async function engineViews(loaded: LoadedStack, live?: RunOptions["live"]): Promise<EngineViews> {
+    const previewRun = await runProgram(loaded, loadIndex, { preview: true, live });
+    const deployedRun = await runProgram(loaded, loadIndex, { live });
     return {
         previewRun,
         firstPreview: await engineView(previewRun, { renderers: CHART_STAND_INS, crdsInstalled: false }),
