@@ -56,16 +56,29 @@ function maskUnknowns(raw: unknown): unknown {
     return raw;
 }
 
+/** A Secret's `data` value as text: the engine hands it over base64-encoded (the provider's Check). */
+function decoded(value: unknown): unknown {
+    if (typeof value !== "string" || isUnknownMarker(value)) return value;
+    const text = Buffer.from(value, "base64").toString("utf8");
+    // Only what round-trips is base64 the provider wrote; anything else stays as it was given.
+    return Buffer.from(text, "utf8").toString("base64") === value ? text : value;
+}
+
 /**
- * A Secret's data in a first preview is unknown wherever the program generates it (random
- * passwords and keys): such material cannot name an env or hold a plaintext credential of the
- * config, and no rule reads it for anything else. Everywhere else an unknown stays unknown.
+ * A Secret's data reaches a policy base64-encoded, so rules read it decoded (a cross-env URL in a
+ * Secret is still a cross-env URL). In a first preview it is unknown wherever the program generates
+ * it (random passwords and keys): such material cannot name an env or hold a plaintext credential
+ * of the config, and no rule reads it for anything else. Everywhere else an unknown stays unknown.
  */
-function policyProps(r: PolicyResource): Record<string, any> {
+export function policyProps(r: Pick<PolicyResource, "type" | "props">): Record<string, any> {
     const props = r.props ?? {};
     if (r.type !== SECRET) return props;
     const target = proxyTarget(props) as Record<string, unknown>;
-    return unknownCheckingProxy({ ...target, data: maskUnknowns(target.data), stringData: maskUnknowns(target.stringData) });
+    const data =
+        isUnknownMarker(target.data) || typeof target.data !== "object" || target.data === null
+            ? target.data
+            : Object.fromEntries(Object.entries(target.data).map(([k, v]) => [k, decoded(v)]));
+    return unknownCheckingProxy({ ...target, data: maskUnknowns(data), stringData: maskUnknowns(target.stringData) });
 }
 
 export function checkedResource(r: PolicyResource): CheckedResource {

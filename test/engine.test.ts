@@ -435,6 +435,23 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
         const d = await gate("prod", type, "mlflow-prod-ingress", (r) => delete r.props.spec.tls);
         expect(d).toEqual([mandatory("ingress-has-tls", urnOf("prod", type, "mlflow-prod-ingress"), "Ingress mlflow-prod has no TLS section")]);
     });
+
+    it("a Secret naming the other env, base64-encoded in data as the engine hands every Secret over", async () => {
+        const type = "kubernetes:core/v1:Secret";
+        const url = "http://mlflow-prod.mlflow-prod.svc.cluster.local:5000";
+        const d = await gate("dev", type, "mlflow-dev-backend-store", (r) => {
+            // The provider's Check folded stringData into data: that is all a policy ever sees.
+            expect([r.props.stringData, Object.keys(r.props.data.value)]).toEqual([undefined, ["uri"]]);
+            r.props.data.value.trackingUri = Buffer.from(url).toString("base64");
+        });
+        expect(d).toEqual([
+            mandatory(
+                "no-cross-env-reference",
+                urnOf("dev", type, "mlflow-dev-backend-store"),
+                `Secret mlflow-dev-backend-store in env dev references env prod: ${url}`,
+            ),
+        ]);
+    });
 });
 
 describe("the PR gate on a first preview: an unknown value is never skipped", () => {

@@ -16,7 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { splitChartLocation } from "../../components/chartSources";
-import { ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
+import { ProgramRun, ResourceRecord, UNKNOWN, isSecretValue, secretValue } from "./mockRuntime";
 
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 export const HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart";
@@ -171,7 +171,7 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
             parent: rec.parent ?? stackUrn,
             provider: rec.custom ? provider : undefined,
             protect: rec.read ? false : rec.protect,
-            props: rec.custom ? rec.inputs : {},
+            props: rec.custom ? providerChecked(rec.type, rec.inputs) : {},
             dependencies: rec.dependencies,
         });
         if (rec.type === HELM_CHART_V4) {
@@ -181,6 +181,27 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
         }
     }
     return [view[0]!, ...defaultProviders.values(), ...view.slice(1)];
+}
+
+const plain = (v: unknown) => (isSecretValue(v) ? v.value : v);
+
+/** The inputs as the provider's Check returns them: for a Secret, `stringData` merged into base64 `data`. */
+export function providerChecked(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    if (type !== "kubernetes:core/v1:Secret" || inputs.stringData === undefined) return inputs;
+    const { stringData, data, ...rest } = inputs;
+    const [given, encoded] = [plain(stringData), plain(data)];
+    const base64 = (v: unknown) => {
+        const s = plain(v);
+        return typeof s === "string" && s !== UNKNOWN ? Buffer.from(s).toString("base64") : s;
+    };
+    const merged =
+        given === UNKNOWN || encoded === UNKNOWN
+            ? UNKNOWN
+            : {
+                  ...(encoded as Record<string, unknown> | undefined),
+                  ...Object.fromEntries(Object.entries((given ?? {}) as Record<string, unknown>).map(([k, v]) => [k, base64(v)])),
+              };
+    return { ...rest, data: isSecretValue(stringData) || isSecretValue(data) ? secretValue(merged) : merged };
 }
 
 /** Every path inside `value` that holds the engine's unknown marker (a secret's path is its own). */

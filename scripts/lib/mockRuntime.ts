@@ -76,6 +76,11 @@ export interface ProgramRun {
     readonly warnings: string[];
 }
 
+/** `value` wrapped the way the engine marks a secret on the wire. */
+export function secretValue(value: unknown): { value: unknown } {
+    return { [SIG_KEY]: SECRET_SIG, value } as { value: unknown };
+}
+
 export function isSecretValue(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
