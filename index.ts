@@ -36,11 +36,12 @@ async function envStack(config: PlatformConfig, project: string): Promise<Platfo
     // The provider was the Platform's child until the cluster check needed it first: the alias keeps
     // it the same resource, so no object on it is replaced (and a protected one is not deleted).
     const kubernetesProvider = clusterProvider(cluster, { aliases: [{ parent: pulumi.createUrn(platformName, PLATFORM_TYPE) }] });
-    await verifyClusterIdentity(cluster, kubernetesProvider, project);
-    // The env installs no CRD: it stops before any change unless the cluster stack's are new enough.
+    const kubeSystem = await verifyClusterIdentity(cluster, kubernetesProvider, project);
+    // The env installs no CRD: it stops before any change unless the cluster stack has run and its CRDs are new enough.
     await verifyPrometheusOperatorCrds(
         `crds-${config.env}`,
         { operatorVersion: prometheusOperator.version, kubePrometheusStackVersion: config.charts.kubePrometheusStack.version },
+        kubeSystem,
         kubernetesProvider,
         config.protect,
     );

@@ -43,8 +43,11 @@ export function clusterProvider(args: ClusterArgs, opts: pulumi.CustomResourceOp
     });
 }
 
-/** The cluster a stack reached is not the one it pins. */
-export class ClusterIdentityError extends Error {
+/**
+ * The cluster a stack reached is not the one it pins. A RunError: Pulumi prints its message as the
+ * program's one error, without a JavaScript stack trace (the cluster, not the program, is wrong).
+ */
+export class ClusterIdentityError extends pulumi.RunError {
     constructor(message: string) {
         super(message);
         this.name = "ClusterIdentityError";
@@ -67,15 +70,20 @@ export function settled<T>(output: pulumi.Output<T>): Promise<T | undefined> {
     );
 }
 
+/** What a read shows of an object's metadata; undefined where a preview leaves it unknown. */
+export type LiveMetadata = k8s.types.output.meta.v1.ObjectMeta;
+
 /**
  * Reads the live kube-system Namespace through the stack's provider (reads run in previews too) and
  * resolves once the cluster is the one the stack pins; rejects with ClusterIdentityError when it is
  * not. The program awaits this before it registers anything else, so a preview or up against the
  * wrong cluster stops before any change. An unpinned stack only gets a warning naming the UID to pin.
+ * Returns kube-system's metadata (undefined when unknown), which carries what the cluster stack marks.
  */
-export async function verifyClusterIdentity(args: ClusterArgs, provider: k8s.Provider, project: string): Promise<void> {
+export async function verifyClusterIdentity(args: ClusterArgs, provider: k8s.Provider, project: string): Promise<LiveMetadata | undefined> {
     const kubeSystem = k8s.core.v1.Namespace.get(`kube-system-${args.stack}`, SYSTEM_NAMESPACE, { provider });
-    const live = await settled(kubeSystem.metadata.uid);
+    const metadata = await settled(kubeSystem.metadata);
+    const live = metadata?.uid;
     const { context, kubeSystemUid: pinned } = args.cluster;
     const key = `${project}:cluster.kubeSystemUid`;
     if (pinned === undefined) {
@@ -83,9 +91,9 @@ export async function verifyClusterIdentity(args: ClusterArgs, provider: k8s.Pro
             `${key} is not set: stack ${args.stack} applies to whatever cluster context "${context}" reaches ` +
                 `(now one whose kube-system Namespace has UID ${live ?? "unknown"}); pin it to stop any other cluster (${KUBE_SYSTEM_UID_COMMAND})`,
         );
-        return;
+        return metadata;
     }
-    if (live === pinned) return;
+    if (live === pinned) return metadata;
     const reached =
         live === undefined ? "a cluster whose kube-system Namespace UID is unknown in this preview" : `a cluster whose kube-system Namespace has UID ${live}`;
     throw new ClusterIdentityError(

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigError } from "../components/config/reader";
@@ -101,7 +102,7 @@ describe("the cluster's identity", () => {
     it("a pinned stack on its own cluster: the read passes, nothing is said", async () => {
         const { run } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, cluster: { context: "lab-admin@lab", kubeSystemUid: PIN } }));
         expect(run.resources.filter((r) => r.read).map((r) => [r.type, r.name, (r.inputs as any).metadata])).toEqual([
-            [NAMESPACE, "kube-system-dev", { name: "kube-system", uid: PIN }],
+            [NAMESPACE, "kube-system-dev", { name: "kube-system", uid: PIN, annotations: { "platform.mlops/cluster-stack": "cluster" } }],
             // Then the env's check of the cluster's prometheus-operator CRDs (test/crds.test.ts).
             [
                 "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
@@ -126,6 +127,8 @@ describe("the cluster's identity", () => {
         const loaded = loadStack(ROOT, "prod", { placeholderSecrets: true });
         const { cause, resources } = await failureOf(runProgram(loaded, loadIndex, { preview, live: otherCluster }));
         expect((cause as Error).name).toBe("ClusterIdentityError");
+        // A RunError: Pulumi's Node.js runtime prints only its message, never a stack trace.
+        expect(pulumi.RunError.isInstance(cause)).toBe(true);
         expect((cause as Error).message).toBe(mismatch("kubernetes-admin@kubernetes", "prod", OTHER_CLUSTER, PROD_PIN));
         expect(resources.map((r) => [r.type, r.name, r.read])).toEqual([
             [PROVIDER, "k8s-prod", false],

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { charts, prometheusOperator } from "../components/versions";
 import { evaluate, stackContext } from "../policy/rules";
 import { HELM_CHART_V4 } from "../scripts/lib/engineView";
-import { CRD_TYPE, NAMESPACE_TYPE, ProgramFailure, kubeSystemNamespace, liveKey, operatorCrd } from "../scripts/lib/mockRuntime";
+import { CRD_TYPE, MOCK_KUBE_SYSTEM_UID, NAMESPACE_TYPE, ProgramFailure, kubeSystemNamespace, liveKey, operatorCrd, pinnedKubeSystemUid } from "../scripts/lib/mockRuntime";
 import { policyPackConfigForStack } from "../scripts/lib/policyConfig";
 import { loadStack } from "../scripts/lib/stackFile";
 import { prometheusOperatorCrdsStandIn } from "./support/chartStandIns";
@@ -71,6 +71,18 @@ describe("the cluster stack", () => {
             ["mlops:cluster:ClusterShared", "mlops-cluster", true],
             ["mlops:cluster:PrometheusOperatorCrds", "prometheus-operator-crds", true],
             [HELM_CHART_V4, "prometheus-operator-crds", true],
+            // The mark every env looks for on kube-system before it reads any CRD.
+            ["kubernetes:core/v1:NamespacePatch", "kube-system-cluster-stack", true],
+        ]);
+        const mark = cluster.plan.resources.find((r) => r.name === "kube-system-cluster-stack")!;
+        expect(mark.inputs).toEqual({
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: "kube-system", annotations: { "platform.mlops/cluster-stack": "cluster" } },
+        });
+        expect(cluster.run.resources.find((r) => r.name === "kube-system-cluster-stack")!.dependencies).toEqual([
+            // dependsOn a component waits for what it holds: the chart, and so every CRD it renders.
+            "urn:pulumi:cluster::mlops-platform::mlops:cluster:PrometheusOperatorCrds$kubernetes:helm.sh/v4:Chart::prometheus-operator-crds",
         ]);
         // It reads only the kube-system Namespace, whose UID it pins; it reads no CRD (it installs them).
         expect(cluster.plan.reads.map((r) => [r.type, r.name, r.object])).toEqual([[NAMESPACE_TYPE, "kube-system-cluster", kubeSystemNamespace(CLUSTER_PIN)]]);
@@ -136,11 +148,12 @@ describe("the cluster stack", () => {
         });
         const lines = stdout.trim().split("\n");
         expect(lines.slice(0, -1)).toEqual([
-            "Plan for stack cluster (the cluster stack): 4 resources, 1 Helm releases",
+            "Plan for stack cluster (the cluster stack): 5 resources, 1 Helm releases",
             "  kubernetes k8s-cluster",
             "  ClusterShared mlops-cluster",
             "    PrometheusOperatorCrds prometheus-operator-crds",
             "      Chart prometheus-operator-crds",
+            "    NamespacePatch kube-system-cluster-stack",
             `  cluster: context kubernetes-admin@kubernetes, kube-system UID pinned to ${CLUSTER_PIN} (the offline plan has no cluster: it cannot check the live UID; pulumi preview does)`,
             "  release prometheus-operator-crds -> kube-system: prometheus-operator-crds@31.0.1 (helm.v4.Chart)",
         ]);
@@ -241,7 +254,25 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
             expect(f.resources.map((r) => `${r.type} ${r.name}`)).toEqual([...BEFORE_CHECK, READ]);
         });
 
-        it("missing CRDs: the read fails with the engine's message, and nothing of the env registered", async () => {
+        it("a cluster no cluster stack has run on: one line naming `pulumi up -s cluster`, no stack trace, and no CRD read", async () => {
+            const loaded = loadStack(ROOT, "dev", { placeholderSecrets: true });
+            const live = { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(loaded) ?? MOCK_KUBE_SYSTEM_UID, null) };
+            const f = await runLoaded(loaded, { preview, live }).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            if (!(f instanceof ProgramFailure)) throw new Error(`expected the program to fail, got ${String(f)}`);
+            expect(f.message).toBe(
+                "no cluster stack has run on this cluster (Namespace kube-system has no platform.mlops/cluster-stack annotation), " +
+                    "so the prometheus-operator CRDs kube-prometheus-stack 88.5.3 needs are not installed: " +
+                    "run `pulumi up -s cluster` first; it installs them for every env of the cluster.",
+            );
+            // A RunError: Pulumi's Node.js runtime prints only its message, never a stack trace.
+            expect(pulumi.RunError.isInstance(f.cause)).toBe(true);
+            expect(f.resources.map((r) => `${r.type} ${r.name}`)).toEqual(BEFORE_CHECK.slice(0, 2));
+        });
+
+        it("CRDs deleted behind the cluster stack's back: the read fails with the engine's message, and nothing of the env registered", async () => {
             const f = await failure(null, preview);
             expect(f.message).toBe(`resource '${PROMETHEUS_CRD}' does not exist`);
             expect(f.resources.map((r) => `${r.type} ${r.name}`)).toEqual(BEFORE_CHECK);

@@ -196,6 +196,7 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
                 ["PrometheusOperatorCrds", "prometheus-operator-crds", true],
                 ["Chart", "prometheus-operator-crds", true],
                 ...CRD_NAMES.map((name) => ["CustomResourceDefinition", `prometheus-operator-crds:${name}`, true]),
+                ["NamespacePatch", "kube-system-cluster-stack", true],
             ]);
             const crds = view.filter((r) => r.type === CRD);
             expect(crds.every((r) => r.parent === chartUrn && r.provider === provider)).toBe(true);

@@ -2,12 +2,15 @@
  * The cluster stack (`role: cluster`): what every env of one cluster shares, each thing with
  * exactly one owner. Today that is the prometheus-operator CRDs and nothing else: every other
  * cluster-scoped object is named per env and owned by its env stack (design notes section 1), and
- * the ingress controller and cert-manager stay prerequisites of the cluster (README).
+ * the ingress controller and cert-manager stay prerequisites of the cluster (README). It also marks
+ * kube-system as having a cluster stack, which every env checks before anything else registers.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterStackConfig } from "../config/clusterStack";
+import { SYSTEM_NAMESPACE } from "../naming";
 import { charts, prometheusOperator } from "../versions";
+import { CLUSTER_STACK_ANNOTATION } from "./operatorCrds";
 import { PrometheusOperatorCrds, PrometheusOperatorCrdsOutputs } from "./prometheusOperatorCrds";
 
 export interface ClusterSharedArgs {
@@ -36,6 +39,13 @@ export class ClusterShared extends pulumi.ComponentResource {
             // A mirror's other chart version carries another operator version, which only its chart knows.
             { chart, operatorVersion: chart.version === charts.prometheusOperatorCrds.version ? prometheusOperator.version : null },
             { parent: this, providers: { kubernetes: args.kubernetesProvider } },
+        );
+        // Server-side applied: the stack owns this one annotation of kube-system and nothing else of it.
+        // Written once the CRDs are, so an env that finds it finds them.
+        new k8s.core.v1.NamespacePatch(
+            "kube-system-cluster-stack",
+            { metadata: { name: SYSTEM_NAMESPACE, annotations: { [CLUSTER_STACK_ANNOTATION]: args.config.stack } } },
+            { parent: this, provider: args.kubernetesProvider, dependsOn: [crds] },
         );
         this.outputs = { prometheusOperatorCrds: crds.outputs };
         this.registerOutputs({ ...this.outputs });

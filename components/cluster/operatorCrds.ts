@@ -11,3 +11,10 @@ export const OPERATOR_VERSION_ANNOTATION = "operator.prometheus.io/version";
 export const CRDS_FIX_COMMAND = "pulumi up -s cluster";
 /** Type of an env's component that reads the Prometheus CRD; the policy pack knows that read by it. */
 export const CRD_REQUIREMENT_TYPE = "mlops:monitoring:PrometheusOperatorCrdRequirement";
+/**
+ * Annotation the cluster stack puts on kube-system (its value: the cluster stack's name). Every env
+ * reads kube-system first for the cluster's identity; without this annotation no cluster stack has
+ * run on the cluster, so the env stops with one line saying so instead of reading a CRD that is not
+ * there (a failed read is the engine's own error, which no program code can word).
+ */
+export const CLUSTER_STACK_ANNOTATION = "platform.mlops/cluster-stack";

@@ -10,14 +10,18 @@
  * check after the cluster identity check and before the Platform registers, so on a failed check
  * nothing of the env is registered, in a preview or an `up`.
  *
- * Where the CRD does not exist at all, the read itself fails, with the engine's own message
- * `resource 'prometheuses.monitoring.coreos.com' does not exist` on this component's read
- * (README "Troubleshooting"); no program code runs to say more.
+ * A read of an object that does not exist fails in the engine, with its own message (`resource
+ * 'prometheuses.monitoring.coreos.com' does not exist`), and no program code runs to say more. So
+ * the CRD is read only on a cluster whose kube-system carries the cluster stack's annotation (the
+ * env has read kube-system already, for the cluster's identity); without it the env stops with one
+ * line: `pulumi up -s cluster` comes first. Only CRDs deleted by hand behind the cluster stack's
+ * back still meet the engine's message (docs/operations.md, "Troubleshooting").
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { settled } from "../cluster";
-import { CRDS_FIX_COMMAND, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
+import { LiveMetadata, settled } from "../cluster";
+import { CLUSTER_STACK_ANNOTATION, CRDS_FIX_COMMAND, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
+import { SYSTEM_NAMESPACE } from "../naming";
 import { isAtLeast, parseVersion } from "../semver";
 
 export interface CrdRequirementArgs {
@@ -52,6 +56,25 @@ export function crdRequirementProblem(found: string | undefined, args: CrdRequir
     );
 }
 
+/** No cluster stack has run on the cluster: printed as the program's one error, without a stack trace. */
+export class ClusterStackMissingError extends pulumi.RunError {
+    constructor(message: string) {
+        super(message);
+        this.name = "ClusterStackMissingError";
+    }
+}
+
+/** Why an env cannot start on a cluster whose kube-system shows `metadata`, or undefined when a cluster stack has run there. */
+export function clusterStackProblem(metadata: LiveMetadata | undefined, args: CrdRequirementArgs): string | undefined {
+    // Unknown in a preview: the CRD read below decides.
+    if (metadata === undefined || metadata.annotations?.[CLUSTER_STACK_ANNOTATION]) return undefined;
+    return (
+        `no cluster stack has run on this cluster (Namespace ${SYSTEM_NAMESPACE} has no ${CLUSTER_STACK_ANNOTATION} annotation), ` +
+        `so the prometheus-operator CRDs kube-prometheus-stack ${args.kubePrometheusStackVersion} needs are not installed: ` +
+        `run \`${CRDS_FIX_COMMAND}\` first; it installs them for every env of the cluster.`
+    );
+}
+
 /** The check's failure: reported against the read, without a stack trace (the user's cluster, not the program, is wrong). */
 export class CrdRequirementError extends pulumi.ResourceError {
     constructor(message: string, resource: pulumi.Resource) {
@@ -72,11 +95,20 @@ export class PrometheusOperatorCrdRequirement extends pulumi.ComponentResource {
 }
 
 /**
- * Reads the live Prometheus CRD through the stack's provider and resolves once its operator version
- * does; rejects with CrdRequirementError when it does not. `protect` is the env's: the component is
- * the env's like everything else it registers (the read itself the engine never protects).
+ * Stops unless a cluster stack has run on the cluster (kube-system's `metadata`, as the identity check
+ * read it); then reads the live Prometheus CRD through the stack's provider and resolves once its
+ * operator version does; rejects with CrdRequirementError when it does not. `protect` is the env's:
+ * the component is the env's like everything else it registers (the read itself the engine never protects).
  */
-export async function verifyPrometheusOperatorCrds(name: string, args: CrdRequirementArgs, provider: k8s.Provider, protect: boolean): Promise<void> {
+export async function verifyPrometheusOperatorCrds(
+    name: string,
+    args: CrdRequirementArgs,
+    kubeSystem: LiveMetadata | undefined,
+    provider: k8s.Provider,
+    protect: boolean,
+): Promise<void> {
+    const missing = clusterStackProblem(kubeSystem, args);
+    if (missing) throw new ClusterStackMissingError(missing);
     const requirement = new PrometheusOperatorCrdRequirement(name, args, { providers: { kubernetes: provider }, protect });
     const metadata = await settled(requirement.crd.metadata);
     const problem = crdRequirementProblem(metadata?.annotations?.[OPERATOR_VERSION_ANNOTATION], args, metadata !== undefined);

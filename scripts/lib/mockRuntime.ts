@@ -10,7 +10,7 @@
  * engine's unknown marker. engineView.ts turns either run into what the engine hands to policies.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
+import { CLUSTER_STACK_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
 import { prometheusOperator } from "../../components/versions";
 import { LoadedStack } from "./stackFile";
 
@@ -121,9 +121,10 @@ export function operatorCrd(name: string, operatorVersion: string | undefined): 
     return { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name, annotations } };
 }
 
-/** The kube-system Namespace of a cluster whose UID is `uid`. */
-export function kubeSystemNamespace(uid: string): Record<string, unknown> {
-    return { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid } };
+/** The kube-system Namespace of a cluster whose UID is `uid`, marked by cluster stack `clusterStack` (none: no cluster stack ran). */
+export function kubeSystemNamespace(uid: string, clusterStack: string | null = "cluster"): Record<string, unknown> {
+    const annotations = clusterStack === null ? {} : { annotations: { [CLUSTER_STACK_ANNOTATION]: clusterStack } };
+    return { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid, ...annotations } };
 }
 
 /** The cluster the mocks read from: the objects `live` gives, in front of the default ones. */
