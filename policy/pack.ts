@@ -9,6 +9,7 @@
  * what is unknown: the gate fails closed instead of passing silently.
  */
 import { PolicyResource, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import { withoutComputedOutputs } from "./computedOutputs";
 import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, Rule, StackContext, appliesTo, stackContext } from "./rules";
 
 import packageJson from "./package.json";
@@ -65,15 +66,17 @@ function decoded(value: unknown): unknown {
 }
 
 /**
+ * What the rules read of a resource: the program's decisions. Provider-computed outputs are taken
+ * out (computedOutputs.ts): in a preview of a new resource they are unknown and no rule judges them.
+ *
  * A Secret's data reaches a policy base64-encoded, so rules read it decoded (a cross-env URL in a
  * Secret is still a cross-env URL). In a first preview it is unknown wherever the program generates
  * it (random passwords and keys): such material cannot name an env or hold a plaintext credential
  * of the config, and no rule reads it for anything else. Everywhere else an unknown stays unknown.
  */
 export function policyProps(r: Pick<PolicyResource, "type" | "props">): Record<string, any> {
-    const props = r.props ?? {};
-    if (r.type !== SECRET) return props;
-    const target = proxyTarget(props) as Record<string, unknown>;
+    const target = withoutComputedOutputs(r.type, proxyTarget(r.props ?? {}) as Record<string, unknown>);
+    if (r.type !== SECRET) return unknownCheckingProxy(target);
     const data =
         isUnknownMarker(target.data) || typeof target.data !== "object" || target.data === null
             ? target.data
