@@ -1,22 +1,63 @@
 /**
  * npm run recover -- <stack> [options]   (see USAGE in scripts/lib/recover/args.ts, README "An interrupted up")
  *
- * After a killed `pulumi up`: repairs a broken local file backend, then turns the stack's pending
- * creates into a `pulumi import --file` document and writes the state without pending operations,
- * and prints (or, with --apply, runs) the Pulumi commands that load both.
+ * After a killed `pulumi up`: repairs a broken local file backend, checks the stack's locks, asks
+ * the cluster which pending creates exist, and prints (or, with --apply, runs) the one
+ * `pulumi refresh` that imports those and clears the rest. Never needs a terminal.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { USAGE, parseArgs } from "./lib/recover/args";
-import { fileBackendRoot, inspectBackend, renderInspection, repairBackend } from "./lib/recover/backend";
+import { StackLock, describeLock, fileBackendRoot, inspectBackend, inspectLocks, renderInspection, repairBackend } from "./lib/recover/backend";
+import { clusterSettings, findObjects, withStackKubeconfig } from "./lib/recover/cluster";
 import { RecoverError, UsageError } from "./lib/recover/errors";
-import { buildRecoveryPlan, recoveryCommands, recoveryFiles, renderImportFile, renderPlan, renderPlanJson, stackSettings } from "./lib/recover/plan";
-import { exportStack, runCommands } from "./lib/recover/pulumiCli";
+import {
+    RecoveryPlan,
+    cancelCommand,
+    classifyPending,
+    existenceChecks,
+    recoveryCommands,
+    renderPlan,
+    renderPlanJson,
+    resolvePlan,
+    stackSettings,
+    upCommand,
+    verifyRecovered,
+} from "./lib/recover/plan";
+import { commandLine, exportStack, runCommands, spawnRunner } from "./lib/recover/pulumiCli";
 import { StackFileError, projectName } from "./lib/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const EXIT_REFUSED = 1;
 export const EXIT_CANNOT_RUN = 2;
+
+/** Every lock that is not a stale one of this machine stops recovery before anything changes. */
+function refuseLocks(locks: readonly StackLock[], stack: string): void {
+    const cancel = `\`${commandLine(cancelCommand(stack))}\``;
+    const reasons = locks.flatMap((l) => {
+        if (l.state === "live") return [`stack ${stack} is locked by a running process, ${describeLock(l)}: wait for that pulumi command to end`];
+        if (l.state === "foreign")
+            return [
+                `stack ${stack} is locked from another machine, ${describeLock(l)}: whether that run is still going cannot be seen from here; ` +
+                    `once it has ended, ${cancel} removes the lock`,
+            ];
+        if (l.state === "unreadable")
+            return [`stack ${stack} has a lock that cannot be read, ${describeLock(l)}: if no pulumi command is running on the stack, ${cancel} removes it`];
+        return [];
+    });
+    if (reasons.length) throw new RecoverError(`${reasons.join("\n")}\nNothing was changed.`);
+}
+
+function renderLocks(locks: readonly StackLock[], stack: string): string {
+    if (!locks.length) return "Locks: none\n";
+    return `${locks
+        .map(
+            (l) =>
+                `Stale lock ${describeLock(l)}: that process no longer runs; \`${commandLine(cancelCommand(stack))}\` removes it ` +
+                "(--apply runs it only with --clear-stale-lock)",
+        )
+        .join("\n")}\n`;
+}
 
 function main(): number {
     const args = parseArgs(process.argv.slice(2));
@@ -24,25 +65,43 @@ function main(): number {
         console.log(USAGE);
         return 0;
     }
+    const run = spawnRunner(ROOT);
     const stack = args.stack!;
     // URNs and stack files use the bare name; Pulumi commands get the name as the user gave it.
     const short = stack.split("/").pop()!;
     const project = projectName(ROOT);
-    const { env, protect } = stackSettings(ROOT, project, short);
+    const { env } = stackSettings(ROOT, project, short);
     // With --json, stdout carries only the plan document.
     const info = (text: string) => (args.json ? process.stderr : process.stdout).write(text);
 
-    // The backend first: with a broken checkpoint every pulumi command below would fail.
+    // The backend and its locks first: with a broken checkpoint every pulumi command below would fail,
+    // and a lock held by a running command means the state is still being written.
     const backend = fileBackendRoot(args.backendDir, process.env);
+    let staleLocks: StackLock[] = [];
     if (backend.root) {
         const inspection = inspectBackend(backend.root, project, short);
-        const repaired = args.repairBackend && !inspection.fatal ? repairBackend(inspection) : undefined;
-        info(renderInspection(inspection, repaired));
+        const locks = inspectLocks(backend.root, project, short);
+        info(renderInspection(inspection));
+        refuseLocks(locks, stack);
+        staleLocks = locks.filter((l) => l.state === "stale");
+        info(renderLocks(staleLocks, stack));
         if (inspection.fatal) throw new RecoverError(`stack ${stack} cannot be recovered from this backend`);
-        if (inspection.actions.length && !repaired)
-            throw new RecoverError(`the file backend of stack ${stack} is broken; re-run with --repair-backend to repair it`);
+        if (args.apply && staleLocks.length && !args.clearStaleLock) {
+            throw new RecoverError(
+                `stack ${stack} has a stale lock left by a killed run; re-run with --clear-stale-lock to have --apply remove it with ` +
+                    `\`${commandLine(cancelCommand(stack))}\`, or run that command yourself. Nothing was changed.`,
+            );
+        }
+        if (inspection.actions.length) {
+            if (!args.repairBackend) throw new RecoverError(`the file backend of stack ${stack} is broken; re-run with --repair-backend to repair it`);
+            info(
+                `${repairBackend(inspection)
+                    .map((line) => `  ${line}\n`)
+                    .join("")}`,
+            );
+        }
     } else {
-        info(`Backend check skipped: ${backend.why}\n`);
+        info(`Backend and lock checks skipped: ${backend.why}\n`);
     }
 
     let exportText: string;
@@ -54,30 +113,37 @@ function main(): number {
             throw new UsageError(`cannot read --state ${args.stateFile}: ${(err as Error).message}`);
         }
     } else {
-        exportText = exportStack(stack);
+        exportText = exportStack(run, stack);
         source = `the output of ${source}`;
     }
-    const plan = buildRecoveryPlan({ stack: short, project, env, exportText, source });
-    if (!plan.steps.length) {
+    const pending = classifyPending({ stack: short, project, env, exportText, source });
+    const cluster = pending.objects.length ? clusterSettings(ROOT, project, short) : undefined;
+    const found = cluster
+        ? withStackKubeconfig(run, stack, cluster, (kubeconfig) => findObjects(run, existenceChecks(pending, cluster.context), kubeconfig))
+        : new Map<string, string[]>();
+    const plan: RecoveryPlan = resolvePlan(pending, cluster?.context ?? "", found);
+    if (!plan.steps.length && !staleLocks.length) {
         info(`Stack ${stack} has no pending operations: nothing to recover.\n`);
         return 0;
     }
-
-    // Relative to where npm runs the script (the project root), as the printed commands are run there too.
-    const absOut = path.resolve(args.out ?? path.join(ROOT, "out", "recover", short));
-    const relOut = path.relative(process.cwd(), absOut) || ".";
-    const outDir = relOut.startsWith("..") ? absOut : relOut;
-    const files = recoveryFiles(outDir);
-    mkdirSync(outDir, { recursive: true });
-    // The state holds the stack's encrypted secrets and its plain config: readable by the owner only.
-    writeFileSync(files.state, plan.cleanedState, { mode: 0o600 });
-    writeFileSync(files.import, renderImportFile(plan.importFile), { mode: 0o600 });
-    const commands = recoveryCommands(plan, stack, protect, files);
-    process.stdout.write(args.json ? renderPlanJson(plan, commands, stack, files) : renderPlan(plan, commands, stack, files));
+    const commands = plan.steps.length ? recoveryCommands(plan, stack, staleLocks.length > 0) : [cancelCommand(stack)];
+    if (cluster?.secretKubeconfig) info(`The cluster was asked with the stack's secret kubeconfig (\`pulumi config get kubeconfig --stack ${stack}\`).\n`);
+    const extra = { locks: staleLocks, ...(cluster && { context: cluster.context }) };
+    process.stdout.write(args.json ? renderPlanJson(plan, commands, stack, extra) : renderPlan(plan, commands, stack));
 
     if (args.apply) {
-        runCommands(commands, (line) => process.stderr.write(`${line}\n`));
-        info(`Recovered. Review and deploy: pulumi up --stack ${stack}\n`);
+        runCommands(run, commands, (line) => process.stderr.write(`${line}\n`));
+        if (plan.steps.length) {
+            // The refresh said it succeeded; the state must say so too before anyone runs `up`.
+            const problems = verifyRecovered(plan, exportStack(run, stack), `the output of pulumi stack export --stack ${stack}`);
+            if (problems.length) {
+                throw new RecoverError(
+                    `the refresh ran, but the state is not recovered:\n${problems.map((p) => `  ${p}`).join("\n")}\n` +
+                        `Do not run \`pulumi up\` yet: it would fail with \`already exists\` on such objects. See README "An interrupted up".`,
+                );
+            }
+        }
+        info(`Recovered. Review and deploy: ${commandLine(upCommand(stack))}\n`);
     }
     return 0;
 }

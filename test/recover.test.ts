@@ -1,162 +1,225 @@
-/** `npm run recover`'s plan: an interrupted up's pending creates become imports, random values are dropped, foreign objects refused. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+/**
+ * `npm run recover`'s plan: the pending creates of an interrupted up are looked up in the cluster;
+ * existing ones become imports of one `pulumi refresh`, the rest are cleared; foreign objects are refused.
+ */
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { withoutPendingOperations } from "../scripts/lib/recover/exportedState";
-import { buildRecoveryPlan, commandLine, recoveryCommands, recoveryFiles, renderImportFile, stackSettings } from "../scripts/lib/recover/plan";
+import { clusterSettings, findObjects, withStackKubeconfig } from "../scripts/lib/recover/cluster";
+import { RecoverError } from "../scripts/lib/recover/errors";
+import {
+    classifyPending,
+    existenceChecks,
+    recoveryCommands,
+    refreshCommand,
+    renderPlan,
+    resolvePlan,
+    stackSettings,
+    verifyRecovered,
+} from "../scripts/lib/recover/plan";
+import { RunResult, Runner, commandLine, runCommands } from "../scripts/lib/recover/pulumiCli";
 import {
     DEFAULT_PENDING,
     PROJECT,
     URN,
-    devPlan,
+    devPending,
     exportText,
     interruptedState,
     kubeObject,
     pendingCreate,
+    realExport,
     urnOf,
-    withoutPending,
 } from "./fixtures/interruptedState";
 
 const ROOT = path.resolve(__dirname, "..");
+const CONTEXT = "kubernetes-admin@kubernetes";
+const K = `kubectl --context ${CONTEXT} get`;
 
-describe("withoutPendingOperations", () => {
-    it("cuts exactly the member wherever it stands, and leaves every other byte", () => {
-        const cases: Array<[string, string]> = [
-            ['{"deployment": {"a": 1, "pending_operations": [{"x": "]}"}]}}', '{"deployment": {"a": 1}}'],
-            ['{"deployment": {"pending_operations": [], "b": "\\"q"}, "version": 3}', '{"deployment": {"b": "\\"q"}, "version": 3}'],
-            [
-                '{\n  "deployment": {\n    "m": {},\n    "pending_operations": [\n      {}\n    ],\n    "z": null\n  }\n}',
-                '{\n  "deployment": {\n    "m": {},\n    "z": null\n  }\n}',
-            ],
-            ['{"deployment":{"pending_operations":[1,2]}}', '{"deployment":{}}'],
-            // Only the deployment's own key: the same name deeper down is data.
-            ['{"deployment": {"resources": [{"pending_operations": 1}]}}', '{"deployment": {"resources": [{"pending_operations": 1}]}}'],
-        ];
-        for (const [input, expected] of cases) expect(withoutPendingOperations(input)).toBe(expected);
-    });
-});
+/** What the cluster checks of the real export found: everything but the Deployment. */
+const FOUND_BUT_DEPLOYMENT = new Map<string, string[]>([
+    [URN.release, ["secret/sh.helm.release.v1.nfs-dev.v1"]],
+    [URN.dashboard, ["configmap/dashboard-platform-k8s-dev"]],
+    [URN.secret, ["secret/grafana-admin-dev"]],
+    [URN.deployment, []],
+    [URN.appSecret, ["secret/workload-app-dev"]],
+]);
 
-describe("buildRecoveryPlan", () => {
-    it("imports every pending Kubernetes object and Helm release of the env, with its parent and provider", () => {
-        const plan = devPlan();
-        const k8s = URN.k8sProvider;
-        expect(plan.steps.filter((s) => s.action === "import")).toEqual([
-            {
-                action: "import",
-                urn: URN.release,
-                type: "kubernetes:helm.sh/v3:Release",
-                name: "nfs-dev",
-                id: "storage-dev/nfs-dev",
-                parent: URN.nfs,
-                provider: k8s,
-                check: "helm status nfs-dev -n storage-dev",
-            },
-            {
-                action: "import",
-                urn: URN.dashboard,
-                type: "kubernetes:core/v1:ConfigMap",
-                name: "dashboards-dev-platform-k8s-dev",
-                id: "monitoring-dev/dashboard-platform-k8s-dev",
-                parent: URN.dashboards,
-                provider: k8s,
-                check: "kubectl get configmap dashboard-platform-k8s-dev -n monitoring-dev",
-            },
-            {
-                action: "import",
-                urn: URN.secret,
-                type: "kubernetes:core/v1:Secret",
-                name: "grafana-admin-dev-secret",
-                id: "monitoring-dev/grafana-admin-dev",
-                parent: URN.grafanaAdmin,
-                provider: k8s,
-                check: "kubectl get secret grafana-admin-dev -n monitoring-dev",
-            },
-            {
-                action: "import",
-                urn: URN.deployment,
-                type: "kubernetes:apps/v1:Deployment",
-                name: "mlflow-dev-deployment",
-                id: "mlflow-dev/mlflow-dev",
-                parent: URN.mlflow,
-                provider: k8s,
-                check: "kubectl get deployment.v1.apps mlflow-dev -n mlflow-dev",
-            },
+/** A runner that answers from a table and records every argv. */
+function fakeRunner(answer: (argv: readonly string[]) => Partial<RunResult>): { run: Runner; calls: string[][] } {
+    const calls: string[][] = [];
+    const run: Runner = (argv) => {
+        calls.push([...argv]);
+        return { status: 0, stdout: "", stderr: "", ...answer(argv) };
+    };
+    return { run, calls };
+}
+
+describe("the real interrupted state", () => {
+    it("asks the cluster about each of its five pending creates, read-only, in the stack's context", () => {
+        expect(existenceChecks(devPending(), CONTEXT).map((c) => [c.key, commandLine(c.argv)])).toEqual([
+            [URN.release, `${K} secret -n storage-dev -l owner=helm,name=nfs-dev -o name`],
+            [URN.dashboard, `${K} configmap dashboard-platform-k8s-dev -n monitoring-dev -o name --ignore-not-found`],
+            [URN.secret, `${K} secret grafana-admin-dev -n monitoring-dev -o name --ignore-not-found`],
+            [URN.deployment, `${K} deployment.v1.apps mlflow-dev -n mlflow-dev -o name --ignore-not-found`],
+            [URN.appSecret, `${K} secret workload-app-dev -n airflow-dev -o name --ignore-not-found`],
         ]);
-        // Parent and provider are names in the file's nameTable (see `pulumi import --help`); the URNs serve as those names.
-        expect(renderImportFile(plan.importFile)).toBe(
+    });
+
+    it("imports what exists and clears what does not, in one non-interactive refresh", () => {
+        const plan = resolvePlan(devPending(), CONTEXT, FOUND_BUT_DEPLOYMENT);
+        expect(plan.steps.map((s) => [s.action, s.name, s.action === "import" ? s.id : s.note])).toEqual([
+            ["import", "nfs-dev", "storage-dev/nfs-dev"],
+            ["import", "dashboards-dev-platform-k8s-dev", "monitoring-dev/dashboard-platform-k8s-dev"],
+            ["import", "grafana-admin-dev-secret", "monitoring-dev/grafana-admin-dev"],
+            ["clear", "mlflow-dev-deployment", "not in the cluster (mlflow-dev/mlflow-dev): cleared; the next `pulumi up` creates it"],
+            ["import", "app-secrets-dev-airflow", "airflow-dev/workload-app-dev"],
+        ]);
+        expect(recoveryCommands(plan, "dev", false)).toEqual([
             [
-                "{",
-                '    "nameTable": {',
-                `        "${URN.nfs}": "${URN.nfs}",`,
-                `        "${k8s}": "${k8s}",`,
-                `        "${URN.dashboards}": "${URN.dashboards}",`,
-                `        "${URN.grafanaAdmin}": "${URN.grafanaAdmin}",`,
-                `        "${URN.mlflow}": "${URN.mlflow}"`,
-                "    },",
-                '    "resources": [',
-                "        {",
-                '            "type": "kubernetes:helm.sh/v3:Release",',
-                '            "name": "nfs-dev",',
-                '            "id": "storage-dev/nfs-dev",',
-                `            "parent": "${URN.nfs}",`,
-                `            "provider": "${k8s}"`,
-                "        },",
-                "        {",
-                '            "type": "kubernetes:core/v1:ConfigMap",',
-                '            "name": "dashboards-dev-platform-k8s-dev",',
-                '            "id": "monitoring-dev/dashboard-platform-k8s-dev",',
-                `            "parent": "${URN.dashboards}",`,
-                `            "provider": "${k8s}"`,
-                "        },",
-                "        {",
-                '            "type": "kubernetes:core/v1:Secret",',
-                '            "name": "grafana-admin-dev-secret",',
-                '            "id": "monitoring-dev/grafana-admin-dev",',
-                `            "parent": "${URN.grafanaAdmin}",`,
-                `            "provider": "${k8s}"`,
-                "        },",
-                "        {",
-                '            "type": "kubernetes:apps/v1:Deployment",',
-                '            "name": "mlflow-dev-deployment",',
-                '            "id": "mlflow-dev/mlflow-dev",',
-                `            "parent": "${URN.mlflow}",`,
-                `            "provider": "${k8s}"`,
-                "        }",
-                "    ]",
-                "}",
+                "pulumi",
+                "refresh",
+                "--stack",
+                "dev",
+                "--yes",
+                "--non-interactive",
+                "--skip-preview",
+                "--import-pending-creates",
+                URN.release,
+                "--import-pending-creates",
+                "storage-dev/nfs-dev",
+                "--import-pending-creates",
+                URN.dashboard,
+                "--import-pending-creates",
+                "monitoring-dev/dashboard-platform-k8s-dev",
+                "--import-pending-creates",
+                URN.secret,
+                "--import-pending-creates",
+                "monitoring-dev/grafana-admin-dev",
+                "--import-pending-creates",
+                URN.appSecret,
+                "--import-pending-creates",
+                "airflow-dev/workload-app-dev",
+                "--clear-pending-creates",
+            ],
+        ]);
+        // A stale lock is removed first; the stack is named as the user gave it.
+        expect(recoveryCommands(plan, "organization/mlops-platform/dev", true)[0]).toEqual([
+            "pulumi",
+            "cancel",
+            "--stack",
+            "organization/mlops-platform/dev",
+            "--yes",
+            "--non-interactive",
+        ]);
+    });
+
+    it("prints each pending create with what the cluster said, then the commands", () => {
+        const plan = resolvePlan(devPending(), CONTEXT, FOUND_BUT_DEPLOYMENT);
+        const text = renderPlan(plan, recoveryCommands(plan, "dev", false), "dev");
+        expect(text.split("\n").slice(0, 12)).toEqual([
+            "Recovery of stack dev (env dev): 5 pending operation(s)",
+            "  import  kubernetes:helm.sh/v3:Release nfs-dev",
+            `      found secret/sh.helm.release.v1.nfs-dev.v1 (${K} secret -n storage-dev -l owner=helm,name=nfs-dev -o name): imported as storage-dev/nfs-dev`,
+            "  import  kubernetes:core/v1:ConfigMap dashboards-dev-platform-k8s-dev",
+            `      found configmap/dashboard-platform-k8s-dev (${K} configmap dashboard-platform-k8s-dev -n monitoring-dev -o name --ignore-not-found): imported as monitoring-dev/dashboard-platform-k8s-dev`,
+            "  import  kubernetes:core/v1:Secret grafana-admin-dev-secret",
+            `      found secret/grafana-admin-dev (${K} secret grafana-admin-dev -n monitoring-dev -o name --ignore-not-found): imported as monitoring-dev/grafana-admin-dev`,
+            "  clear   kubernetes:apps/v1:Deployment mlflow-dev-deployment",
+            `      not in the cluster (mlflow-dev/mlflow-dev): cleared; the next \`pulumi up\` creates it (${K} deployment.v1.apps mlflow-dev -n mlflow-dev -o name --ignore-not-found found nothing)`,
+            "  import  kubernetes:core/v1:Secret app-secrets-dev-airflow",
+            `      found secret/workload-app-dev (${K} secret workload-app-dev -n airflow-dev -o name --ignore-not-found): imported as airflow-dev/workload-app-dev`,
+            "Notes:",
+        ]);
+        expect(text.split("Commands (--apply runs them):\n")[1]).toBe(
+            [
+                `  pulumi refresh --stack dev --yes --non-interactive --skip-preview --import-pending-creates '${URN.release}' --import-pending-creates storage-dev/nfs-dev ` +
+                    `--import-pending-creates '${URN.dashboard}' --import-pending-creates monitoring-dev/dashboard-platform-k8s-dev ` +
+                    `--import-pending-creates '${URN.secret}' --import-pending-creates monitoring-dev/grafana-admin-dev ` +
+                    `--import-pending-creates '${URN.appSecret}' --import-pending-creates airflow-dev/workload-app-dev --clear-pending-creates`,
+                "Then review and deploy:",
+                "  pulumi up --stack dev",
                 "",
             ].join("\n"),
         );
     });
 
-    it("writes the exported state back without pending_operations, every other byte as exported", () => {
-        const doc = interruptedState();
-        const cleaned = devPlan().cleanedState;
-        expect(cleaned).toBe(exportText(withoutPending(doc)));
-        // Not re-serialised: Go's escapes survive, and so do the encrypted values.
-        expect(cleaned).not.toContain("pending_operations");
-        expect(exportText(doc)).toContain("up \\u003c 1");
-        expect(cleaned).toContain('"metadata": {}\n    }\n}\n');
+    it("leaves --clear-pending-creates out when everything exists, and imports nothing when nothing does", () => {
+        const all = new Map([...FOUND_BUT_DEPLOYMENT].map(([k]) => [k, ["x/y"]]));
+        expect(refreshCommand(resolvePlan(devPending(), CONTEXT, all), "dev")).not.toContain("--clear-pending-creates");
+        const none = new Map([...FOUND_BUT_DEPLOYMENT].map(([k]) => [k, []]));
+        expect(refreshCommand(resolvePlan(devPending(), CONTEXT, none), "dev")).toEqual([
+            "pulumi",
+            "refresh",
+            "--stack",
+            "dev",
+            "--yes",
+            "--non-interactive",
+            "--skip-preview",
+            "--clear-pending-creates",
+        ]);
     });
 
-    it("drops a pending RandomPassword, saying the next up makes a new value and updates the imported Secret that may hold the old one", () => {
-        const drops = devPlan().steps.filter((s) => s.action === "drop");
-        expect(drops).toEqual([
+    it("checks after the refresh that nothing is pending and every import is recorded", () => {
+        const plan = resolvePlan(devPending(), CONTEXT, FOUND_BUT_DEPLOYMENT);
+        const doc = interruptedState([]);
+        expect(verifyRecovered(plan, exportText(doc), "after")).toEqual([
+            "not recorded by the refresh: kubernetes:helm.sh/v3:Release nfs-dev (storage-dev/nfs-dev), which exists in the cluster",
+            "not recorded by the refresh: kubernetes:core/v1:ConfigMap dashboards-dev-platform-k8s-dev (monitoring-dev/dashboard-platform-k8s-dev), which exists in the cluster",
+            "not recorded by the refresh: kubernetes:core/v1:Secret grafana-admin-dev-secret (monitoring-dev/grafana-admin-dev), which exists in the cluster",
+            "not recorded by the refresh: kubernetes:core/v1:Secret app-secrets-dev-airflow (airflow-dev/workload-app-dev), which exists in the cluster",
+        ]);
+        doc.deployment.resources.push(...[URN.release, URN.dashboard, URN.secret, URN.appSecret].map((urn) => ({ urn, type: "t", id: "i" })));
+        expect(verifyRecovered(plan, exportText(doc), "after")).toEqual([]);
+        expect(verifyRecovered(plan, exportText(interruptedState([DEFAULT_PENDING[4]!])), "after")[0]).toBe(
+            "still pending: kubernetes:apps/v1:Deployment mlflow-dev-deployment (creating)",
+        );
+    });
+});
+
+describe("pending creates without an object, and other operations", () => {
+    it("clears a pending RandomPassword, naming the imported Secret that may hold the old value", () => {
+        const pending = devPending(DEFAULT_PENDING);
+        const found = new Map(pending.objects.map((o) => [o.urn, [`x/${o.name}`]]));
+        const plan = resolvePlan(pending, CONTEXT, found);
+        expect(plan.steps.filter((s) => s.type.startsWith("random:"))).toEqual([
             {
-                action: "drop",
+                action: "clear",
                 urn: URN.password,
                 type: "random:index/randomPassword:RandomPassword",
                 name: "grafana-admin-dev-password",
                 note:
-                    "dropped, not imported: a random value cannot be read back from anywhere, so the next `pulumi up` creates it again with a new value. " +
+                    "cleared: a random value cannot be read back from anywhere, so the next `pulumi up` creates it again with a new value. " +
                     "kubernetes:core/v1:Secret grafana-admin-dev-secret (imported here) may hold the old value; the next up updates it to the new one " +
                     "(a pod that read the old value at start keeps it until it restarts).",
             },
         ]);
-        expect(devPlan().importFile.resources.map((r) => r.type)).not.toContain("random:index/randomPassword:RandomPassword");
+        // The Secret not in the cluster: the next up creates both, so nothing holds an old value.
+        found.set(URN.secret, []);
+        const note = resolvePlan(pending, CONTEXT, found).steps.find((s) => s.urn === URN.password);
+        expect(note).toMatchObject({
+            note: "cleared: a random value cannot be read back from anywhere, so the next `pulumi up` creates it again with a new value.",
+        });
+        expect(existenceChecks(pending, CONTEXT).map((c) => c.key)).not.toContain(URN.password);
     });
 
+    it("leaves interrupted updates and deletes to the refresh, which drops them", () => {
+        const updating = { resource: (interruptedState().deployment.resources as any[]).at(-1), type: "updating" };
+        const plan = resolvePlan(devPending([updating]), CONTEXT, new Map());
+        expect(plan.steps).toEqual([
+            {
+                action: "refresh",
+                urn: URN.monitoringNs,
+                type: "kubernetes:core/v1:Namespace",
+                name: "monitoring-dev",
+                note: "interrupted while updating: the refresh drops this pending operation (any `pulumi refresh` does) and reads the object's live state",
+            },
+        ]);
+        expect(recoveryCommands(plan, "dev", false).map(commandLine)).toEqual(["pulumi refresh --stack dev --yes --non-interactive --skip-preview"]);
+    });
+});
+
+describe("refusals", () => {
     it("refuses, with every reason at once, pending creates of another env's namespace or cluster-scoped name", () => {
         const leaks = [
             pendingCreate(
@@ -166,10 +229,7 @@ describe("buildRecoveryPlan", () => {
                     URN.dashboards,
                     "v1",
                     "ConfigMap",
-                    {
-                        name: "dashboard-platform-k8s-prod",
-                        namespace: "monitoring-prod",
-                    },
+                    { name: "dashboard-platform-k8s-prod", namespace: "monitoring-prod" },
                 ),
             ),
             pendingCreate(
@@ -179,9 +239,7 @@ describe("buildRecoveryPlan", () => {
                     URN.stack,
                     "rbac.authorization.k8s.io/v1",
                     "ClusterRole",
-                    {
-                        name: "local-path-provisioner-prod",
-                    },
+                    { name: "local-path-provisioner-prod" },
                 ),
             ),
             pendingCreate(
@@ -191,7 +249,7 @@ describe("buildRecoveryPlan", () => {
                 kubeObject(urnOf("kubernetes:core/v1:Secret", "nons"), "kubernetes:core/v1:Secret", URN.stack, "v1", "Secret", { name: "workload-app-dev" }),
             ),
         ];
-        expect(() => devPlan([...DEFAULT_PENDING, ...leaks])).toThrow(
+        expect(() => devPending([...DEFAULT_PENDING, ...leaks])).toThrow(
             [
                 "refusing kubernetes:core/v1:ConfigMap leak: namespace monitoring-prod is not env dev's (<component>-dev)",
                 'refusing kubernetes:rbac.authorization.k8s.io/v1:ClusterRole role: cluster-scoped ClusterRole local-path-provisioner-prod is not env dev\'s (its name does not carry "dev" as in the naming module)',
@@ -199,8 +257,8 @@ describe("buildRecoveryPlan", () => {
                 "refusing kubernetes:core/v1:Secret nons: no metadata.namespace: the object would be in the provider's default namespace, which is no env's",
             ].join("\n"),
         );
-        // The same state is prod's own objects for prod's env, except that its URNs are dev's.
-        expect(() => devPlan(DEFAULT_PENDING, "prod")).toThrow(
+        // The real export is dev's own objects, which prod's env refuses.
+        expect(() => devPending(undefined, "prod")).toThrow(
             "refusing kubernetes:helm.sh/v3:Release nfs-dev: namespace storage-dev is not env prod's (<component>-prod)",
         );
     });
@@ -217,18 +275,17 @@ describe("buildRecoveryPlan", () => {
                     { name, namespace: "kube-system" },
                 ),
             );
-        const own = devPlan([...DEFAULT_PENDING, role("monitoring-dev-operator-kubelet", "kube-system/monitoring-dev-operator-kubelet")]);
-        expect(own.importFile.resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.id)).toEqual([
-            "kube-system/monitoring-dev-operator-kubelet",
+        const own = devPending([role("monitoring-dev-operator-kubelet", "kube-system/monitoring-dev-operator-kubelet")]);
+        expect(existenceChecks(own, CONTEXT).map((c) => commandLine(c.argv))).toEqual([
+            `${K} role.v1.rbac.authorization.k8s.io monitoring-dev-operator-kubelet -n kube-system -o name --ignore-not-found`,
         ]);
-        expect(() => devPlan([...DEFAULT_PENDING, role("monitoring-prod-operator-kubelet", "kube-system/monitoring-prod-operator-kubelet")])).toThrow(
+        expect(() => devPending([role("monitoring-prod-operator-kubelet", "kube-system/monitoring-prod-operator-kubelet")])).toThrow(
             'refusing kubernetes:rbac.authorization.k8s.io/v1:Role kube-system/monitoring-prod-operator-kubelet: Role monitoring-prod-operator-kubelet in the shared kube-system is not env dev\'s (its name does not carry "dev" as in the naming module)',
         );
     });
 
     it("refuses an export of another stack, and objects it cannot place for certain", () => {
-        const prodExport = exportText(interruptedState());
-        expect(() => buildRecoveryPlan({ stack: "prod", project: PROJECT, env: "prod", exportText: prodExport, source: "s.json" })).toThrow(
+        expect(() => classifyPending({ stack: "prod", project: PROJECT, env: "prod", exportText: realExport(), source: "s.json" })).toThrow(
             `s.json is not the state of stack prod of project mlops-platform: it holds ${URN.stack}`,
         );
         const recordedToo = pendingCreate({
@@ -236,39 +293,116 @@ describe("buildRecoveryPlan", () => {
         });
         const otherId = pendingCreate({ ...(DEFAULT_PENDING[1] as any).resource, id: "monitoring-dev/something-else" });
         const unknownProvider = pendingCreate({ ...(DEFAULT_PENDING[4] as any).resource, provider: `${URN.k8sProvider}::another-id` });
-        expect(() => devPlan([recordedToo])).toThrow(
-            "refusing kubernetes:core/v1:Namespace monitoring-dev: it is also recorded in the state (id monitoring-dev): an interrupted replacement, which an import cannot settle; run `pulumi refresh`",
+        expect(() => devPending([recordedToo])).toThrow(
+            "refusing kubernetes:core/v1:Namespace monitoring-dev: it is also recorded in the state (id monitoring-dev): an interrupted replacement, which this command does not settle; run `pulumi refresh --stack dev` in a terminal and answer for it",
         );
-        expect(() => devPlan([otherId])).toThrow(
+        expect(() => devPending([otherId])).toThrow(
             "refusing kubernetes:core/v1:ConfigMap dashboards-dev-platform-k8s-dev: its recorded id monitoring-dev/something-else is not the object its inputs name (monitoring-dev/dashboard-platform-k8s-dev)",
         );
-        expect(() => devPlan([unknownProvider])).toThrow(
-            `refusing kubernetes:apps/v1:Deployment mlflow-dev-deployment: its provider ${URN.k8sProvider}::another-id is not in the state; let \`pulumi up\` register it first`,
+        expect(() => devPending([unknownProvider])).toThrow(
+            `refusing kubernetes:apps/v1:Deployment mlflow-dev-deployment: its provider ${URN.k8sProvider}::another-id is not in the state, so the refresh could not read it`,
         );
     });
+});
 
-    it("clears other interrupted operations and has them refreshed; commands as the stack sets protect", () => {
-        const updating = { resource: (interruptedState().deployment.resources as any[]).at(-1), type: "updating" };
-        const plan = devPlan([...DEFAULT_PENDING, updating]);
-        expect(plan.steps.at(-1)).toEqual({
-            action: "clear",
-            urn: URN.monitoringNs,
-            type: "kubernetes:core/v1:Namespace",
-            name: "monitoring-dev",
-            note: "interrupted while updating: the pending operation is removed and the resource stays as last recorded; `pulumi refresh` reads its live state",
-        });
-        const files = recoveryFiles("out/recover/dev");
-        expect(recoveryCommands(plan, "dev", false, files).map(commandLine)).toEqual([
-            "pulumi stack import --stack dev --file out/recover/dev/state.json",
-            "pulumi import --stack dev --file out/recover/dev/import.json --generate-code=false --protect=false",
-            "pulumi refresh --stack dev",
-        ]);
-        expect(recoveryCommands(devPlan([DEFAULT_PENDING[2]!]), "organization/mlops-platform/dev", true, recoveryFiles("my dir")).map(commandLine)).toEqual([
-            "pulumi stack import --stack organization/mlops-platform/dev --file 'my dir/state.json'",
-        ]);
-        expect(recoveryCommands(devPlan(), "prod", true, files)[1]).toContain("--protect=true");
+describe("asking the cluster", () => {
+    const checks = existenceChecks(devPending(), CONTEXT);
+
+    it("reads the context and whether a secret kubeconfig is kept from the stack file", () => {
+        expect(clusterSettings(ROOT, PROJECT, "dev")).toEqual({ context: CONTEXT, secretKubeconfig: false });
+        const dir = mkdtempSync(path.join(tmpdir(), "recover-cluster-"));
+        writeFileSync(
+            path.join(dir, "Pulumi.qa.yaml"),
+            "config:\n  mlops-platform:cluster:\n    context: qa\n  mlops-platform:kubeconfig:\n    secure: v1:abc\n",
+        );
+        expect(clusterSettings(dir, PROJECT, "qa")).toEqual({ context: "qa", secretKubeconfig: true });
+        writeFileSync(path.join(dir, "Pulumi.none.yaml"), "config: {}\n");
+        expect(() => clusterSettings(dir, PROJECT, "none")).toThrow(`${path.join(dir, "Pulumi.none.yaml")} has no mlops-platform:cluster.context`);
     });
 
+    it("takes kubectl's -o name output as found, nothing as missing, and passes the kubeconfig file", () => {
+        const { run, calls } = fakeRunner((argv) => ({ stdout: argv.includes("mlflow-dev") ? "" : "kind/name\n" }));
+        const found = findObjects(run, checks, "/tmp/k/kubeconfig");
+        expect(found.get(URN.deployment)).toEqual([]);
+        expect(found.get(URN.release)).toEqual(["kind/name"]);
+        expect(calls[0]).toEqual([
+            "kubectl",
+            "--kubeconfig",
+            "/tmp/k/kubeconfig",
+            "--context",
+            CONTEXT,
+            "get",
+            "secret",
+            "-n",
+            "storage-dev",
+            "-l",
+            "owner=helm,name=nfs-dev",
+            "-o",
+            "name",
+        ]);
+    });
+
+    it("stops at the first check that cannot answer, naming the command to run by hand", () => {
+        const missing = fakeRunner(() => ({ status: null, error: { code: "ENOENT", message: "spawnSync kubectl ENOENT" } }));
+        expect(() => findObjects(missing.run, checks)).toThrow(
+            new RecoverError(
+                "kubectl is not on PATH, so which pending objects exist in the cluster cannot be checked; nothing was changed. " +
+                    `Install kubectl, or run the checks by hand where the cluster is reachable, starting with: ${K} secret -n storage-dev -l owner=helm,name=nfs-dev -o name`,
+            ),
+        );
+        const down = fakeRunner(() => ({
+            status: 1,
+            stderr: "E1206 memcache.go:265] couldn't get current server API group list\nThe connection to the server 127.0.0.1:6443 was refused\n",
+        }));
+        expect(() => findObjects(down.run, checks)).toThrow(
+            `\`${K} secret -n storage-dev -l owner=helm,name=nfs-dev -o name\` failed (exit code 1: E1206 memcache.go:265] couldn't get current server API group list / ` +
+                "The connection to the server 127.0.0.1:6443 was refused): cannot tell whether the object exists, so nothing was changed. " +
+                "Check that the cluster is reachable with that context, and run the command by hand.",
+        );
+        expect(down.calls).toHaveLength(1);
+    });
+
+    it("puts a secret kubeconfig in a private file for the checks only, and never into a message", () => {
+        const secret = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t}}]\n";
+        const { run, calls } = fakeRunner(() => ({ stdout: `${secret}\n` }));
+        let seen: string | undefined;
+        withStackKubeconfig(run, "dev", { context: CONTEXT, secretKubeconfig: true }, (file) => {
+            seen = file;
+            expect(statSync(file!).mode & 0o777).toBe(0o600);
+        });
+        expect(calls).toEqual([["pulumi", "config", "get", "kubeconfig", "--stack", "dev"]]);
+        expect(existsSync(seen!)).toBe(false);
+        expect(withStackKubeconfig(run, "dev", { context: CONTEXT, secretKubeconfig: false }, (file) => file)).toBeUndefined();
+        // Removed when the checks fail too; the failure names the command, not the value.
+        expect(() =>
+            withStackKubeconfig(run, "dev", { context: CONTEXT, secretKubeconfig: true }, (file) => {
+                seen = file;
+                throw new RecoverError("down");
+            }),
+        ).toThrow("down");
+        expect(existsSync(seen!)).toBe(false);
+        const refused = fakeRunner(() => ({ status: 255, stderr: "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE" }));
+        expect(() => withStackKubeconfig(refused.run, "dev", { context: CONTEXT, secretKubeconfig: true }, () => 0)).toThrow(
+            "`pulumi config get kubeconfig --stack dev` failed (exit code 255: error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE); nothing was changed",
+        );
+    });
+});
+
+describe("running the commands", () => {
+    it("never attaches a terminal and stops at the first failure", () => {
+        const { run, calls } = fakeRunner((argv) => ({ status: argv[1] === "refresh" ? 255 : 0 }));
+        const log: string[] = [];
+        expect(() =>
+            runCommands(run, [["pulumi", "cancel", "--stack", "dev", "--yes", "--non-interactive"], ["pulumi", "refresh", "--stack", "dev"], ["x"]], (l) =>
+                log.push(l),
+            ),
+        ).toThrow("`pulumi refresh --stack dev` failed (exit code 255); 1 command(s) before it were applied");
+        expect(calls).toHaveLength(2);
+        expect(log).toEqual(["$ pulumi cancel --stack dev --yes --non-interactive", "$ pulumi refresh --stack dev"]);
+    });
+});
+
+describe("stack settings", () => {
     it("reads env and protect from the stack files", () => {
         expect(stackSettings(ROOT, PROJECT, "dev")).toEqual({ env: "dev", protect: false });
         expect(stackSettings(ROOT, PROJECT, "prod")).toEqual({ env: "prod", protect: true });

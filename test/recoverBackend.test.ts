@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { fileBackendRoot, inspectBackend, renderInspection, repairBackend } from "../scripts/lib/recover/backend";
+import { describeLock, fileBackendRoot, inspectBackend, inspectLocks, processRunning, renderInspection, repairBackend } from "../scripts/lib/recover/backend";
 import { ATTRS, CHECKPOINT, OLDER, backendWith as backendIn, stackFile } from "./fixtures/fileBackend";
 import { PROJECT } from "./fixtures/interruptedState";
 
@@ -113,7 +113,7 @@ describe("file backend", () => {
         expect(readdirSync(path.join(root, ".pulumi", "stacks", PROJECT)).sort()).toEqual(["dev.json", "dev.json.attrs", "dev.json.bak"]);
     });
 
-    it("does not take a removed stack's lone .bak for damage, reads the legacy layout, and points at lock files", () => {
+    it("does not take a removed stack's lone .bak for damage, and reads the legacy layout", () => {
         const removed = backendWith({ "dev.json.bak": OLDER });
         expect(inspectBackend(removed, PROJECT, "dev", NOW)).toMatchObject({
             checkpoints: [],
@@ -130,9 +130,45 @@ describe("file backend", () => {
                 to: path.join(legacy, ".pulumi/backups/dev/recover-2026-11-25T17-00-00-000Z/dev.json.attrs"),
             },
         ]);
-        const locked = backendWith({ "dev.json": CHECKPOINT, "locks/organization/mlops-platform/dev/0b9c.json": '{"pid":1}' });
-        expect(inspectBackend(locked, PROJECT, "dev", NOW).notes).toEqual([
-            "1 lock file(s) in .pulumi/locks/organization/mlops-platform/dev: if no pulumi command is running on the stack, `pulumi cancel` removes them",
+    });
+
+    it("tells a stale lock of this machine from a live one, one of another machine, and an unreadable one", () => {
+        const lock = (pid: unknown, hostname: string) => JSON.stringify({ pid, username: "ci", hostname, timestamp: "2026-11-25T16:29:28.5Z" });
+        const dir = "locks/organization/mlops-platform/dev";
+        const root = backendWith({
+            "dev.json": CHECKPOINT,
+            [`${dir}/a.json`]: lock(4242, "runner-1"),
+            [`${dir}/b.json`]: lock(77, "runner-1"),
+            [`${dir}/c.json`]: lock(4242, "laptop"),
+            [`${dir}/d.json`]: "",
+            [`${dir}/e.json`]: lock("4242", "runner-1"),
+            [`${dir}/notes.txt`]: "not a lock",
+            // The legacy layout's lock directory is read too.
+            "locks/dev/f.json": lock(4242, "runner-1"),
+        });
+        const probe = { hostname: "runner-1", isRunning: (pid: number) => pid === 77 };
+        const locks = inspectLocks(root, PROJECT, "dev", probe);
+        expect(locks.map((l) => [l.file, l.state])).toEqual([
+            [`.pulumi/${dir}/a.json`, "stale"],
+            [`.pulumi/${dir}/b.json`, "live"],
+            [`.pulumi/${dir}/c.json`, "foreign"],
+            [`.pulumi/${dir}/d.json`, "unreadable"],
+            [`.pulumi/${dir}/e.json`, "unreadable"],
+            [".pulumi/locks/dev/f.json", "stale"],
         ]);
+        expect(locks[0]).toEqual({
+            file: `.pulumi/${dir}/a.json`,
+            pid: 4242,
+            username: "ci",
+            hostname: "runner-1",
+            timestamp: "2026-11-25T16:29:28.5Z",
+            state: "stale",
+        });
+        expect(describeLock(locks[2]!)).toBe(`.pulumi/${dir}/c.json: created by ci@laptop (pid 4242) at 2026-11-25T16:29:28.5Z`);
+        expect(describeLock(locks[3]!)).toBe(`.pulumi/${dir}/d.json (not a readable lock document)`);
+        expect(inspectLocks(backendWith({ "dev.json": CHECKPOINT }), PROJECT, "dev", probe)).toEqual([]);
+        // This process runs; no process can have a pid above Linux's PID_MAX_LIMIT (2^22).
+        expect(processRunning(process.pid)).toBe(true);
+        expect(processRunning(2 ** 22 + 1)).toBe(false);
     });
 });

@@ -4,9 +4,9 @@ import { UsageError } from "./errors";
 export interface RecoverArgs {
     readonly stack?: string;
     readonly stateFile?: string;
-    readonly out?: string;
     readonly backendDir?: string;
     readonly repairBackend: boolean;
+    readonly clearStaleLock: boolean;
     readonly apply: boolean;
     readonly json: boolean;
     readonly help: boolean;
@@ -15,19 +15,21 @@ export interface RecoverArgs {
 export const USAGE = `usage: npm run recover -- <stack> [options]
 
 Recovers a stack after a killed \`pulumi up\` (README "An interrupted up"): checks a local file
-backend, then plans the import of every pending create and writes the state without its pending
-operations and the \`pulumi import --file\` document.
+backend and the stack's locks, asks the stack's cluster (kubectl, cluster.context) which pending
+creates exist, and prints the one \`pulumi refresh\` that imports those and clears the rest.
+Without --apply nothing is changed; every command runs without a terminal.
   --state <file>        the output of \`pulumi stack export --stack <stack>\` (default: run that command)
-  --out <dir>           where state.json and import.json go (default out/recover/<stack>)
   --backend-dir <dir>   the file backend's root, the directory that holds .pulumi
                         (default: PULUMI_BACKEND_URL's file:// path, else the home directory)
   --repair-backend      repair a broken file backend (every file changed is backed up first)
+  --clear-stale-lock    with --apply: remove a lock left by a killed run on this machine
+                        (\`pulumi cancel --stack <stack> --yes --non-interactive\`); not implied by --apply
   --apply               --repair-backend, then run the plan's pulumi commands (never \`pulumi up\`)
   --json                print the plan as JSON
-Exit codes: 0 planned or applied, 1 refused or not recoverable, 2 bad arguments or a missing tool.`;
+Exit codes: 0 planned or applied, 1 refused or not recoverable, 2 bad arguments or a missing Pulumi CLI.`;
 
 export function parseArgs(argv: readonly string[]): RecoverArgs {
-    const out: { -readonly [K in keyof RecoverArgs]: RecoverArgs[K] } = { repairBackend: false, apply: false, json: false, help: false };
+    const out: { -readonly [K in keyof RecoverArgs]: RecoverArgs[K] } = { repairBackend: false, clearStaleLock: false, apply: false, json: false, help: false };
     const value = (i: number, flag: string): string => {
         const v = argv[i];
         if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} expects a value`);
@@ -37,9 +39,9 @@ export function parseArgs(argv: readonly string[]): RecoverArgs {
         const a = argv[i]!;
         if (a === "--help" || a === "-h") out.help = true;
         else if (a === "--state") out.stateFile = value(++i, a);
-        else if (a === "--out") out.out = value(++i, a);
         else if (a === "--backend-dir") out.backendDir = value(++i, a);
         else if (a === "--repair-backend") out.repairBackend = true;
+        else if (a === "--clear-stale-lock") out.clearStaleLock = true;
         else if (a === "--apply") out.apply = out.repairBackend = true;
         else if (a === "--json") out.json = true;
         else if (!a.startsWith("-") && out.stack === undefined) out.stack = a;

@@ -168,9 +168,6 @@ export function inspectBackend(root: string, project: string, stack: string, now
             moveAside(attrs);
         }
     }
-    const locks = existsSync(layout.lockDir) ? readdirSync(layout.lockDir).filter((f) => f.endsWith(".json")) : [];
-    if (locks.length)
-        notes.push(`${locks.length} lock file(s) in ${rel(layout.lockDir)}: if no pulumi command is running on the stack, \`pulumi cancel\` removes them`);
     return fatal ? { root, checkpoints, problems, actions: [], fatal, notes } : { root, checkpoints, problems, actions, notes };
 }
 
@@ -211,4 +208,74 @@ export function renderInspection(i: BackendInspection, repaired?: readonly strin
         );
     lines.push(...i.notes.map((n) => `  note: ${n}`));
     return `${lines.join("\n")}\n`;
+}
+
+/**
+ * A lock file of the stack, as Pulumi's file backend writes it when a command starts
+ * (`.pulumi/locks/organization/<project>/<stack>/<id>.json`, or `.pulumi/locks/<stack>/` in the
+ * legacy layout) and removes when it ends: `{"pid", "username", "hostname", "timestamp"}`
+ * (pkg/backend/diy/lock.go). A killed command leaves it behind.
+ */
+export interface StackLock {
+    /** Relative to the backend root. */
+    readonly file: string;
+    readonly pid?: number;
+    readonly username?: string;
+    readonly hostname?: string;
+    readonly timestamp?: string;
+    /**
+     * stale: taken on this machine by a process that no longer runs; live: its process still runs;
+     * foreign: taken on another machine, whose processes cannot be seen from here; unreadable: not a lock document.
+     */
+    readonly state: "stale" | "live" | "foreign" | "unreadable";
+}
+
+export interface LockProbe {
+    readonly hostname: string;
+    readonly isRunning: (pid: number) => boolean;
+}
+
+/** Whether a process with this pid exists on this machine (signal 0 checks without signalling). */
+export function processRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        // EPERM: it exists, it is just not ours.
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+export const localProbe = (): LockProbe => ({ hostname: os.hostname(), isRunning: processRunning });
+
+export function inspectLocks(root: string, project: string, stack: string, probe: LockProbe = localProbe()): StackLock[] {
+    const locks: StackLock[] = [];
+    for (const { lockDir } of layouts(root, project, stack)) {
+        if (!existsSync(lockDir)) continue;
+        for (const name of readdirSync(lockDir).sort()) {
+            if (!name.endsWith(".json")) continue;
+            const file = path.relative(root, path.join(lockDir, name));
+            let doc: Record<string, unknown>;
+            try {
+                doc = JSON.parse(readFileSync(path.join(lockDir, name), "utf8")) as Record<string, unknown>;
+            } catch {
+                locks.push({ file, state: "unreadable" });
+                continue;
+            }
+            const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+            const pid = typeof doc?.pid === "number" && Number.isInteger(doc.pid) && doc.pid > 0 ? doc.pid : undefined;
+            const hostname = str(doc?.hostname);
+            const info = { file, pid, hostname, username: str(doc?.username), timestamp: str(doc?.timestamp) };
+            if (pid === undefined || hostname === undefined) locks.push({ ...info, state: "unreadable" });
+            else if (hostname !== probe.hostname) locks.push({ ...info, state: "foreign" });
+            else locks.push({ ...info, state: probe.isRunning(pid) ? "live" : "stale" });
+        }
+    }
+    return locks;
+}
+
+/** `user@host (pid N) at T`, as Pulumi itself describes a lock. */
+export function describeLock(l: StackLock): string {
+    if (l.state === "unreadable") return `${l.file} (not a readable lock document)`;
+    return `${l.file}: created by ${l.username ?? "?"}@${l.hostname} (pid ${l.pid}) at ${l.timestamp ?? "?"}`;
 }

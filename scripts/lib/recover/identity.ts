@@ -16,8 +16,11 @@ export interface KubeObject {
     readonly name: string;
     /** The provider's import ID: `<namespace>/<name>`, or `<name>` for a cluster-scoped object. */
     readonly id: string;
-    /** A read-only command that shows whether the object exists. */
-    readonly check: string;
+    /**
+     * What `kubectl get` calls it: `<kind>.<version>.<group>` (the kind alone for the core group);
+     * undefined for a Helm release, which is found by its release Secret instead.
+     */
+    readonly resource?: string;
 }
 
 /** Kinds with no namespace, by `<group>/<Kind>` (`core` for the core group). */
@@ -88,7 +91,7 @@ export function kubeObjectOf(r: StateResource, env: string): KubeObject | Refusa
         if (!name) return new Refusal(r, "no release name in its inputs (an auto-named release cannot be found)");
         const refused = placeInEnv(r, env, "Release", true, namespace, name);
         if (refused) return refused;
-        return { apiVersion: "helm.sh/v3", kind: "Release", namespace, name, id: `${namespace}/${name}`, check: `helm status ${name} -n ${namespace}` };
+        return { apiVersion: "helm.sh/v3", kind: "Release", namespace, name, id: `${namespace}/${name}` };
     }
     const m = KUBE_TYPE.exec(r.type);
     if (!m) return new Refusal(r, "not a Kubernetes object type (kubernetes:<group>/<version>:<Kind>)");
@@ -109,5 +112,5 @@ export function kubeObjectOf(r: StateResource, env: string): KubeObject | Refusa
     // An ID recorded by the killed run must be the same object, or the inputs are not what was created.
     if (r.id !== undefined && r.id !== "" && r.id !== id) return new Refusal(r, `its recorded id ${r.id} is not the object its inputs name (${id})`);
     const resource = group === "core" ? kind.toLowerCase() : `${kind.toLowerCase()}.${version}.${group}`;
-    return { apiVersion, kind, namespace, name, id, check: `kubectl get ${resource} ${name}${namespace ? ` -n ${namespace}` : ""}` };
+    return { apiVersion, kind, namespace, name, id, resource };
 }

@@ -1,28 +1,38 @@
 /**
- * The recovery plan for a stack left with pending operations by a killed `pulumi up`: every pending
- * create of a Kubernetes object or Helm release is adopted with `pulumi import` (the killed run may
- * have created it, and the next up would fail with "already exists"), random values are dropped to
- * be generated again, and the pending operations are removed from the state before the import.
+ * The recovery plan for a stack left with pending operations by a killed `pulumi up`, carried out
+ * by Pulumi itself with one `pulumi refresh`: a pending create whose object the cluster has is
+ * turned into an import of that object (`--import-pending-creates <URN> <ID>`), every other pending
+ * create is dropped (`--clear-pending-creates`; the next `up` creates it), and the refresh drops
+ * pending updates and deletes as any refresh does. Nothing here runs a program: the checks of the
+ * cluster and the commands are built here and run elsewhere.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { RecoverError } from "./errors";
-import { PendingOperation, StateResource, parseExportedState, withoutPendingOperations } from "./exportedState";
-import { Refusal, kubeObjectOf, urnName } from "./identity";
+import { PendingOperation, StateResource, parseExportedState } from "./exportedState";
+import { KubeObject, Refusal, kubeObjectOf, urnName } from "./identity";
+import { existenceCommand } from "./cluster";
+import { commandLine } from "./pulumiCli";
 
-/** One entry of `pulumi import --file`: parent and provider are keys of the file's nameTable. */
-export interface ImportEntry {
+/** A pending create of a Kubernetes object or Helm release, to be looked up in the cluster. */
+export interface PendingObject {
+    readonly urn: string;
     readonly type: string;
     readonly name: string;
-    readonly id: string;
-    readonly parent?: string;
-    readonly provider?: string;
+    readonly object: KubeObject;
 }
 
-export interface ImportFile {
-    readonly nameTable: Record<string, string>;
-    readonly resources: ImportEntry[];
+export interface PendingState {
+    readonly stack: string;
+    readonly env: string;
+    readonly objects: PendingObject[];
+    /** Pending creates that have no object in the cluster: random values and providers. */
+    readonly unbacked: Array<{ readonly urn: string; readonly type: string; readonly name: string }>;
+    /** Pending operations other than creates. */
+    readonly others: Array<{ readonly urn: string; readonly type: string; readonly name: string; readonly opType: string }>;
+    readonly recorded: readonly StateResource[];
+    readonly pending: readonly PendingOperation[];
 }
 
 export type Step =
@@ -31,23 +41,20 @@ export type Step =
           readonly urn: string;
           readonly type: string;
           readonly name: string;
+          /** The provider's import ID, given to the refresh. */
           readonly id: string;
-          readonly parent?: string;
-          /** The provider's URN (the state's reference without its `::<id>`). */
-          readonly provider?: string;
+          /** The read-only command that found it, and what it printed. */
           readonly check: string;
+          readonly found: string[];
       }
-    | { readonly action: "drop"; readonly urn: string; readonly type: string; readonly name: string; readonly note: string }
-    | { readonly action: "clear"; readonly urn: string; readonly type: string; readonly name: string; readonly note: string };
+    | { readonly action: "clear"; readonly urn: string; readonly type: string; readonly name: string; readonly note: string; readonly check?: string }
+    | { readonly action: "refresh"; readonly urn: string; readonly type: string; readonly name: string; readonly note: string };
 
 export interface RecoveryPlan {
     readonly stack: string;
     readonly env: string;
     readonly steps: Step[];
     readonly notes: string[];
-    readonly importFile: ImportFile;
-    /** The exported state without pending_operations, otherwise byte-equal. */
-    readonly cleanedState: string;
 }
 
 export interface PlanInput {
@@ -60,69 +67,34 @@ export interface PlanInput {
     readonly source: string;
 }
 
-const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
-
-const qualifiedType = (urn: string): string => urn.split("::")[2] ?? "";
-
-/**
- * The URN `pulumi import` gives a resource with this parent, type and name. It must be the URN the
- * program registers, or the next up would see the import as a different resource.
- */
-function importedUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
-    const parentType = parent ? qualifiedType(parent) : ROOT_STACK_TYPE;
-    const qualified = parentType === ROOT_STACK_TYPE ? type : `${parentType}$${type}`;
-    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
-}
-
 /** A provider reference is `<provider urn>::<provider id>`. */
 function splitProviderRef(ref: string): { urn: string; id: string } {
     const at = ref.lastIndexOf("::");
     return { urn: ref.slice(0, at), id: ref.slice(at + 2) };
 }
 
-const dependsOn = (r: StateResource, urn: string): boolean =>
-    (r.dependencies ?? []).includes(urn) || Object.values(r.propertyDependencies ?? {}).some((deps) => deps.includes(urn));
-
 /**
- * Why a pending random value is dropped, naming what may already hold the old value: the killed run
- * may have written it into a Secret before it recorded the random resource itself.
+ * Sorts the export's pending operations, refusing (with every reason at once) anything that is
+ * not the stack's env's or cannot be placed for certain.
  */
-function randomNote(urn: string, recorded: readonly StateResource[], pending: readonly PendingOperation[], imported: ReadonlySet<string>): string {
-    const holders = [
-        ...pending
-            .filter((p) => imported.has(p.resource.urn) && dependsOn(p.resource, urn))
-            .map((p) => `${p.resource.type} ${urnName(p.resource.urn)} (imported here)`),
-        ...recorded.filter((d) => dependsOn(d, urn)).map((d) => `${d.type} ${urnName(d.urn)} (in the state)`),
-    ];
-    const base = "dropped, not imported: a random value cannot be read back from anywhere, so the next `pulumi up` creates it again with a new value.";
-    if (!holders.length) return base;
-    const they = holders.length > 1;
-    return (
-        `${base} ${holders.join(", ")} may hold the old value; the next up updates ${they ? "them" : "it"} to the new one ` +
-        `(a pod that read the old value at start keeps it until it restarts).`
-    );
-}
-
-function clearNote(op: PendingOperation): string {
-    return `interrupted while ${op.type}: the pending operation is removed and the resource stays as last recorded; \`pulumi refresh\` reads its live state`;
-}
-
-export function buildRecoveryPlan(input: PlanInput): RecoveryPlan {
+export function classifyPending(input: PlanInput): PendingState {
     const { stack, project, env } = input;
     const state = parseExportedState(input.exportText, input.source);
     const recorded = new Map(state.resources.map((r) => [r.urn, r]));
     const prefix = `urn:pulumi:${stack}::${project}::`;
     const refusals: Refusal[] = [];
-    const steps: Step[] = [];
+    const objects: PendingObject[] = [];
+    const unbacked: PendingState["unbacked"] = [];
+    const others: PendingState["others"] = [];
 
-    // Another stack's export would make every import land in the wrong stack: refuse it as a whole.
+    // Another stack's export would point every command at the wrong stack's objects: refuse it as a whole.
     const foreign = [...state.resources, ...state.pending.map((p) => p.resource)].find((r) => !r.urn.startsWith(prefix));
     if (foreign) throw new RecoverError(`${input.source} is not the state of stack ${stack} of project ${project}: it holds ${foreign.urn}`);
     for (const op of state.pending) {
         const r = op.resource;
         const name = urnName(r.urn);
         if (op.type !== "creating") {
-            steps.push({ action: "clear", urn: r.urn, type: r.type, name, note: clearNote(op) });
+            others.push({ urn: r.urn, type: r.type, name, opType: op.type });
             continue;
         }
         const inState = recorded.get(r.urn);
@@ -130,24 +102,14 @@ export function buildRecoveryPlan(input: PlanInput): RecoveryPlan {
             refusals.push(
                 new Refusal(
                     r,
-                    `it is also recorded in the state (id ${inState.id}): an interrupted replacement, which an import cannot settle; run \`pulumi refresh\``,
+                    `it is also recorded in the state (id ${inState.id}): an interrupted replacement, which this command does not settle; ` +
+                        `run \`pulumi refresh --stack ${stack}\` in a terminal and answer for it`,
                 ),
             );
             continue;
         }
-        if (r.type.startsWith("random:")) {
-            // The note is written once every import is known, so it can name the holders of the old value.
-            steps.push({ action: "drop", urn: r.urn, type: r.type, name, note: "" });
-            continue;
-        }
-        if (r.type.startsWith("pulumi:providers:")) {
-            steps.push({
-                action: "drop",
-                urn: r.urn,
-                type: r.type,
-                name,
-                note: "dropped: a provider has no object in the cluster; the next `pulumi up` registers it again",
-            });
+        if (r.type.startsWith("random:") || r.type.startsWith("pulumi:providers:")) {
+            unbacked.push({ urn: r.urn, type: r.type, name });
             continue;
         }
         const object = kubeObjectOf(r, env);
@@ -161,113 +123,133 @@ export function buildRecoveryPlan(input: PlanInput): RecoveryPlan {
         }
         const provider = r.provider ? splitProviderRef(r.provider) : undefined;
         if (provider && recorded.get(provider.urn)?.id !== provider.id) {
-            refusals.push(new Refusal(r, `its provider ${r.provider} is not in the state; let \`pulumi up\` register it first`));
+            refusals.push(new Refusal(r, `its provider ${r.provider} is not in the state, so the refresh could not read it`));
             continue;
         }
-        const expected = importedUrn(stack, project, r.parent, r.type, name);
-        if (expected !== r.urn) {
-            refusals.push(new Refusal(r, `an import would record it as ${expected}`));
-            continue;
-        }
-        steps.push({ action: "import", urn: r.urn, type: r.type, name, id: object.id, parent: r.parent, provider: provider?.urn, check: object.check });
+        objects.push({ urn: r.urn, type: r.type, name, object });
     }
     if (refusals.length) throw new RecoverError(refusals.map(String).join("\n"));
+    return { stack, env, objects, unbacked, others, recorded: state.resources, pending: state.pending };
+}
 
-    const imported = new Set(steps.filter((s) => s.action === "import").map((s) => s.urn));
-    const filled = steps.map((s) =>
-        s.action === "drop" && s.type.startsWith("random:") ? { ...s, note: randomNote(s.urn, state.resources, state.pending, imported) } : s,
+/** The cluster checks the plan needs, keyed by URN. */
+export const existenceChecks = (state: PendingState, context: string): Array<{ key: string; argv: string[] }> =>
+    state.objects.map((o) => ({ key: o.urn, argv: existenceCommand(o.object, context) }));
+
+const dependsOn = (r: StateResource, urn: string): boolean =>
+    (r.dependencies ?? []).includes(urn) || Object.values(r.propertyDependencies ?? {}).some((deps) => deps.includes(urn));
+
+/**
+ * Why a pending random value is cleared, naming what may already hold the old value: the killed
+ * run may have written it into a Secret before it recorded the random resource itself.
+ */
+function randomNote(urn: string, state: PendingState, imported: ReadonlySet<string>): string {
+    const holders = [
+        ...state.pending
+            .filter((p) => imported.has(p.resource.urn) && dependsOn(p.resource, urn))
+            .map((p) => `${p.resource.type} ${urnName(p.resource.urn)} (imported here)`),
+        ...state.recorded.filter((d) => dependsOn(d, urn)).map((d) => `${d.type} ${urnName(d.urn)} (in the state)`),
+    ];
+    const base = "cleared: a random value cannot be read back from anywhere, so the next `pulumi up` creates it again with a new value.";
+    if (!holders.length) return base;
+    const they = holders.length > 1;
+    return (
+        `${base} ${holders.join(", ")} may hold the old value; the next up updates ${they ? "them" : "it"} to the new one ` +
+        `(a pod that read the old value at start keeps it until it restarts).`
     );
-    const notes: string[] = [];
-    if (imported.size) {
-        notes.push(
-            "An object the killed run never got to create is not in the cluster, and `pulumi import` then fails for the whole file: " +
-                "check each with its `exists?` command and delete the missing ones from the import file; the next `pulumi up` creates them.",
+}
+
+/** The plan, given what the cluster checks found (URN to the names kubectl printed; empty: missing). */
+export function resolvePlan(state: PendingState, context: string, found: ReadonlyMap<string, readonly string[]>): RecoveryPlan {
+    const steps: Step[] = [];
+    for (const o of state.objects) {
+        const names = found.get(o.urn);
+        if (names === undefined) throw new Error(`no cluster check for ${o.urn}`);
+        const check = commandLine(existenceCommand(o.object, context));
+        steps.push(
+            names.length
+                ? { action: "import", urn: o.urn, type: o.type, name: o.name, id: o.object.id, check, found: [...names] }
+                : {
+                      action: "clear",
+                      urn: o.urn,
+                      type: o.type,
+                      name: o.name,
+                      check,
+                      note: `not in the cluster (${o.object.id}): cleared; the next \`pulumi up\` creates it`,
+                  },
         );
     }
-    if (filled.some((s) => s.action === "clear")) notes.push("Operations other than creates were interrupted: run `pulumi refresh` before `pulumi up`.");
-    return {
-        stack,
-        env,
-        steps: filled,
-        notes,
-        importFile: importFileOf(filled),
-        cleanedState: withoutPendingOperations(input.exportText),
-    };
-}
-
-/** The `pulumi import --file` document for the plan's imports. */
-function importFileOf(steps: readonly Step[]): ImportFile {
-    const nameTable: Record<string, string> = {};
-    const resources: ImportEntry[] = [];
-    for (const s of steps) {
-        if (s.action !== "import") continue;
-        // URNs as nameTable keys: they cannot collide with a resource name, which Pulumi would then
-        // take for the parent (a component and its release are often both named `nfs-dev`).
-        if (s.parent) nameTable[s.parent] = s.parent;
-        if (s.provider) nameTable[s.provider] = s.provider;
-        resources.push({ type: s.type, name: s.name, id: s.id, ...(s.parent && { parent: s.parent }), ...(s.provider && { provider: s.provider }) });
+    const imported = new Set(steps.filter((s) => s.action === "import").map((s) => s.urn));
+    for (const u of state.unbacked) {
+        const note = u.type.startsWith("random:")
+            ? randomNote(u.urn, state, imported)
+            : "cleared: a provider has no object in the cluster; the next `pulumi up` registers it again";
+        steps.push({ action: "clear", ...u, note });
     }
-    return { nameTable, resources };
+    for (const o of state.others) {
+        steps.push({
+            action: "refresh",
+            urn: o.urn,
+            type: o.type,
+            name: o.name,
+            note: `interrupted while ${o.opType}: the refresh drops this pending operation (any \`pulumi refresh\` does) and reads the object's live state`,
+        });
+    }
+    const notes: string[] = [];
+    if (imported.size) notes.push("An import adopts the object as the cluster has it now; the next `pulumi up` brings it to what the program declares.");
+    return { stack: state.stack, env: state.env, steps, notes };
 }
 
-export interface RecoveryFiles {
-    readonly state: string;
-    readonly import: string;
+/** The command that removes the stack's locks; Pulumi's own advice for a lock left by a killed run. */
+export const cancelCommand = (stack: string): string[] => ["pulumi", "cancel", "--stack", stack, "--yes", "--non-interactive"];
+
+/** The one refresh that settles every pending operation of the plan; `stack` as the user named it. */
+export function refreshCommand(plan: RecoveryPlan, stack: string): string[] {
+    // Each URN and each ID is an occurrence of its own: the flag is a string array read in pairs.
+    const imports = plan.steps.flatMap((s) => (s.action === "import" ? ["--import-pending-creates", s.urn, "--import-pending-creates", s.id] : []));
+    // Only when something is left to clear: a listed URN that matched no pending create is then not silently dropped.
+    const clear = plan.steps.some((s) => s.action === "clear") ? ["--clear-pending-creates"] : [];
+    return ["pulumi", "refresh", "--stack", stack, "--yes", "--non-interactive", "--skip-preview", ...imports, ...clear];
 }
 
-export const recoveryFiles = (outDir: string): RecoveryFiles => ({ state: path.join(outDir, "state.json"), import: path.join(outDir, "import.json") });
-
-/** `pulumi import --file` reads this; written the way Pulumi writes its own import files (4-space JSON). */
-export const renderImportFile = (file: ImportFile): string => `${JSON.stringify(file, null, 4)}\n`;
-
-const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-/** The Pulumi commands that carry the plan out, in order; `stack` as the user named it. */
-export function recoveryCommands(plan: RecoveryPlan, stack: string, protect: boolean, files: RecoveryFiles): string[][] {
-    const s = ["--stack", stack];
-    const commands = [["pulumi", "stack", "import", ...s, "--file", files.state]];
-    // No code generation: the program already declares every resource. --protect as the stack sets it,
-    // so the import does not leave dev objects protected (or prod objects unprotected) until the next up.
-    if (plan.importFile.resources.length) commands.push(["pulumi", "import", ...s, "--file", files.import, "--generate-code=false", `--protect=${protect}`]);
-    if (plan.steps.some((st) => st.action === "clear")) commands.push(["pulumi", "refresh", ...s]);
-    return commands;
+/** The commands `--apply` runs, in order: the stale lock's removal first when there is one. */
+export function recoveryCommands(plan: RecoveryPlan, stack: string, staleLock: boolean): string[][] {
+    return [...(staleLock ? [cancelCommand(stack)] : []), refreshCommand(plan, stack)];
 }
 
-export const commandLine = (argv: readonly string[]): string => argv.map(shellQuote).join(" ");
+export const upCommand = (stack: string): string[] => ["pulumi", "up", "--stack", stack];
 
-export function renderPlan(plan: RecoveryPlan, commands: readonly string[][], stack: string, files?: RecoveryFiles): string {
+export function renderPlan(plan: RecoveryPlan, commands: readonly string[][], stack: string): string {
     const lines = [`Recovery of stack ${stack} (env ${plan.env}): ${plan.steps.length} pending operation(s)`];
     for (const s of plan.steps) {
-        if (s.action === "import") {
-            lines.push(`  import ${s.type} ${s.name} ${s.id}`);
-            if (s.parent) lines.push(`      --parent   ${s.parent}`);
-            if (s.provider) lines.push(`      --provider ${s.provider}`);
-            lines.push(`      exists?    ${s.check}`);
-        } else {
-            lines.push(`  ${s.action.padEnd(6)} ${s.type} ${s.name}`, `      ${s.note}`);
-        }
+        lines.push(`  ${s.action.padEnd(7)} ${s.type} ${s.name}`);
+        if (s.action === "import") lines.push(`      found ${s.found.join(", ")} (${s.check}): imported as ${s.id}`);
+        else if (s.action === "clear" && s.check) lines.push(`      ${s.note} (${s.check} found nothing)`);
+        else lines.push(`      ${s.note}`);
     }
     if (plan.notes.length) lines.push("Notes:", ...plan.notes.map((n) => `  - ${n}`));
-    if (files) {
-        lines.push(`Wrote ${files.state} (the export without pending_operations)`);
-        if (plan.importFile.resources.length) lines.push(`Wrote ${files.import}`);
-    }
-    lines.push("Then run:", ...commands.map((c) => `  ${commandLine(c)}`), `  ${commandLine(["pulumi", "up", "--stack", stack])}`);
+    lines.push("Commands (--apply runs them):", ...commands.map((c) => `  ${commandLine(c)}`), "Then review and deploy:", `  ${commandLine(upCommand(stack))}`);
     return `${lines.join("\n")}\n`;
 }
 
-export function renderPlanJson(plan: RecoveryPlan, commands: readonly string[][], stack: string, files?: RecoveryFiles): string {
-    // The cleaned state is a file of its own (and may be large); the JSON report says where it is.
-    const report = {
-        stack,
-        env: plan.env,
-        steps: plan.steps,
-        notes: plan.notes,
-        importFile: plan.importFile,
-        files,
-        commands: [...commands, ["pulumi", "up", "--stack", stack]],
-    };
+export function renderPlanJson(plan: RecoveryPlan, commands: readonly string[][], stack: string, extra: Record<string, unknown> = {}): string {
+    const report = { stack, env: plan.env, ...extra, steps: plan.steps, notes: plan.notes, commands, then: upCommand(stack) };
     return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/**
+ * What the state must look like after the refresh: no pending operation left, and every import
+ * recorded. Returns one line per problem (empty: recovered).
+ */
+export function verifyRecovered(plan: RecoveryPlan, exportText: string, source: string): string[] {
+    const state = parseExportedState(exportText, source);
+    const recorded = new Set(state.resources.map((r) => r.urn));
+    return [
+        ...state.pending.map((p) => `still pending: ${p.resource.type} ${urnName(p.resource.urn)} (${p.type})`),
+        ...plan.steps
+            .filter((s) => s.action === "import" && !recorded.has(s.urn))
+            .map((s) => `not recorded by the refresh: ${s.type} ${s.name} (${(s as { id: string }).id}), which exists in the cluster`),
+    ];
 }
 
 /** The env and protect setting of a stack, from its Pulumi.<stack>.yaml. */
