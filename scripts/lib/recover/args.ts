@@ -14,7 +14,7 @@ export interface RecoverArgs {
 
 export const USAGE = `usage: npm run recover -- <stack> [options]
 
-Recovers a stack after a killed \`pulumi up\` (README "An interrupted up"): checks a local file
+Recovers a stack after a killed \`pulumi up\` (docs/operations.md "An interrupted up"): checks a local file
 backend, then plans the import of every pending create and writes the state without its pending
 operations and the \`pulumi import --file\` document.
   --state <file>        the output of \`pulumi stack export --stack <stack>\` (default: run that command)
@@ -24,6 +24,7 @@ operations and the \`pulumi import --file\` document.
   --repair-backend      repair a broken file backend (every file changed is backed up first)
   --apply               --repair-backend, then run the plan's pulumi commands (never \`pulumi up\`)
   --json                print the plan as JSON
+  -h, --help            print this help
 Exit codes: 0 planned or applied, 1 refused or not recoverable, 2 bad arguments or a missing tool.`;
 
 export function parseArgs(argv: readonly string[]): RecoverArgs {
