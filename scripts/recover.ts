@@ -1,5 +1,5 @@
 /**
- * npm run recover -- <stack> [options]   (see USAGE in scripts/lib/recover/args.ts, README "An interrupted up")
+ * npm run recover -- <stack> [options]   (see USAGE in scripts/lib/recover/args.ts, docs/operations.md "An interrupted up")
  *
  * After a killed `pulumi up`: repairs a broken local file backend, then turns the stack's pending
  * creates into a `pulumi import --file` document and writes the state without pending operations,

@@ -12,7 +12,7 @@
  *
  * Where the CRD does not exist at all, the read itself fails, with the engine's own message
  * `resource 'prometheuses.monitoring.coreos.com' does not exist` on this component's read
- * (README "Troubleshooting"); no program code runs to say more.
+ * (docs/operations.md "Troubleshooting", "The prometheus-operator CRDs are missing or too old"); no program code runs to say more.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
