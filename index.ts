@@ -1,8 +1,8 @@
 /**
  * Entry point: read the stack config once and validate all of it before anything is registered,
  * then build what the stack's `role` asks for: an env's platform, returning the outputs contract
- * (README "Outputs contract"), or the cluster stack that owns what every env of the cluster shares,
- * returning `prometheusOperatorCrds` (README "The cluster stack").
+ * (docs/outputs.md "Outputs contract"), or the cluster stack that owns what every env of the cluster shares,
+ * returning `prometheusOperatorCrds` (docs/operations.md "The cluster stack").
  *
  * The program is an async function (Pulumi's Node.js runtime calls an exported function and awaits
  * it, and its result is the stack outputs): each check reads the live cluster, and nothing is

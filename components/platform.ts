@@ -45,7 +45,7 @@ export interface PlatformArgs {
 /** Where a workload answers: null while it is switched off, since nothing answers there. */
 type WorkloadAddresses = { [W in WorkloadName]: string | null };
 
-/** The documented stack outputs (see README "Outputs contract"). Bump `contractVersion` on breaking changes. */
+/** The documented stack outputs (see docs/outputs.md "Outputs contract"). Bump `contractVersion` on breaking changes. */
 export interface PlatformOutputs {
     contractVersion: number;
     env: string;
@@ -186,7 +186,7 @@ export class Platform extends pulumi.ComponentResource {
             // Distributed mode keeps the ingesters' WAL on the local-path class.
             child(monitoring, nfs, ingressAuth, cfg.logging.loki.mode === "distributed" ? localPath : undefined),
         );
-        // One log agent per env; switching it is this one setting (README, "Choosing and switching the log agent").
+        // One log agent per env; switching it is this one setting (docs/scaling-out.md, "Choosing and switching the log agent").
         if (cfg.logging.agent === "alloy") {
             new Alloy(
                 `alloy-${cfg.env}`,

@@ -15,7 +15,7 @@ export interface ChartPin {
 export const charts = {
     // Runs prometheus-operator `prometheusOperator.version` below (the chart's appVersion). Bumping it
     // means bumping `prometheusOperator.version` and `prometheusOperatorCrds` to the CRDs chart of that
-    // operator too, then `pulumi up -s cluster` before any env (README "Upgrading kube-prometheus-stack").
+    // operator too, then `pulumi up -s cluster` before any env (docs/operations.md "Upgrading kube-prometheus-stack").
     kubePrometheusStack: {
         chart: "kube-prometheus-stack",
         repo: "https://prometheus-community.github.io/helm-charts",

@@ -1,5 +1,5 @@
 /**
- * The guardrails policy pack: `pulumi preview --policy-pack policy` (README "Policies").
+ * The guardrails policy pack: `pulumi preview --policy-pack policy` (docs/policies.md "Policies").
  * Kept to the constructor: constructing a PolicyPack starts the analyzer server.
  */
 import { PolicyPack } from "@pulumi/policy";

@@ -1,5 +1,5 @@
 /**
- * npm run plan:diff -- <base out dir> <head out dir>
+ * npm run plan:diff -- <base out dir> <head out dir>   (see USAGE; docs/policies.md "Pull-request flow")
  *
  * Prints, as markdown, how the offline plan of every stack differs between two out/ directories
  * (the base branch's and the pull request's); the PR workflow posts it as a comment.
@@ -7,10 +7,24 @@
 import * as path from "node:path";
 import { diffPlans, readPlanDir, renderDiff, stacksIn } from "./lib/planDiff";
 
+export const EXIT_CANNOT_RUN = 2;
+
+const USAGE = `usage: npm run plan:diff -- <base out dir> <head out dir>
+
+Prints, as markdown, how the offline plan of every stack differs between two directories holding
+one npm run plan output per stack (<dir>/<stack>/): resources added, removed and changed, chart
+versions, and changed chart values by key path.
+  -h, --help   print this help
+Exit codes: 0 the diff was printed, 2 the command could not run (arguments).`;
+
 function main(argv: string[]): void {
-    if (argv.length !== 2) {
-        console.error("usage: npm run plan:diff -- <base out dir> <head out dir>");
-        process.exit(2);
+    if (argv.includes("--help") || argv.includes("-h")) {
+        console.log(USAGE);
+        return;
+    }
+    if (argv.length !== 2 || argv.some((a) => a.startsWith("-"))) {
+        console.error(`${USAGE.split("\n")[0]} (npm run plan:diff -- --help lists the options)`);
+        process.exit(EXIT_CANNOT_RUN);
     }
     const [baseRoot, headRoot] = argv.map((d) => path.resolve(d));
     const stacks = [...new Set([...stacksIn(baseRoot), ...stacksIn(headRoot)])].sort();

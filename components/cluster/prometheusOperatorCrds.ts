@@ -1,5 +1,5 @@
 /**
- * The prometheus-operator CRDs, owned by the cluster stack alone (README "The cluster stack").
+ * The prometheus-operator CRDs, owned by the cluster stack alone (docs/operations.md "The cluster stack").
  *
  * Every env's kube-prometheus-stack needs them and none installs them (`crds.enabled: false`,
  * `skipCrds: true`): a CRD that one env installed would be upgraded by nobody (Helm never upgrades

@@ -494,8 +494,8 @@ function readMonitoring(mo: ObjectReader, protect: boolean): PlatformConfig["mon
 
 function readLogging(lg: ObjectReader, env: string): PlatformConfig["logging"] {
     const loki = readLoki(lg.object("loki"), env, DEFAULT_RESOURCES.loki);
-    // Default promtail: switching an installed env's agent is a deliberate change (README, "Choosing
-    // and switching the log agent"), never a side effect of upgrading the program.
+    // Default promtail: switching an installed env's agent is a deliberate change (docs/scaling-out.md,
+    // "Choosing and switching the log agent"), never a side effect of upgrading the program.
     const agent = lg.string("agent", {
         expected: '"promtail" or "alloy" (Promtail reached end of life on 2026-03-02; new installs pick alloy)',
         oneOf: LOG_AGENT_KINDS,

@@ -16,7 +16,7 @@ export function parseStack(raw: RawConfig, project: string): StackConfig {
     return { role: "env", config: parsePlatformConfig(raw, project) };
 }
 
-/** Secret keys whose absence stops the stack (README "Secret config"): a cluster stack requires none. */
+/** Secret keys whose absence stops the stack (docs/config.md "Secret config"): a cluster stack requires none. */
 export function requiredStackSecretPlaceholders(config: Readonly<Record<string, string>>, project: string): Record<string, (token: string) => string> {
     return rawRole(config[`${project}:role`]) === "cluster" ? {} : requiredSecretPlaceholders(config, project);
 }

@@ -23,7 +23,7 @@ export interface RuleGroup {
     readonly rules: readonly AlertRule[];
 }
 
-/** Thresholds of the alert library; the README's rule table and the promtool tests use these. */
+/** Thresholds of the alert library; the rule table of docs/observability.md "Alert library" and the promtool tests use these. */
 export const THRESHOLDS = {
     /** Share of FastAPI responses that are 5xx. */
     fastapiErrorRatio: 0.05,

@@ -15,7 +15,7 @@
  * the CRD is read only on a cluster whose kube-system carries the cluster stack's annotation (the
  * env has read kube-system already, for the cluster's identity); without it the env stops with one
  * line: `pulumi up -s cluster` comes first. Only CRDs deleted by hand behind the cluster stack's
- * back still meet the engine's message (docs/operations.md, "Troubleshooting").
+ * back still meet the engine's message (docs/operations.md "Troubleshooting", "The prometheus-operator CRDs are missing or too old").
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -127,8 +127,8 @@ export function airflowValues(
         // waiting release the first install would time out and roll back. The Job is therefore an
         // ordinary release object (the values that avoid the hook), without the custom env, so its
         // spec does not change with every env value. The default-user Job is off: its password would
-        // be a plaintext chart value (admin/admin by default); the first admin is created as the
-        // README describes.
+        // be a plaintext chart value (admin/admin by default); the first admin is created as
+        // docs/config.md "Workloads" describes.
         migrateDatabaseJob: { enabled: true, useHelmHooks: false, applyCustomEnv: false },
         createUserJob: { enabled: false },
         // Task logs go to S3; the triggerer's default 100Gi claim on the default class is not needed.

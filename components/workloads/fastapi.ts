@@ -10,7 +10,7 @@ import { httpService, workloadIdentity } from "./common";
 import { TMP_MOUNT, TMP_VOLUME, containerSecurityContext, podSecurityContext } from "./podSecurity";
 
 /**
- * The HTTP contract between the platform and the serving image (README "FastAPI HTTP contract").
+ * The HTTP contract between the platform and the serving image (docs/config.md "FastAPI HTTP contract").
  * Probes, the ServiceMonitor and the Ingress are built from these paths, so a change here is a
  * change of the contract.
  */

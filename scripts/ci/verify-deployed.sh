@@ -5,7 +5,7 @@
 # failing the job when a check fails. A runner reaches the cluster only through the API server of
 # its kubeconfig (the ingress hosts and the cluster DNS are not reachable from it), so each service
 # is reached by `kubectl port-forward` to the Service its outputs `endpoints` URL names
-# (http://<service>.<namespace>.svc.cluster.local:<port>), as the README's manual steps do.
+# (http://<service>.<namespace>.svc.cluster.local:<port>), as the manual steps of docs/operations.md "Post-deploy verification" do.
 # A port-forward reaches a Service past its Ingress, so the ingress login of Prometheus,
 # Alertmanager and Loki (ingress.auth) is not asked for and verify reads no ingress credentials;
 # Grafana's own login still is.

@@ -1,7 +1,7 @@
 /**
  * The env's dashboards. Every query names the env's namespaces literally (or the env's namespace
  * regex), so a dashboard shows the env's own workloads even where the datasource could see more.
- * The FastAPI metric names are the contract in the README ("FastAPI metric contract").
+ * The FastAPI metric names are the contract in docs/observability.md ("FastAPI metric contract").
  */
 import { WorkloadSwitches } from "../../config/workloads";
 import { EnvNames } from "../../naming";

@@ -14,7 +14,7 @@ export interface RecoverArgs {
 
 export const USAGE = `usage: npm run recover -- <stack> [options]
 
-Recovers a stack after a killed \`pulumi up\` (README "An interrupted up"): checks a local file
+Recovers a stack after a killed \`pulumi up\` (docs/operations.md "An interrupted up"): checks a local file
 backend and the stack's locks, asks the stack's cluster (kubectl, cluster.context) which pending
 creates exist, and prints the one \`pulumi refresh\` that imports those and clears the rest.
 Without --apply nothing is changed; every command runs without a terminal.
@@ -26,6 +26,7 @@ Without --apply nothing is changed; every command runs without a terminal.
                         (\`pulumi cancel --stack <stack> --yes --non-interactive\`); not implied by --apply
   --apply               --repair-backend, then run the plan's pulumi commands (never \`pulumi up\`)
   --json                print the plan as JSON
+  -h, --help            print this help
 Exit codes: 0 planned or applied, 1 refused or not recoverable, 2 bad arguments or a missing Pulumi CLI.`;
 
 export function parseArgs(argv: readonly string[]): RecoverArgs {

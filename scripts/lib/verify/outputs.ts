@@ -13,7 +13,7 @@ export interface SecretReference {
     readonly keys: { readonly user: string; readonly password: string };
 }
 
-/** The subset of the outputs contract (README "Outputs contract") the checks read. */
+/** The subset of the outputs contract (docs/outputs.md "Outputs contract") the checks read. */
 export interface VerifyOutputs {
     readonly contractVersion: number;
     readonly env: string;

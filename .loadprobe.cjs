@@ -1,0 +1,12 @@
+const t0=process.hrtime.bigint();
+const tsutils = require("@pulumi/pulumi/tsutils");
+const path=require("path");
+const tsConfigPath = path.join(process.cwd(), "tsconfig.json");
+const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
+const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+require(tsnodeRequire).register({ compiler: typescriptRequire, transpileOnly: true, project: tsConfigPath, skipProject: false, compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions } });
+const t1=process.hrtime.bigint();
+require("@pulumi/pulumi"); const t2=process.hrtime.bigint();
+require("@pulumi/kubernetes"); const t3=process.hrtime.bigint();
+require("./components/platform.ts"); const t4=process.hrtime.bigint();
+console.log("tsnode", Number(t1-t0)/1e6, "pulumi", Number(t2-t1)/1e6, "k8s", Number(t3-t2)/1e6, "platform", Number(t4-t3)/1e6);
