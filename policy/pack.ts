@@ -45,9 +45,20 @@ function proxyTarget<T>(value: T): T {
     return ((value as Record<string, unknown> | undefined)?.["__getSpecialProxyTarget"] as T | undefined) ?? value;
 }
 
-const isUnknownMarker = (v: unknown) => typeof v === "string" && v === UNKNOWN_STRING;
-/** The engine's marker for an unknown value, as @pulumi/policy receives it. */
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/**
+ * The engine's markers of an unknown value as @pulumi/policy hands them over, one per type (boolean,
+ * number, string, array, asset, archive, object; its proxy module's sentinels).
+ */
+export const UNKNOWN_MARKERS: ReadonlySet<string> = new Set([
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58",
+    "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+export const isUnknownMarker = (v: unknown) => typeof v === "string" && UNKNOWN_MARKERS.has(v);
 
 /** A copy of `raw` (a plain value) with every unknown marker in it replaced by GENERATED_SECRET. */
 function maskUnknowns(raw: unknown): unknown {

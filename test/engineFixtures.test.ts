@@ -8,24 +8,15 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { computedOutputPaths } from "../policy/computedOutputs";
+import { UNKNOWN_MARKERS } from "../policy/pack";
 import { HELM_CHART_V4, STACK_TYPE, ViewResource, unknownPaths } from "../scripts/lib/engineView";
-import { ProgramRun, UNKNOWN, runProgram } from "../scripts/lib/mockRuntime";
+import { ProgramRun, runProgram } from "../scripts/lib/mockRuntime";
 import { loadStack } from "../scripts/lib/stackFile";
 import { ENGINE_STACKS, EnginePhase, EngineResource, EngineStack, asView, engineDeployed, engineManifest, enginePreview } from "./support/engineFixtures";
 import { ROOT, generatedSecretUnknowns, loadIndex } from "./support/harness";
 import { analyzeStack } from "./support/policyEngine";
 
-/** The engine's markers of unknown values, one per type (@pulumi/policy's proxy sentinels). */
-const UNKNOWN_MARKERS = [
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    UNKNOWN,
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58",
-    "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-];
-const unknownsIn = (props: Record<string, unknown>) => UNKNOWN_MARKERS.flatMap((m) => unknownPaths(props, m));
+const unknownsIn = (props: Record<string, unknown>) => [...UNKNOWN_MARKERS].flatMap((m) => unknownPaths(props, m));
 
 const PHASES: readonly EnginePhase[] = ["first", "deployed"];
 const envOf = (stack: EngineStack) => (stack === "cluster" ? undefined : stack);
