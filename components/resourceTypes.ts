@@ -51,6 +51,10 @@ export const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:Clu
 export const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
 export const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 
+// random
+export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+export const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
+
 // prometheus-operator
 export const PROMETHEUS = "kubernetes:monitoring.coreos.com/v1:Prometheus";
 export const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";

@@ -11,17 +11,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigError } from "../components/config/reader";
-import { NAMESPACE_TYPE, ProgramFailure, ProgramRun, isSecretValue, kubeSystemNamespace, liveKey, runProgram } from "../scripts/lib/mockRuntime";
+import { NAMESPACE } from "../components/resourceTypes";
+import { ProgramFailure, ProgramRun, isSecretValue, kubeSystemNamespace, liveKey, runProgram } from "../scripts/lib/mockRuntime";
 import { SECRET_MARKER } from "../scripts/lib/planWriter";
 import { LoadedStack, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_CONFIG, ROOT, loadIndex, runLoaded, runStack, stackFromConfig } from "./support/harness";
 
 const PROVIDER = "pulumi:providers:kubernetes";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
 const PROD_PIN = "00000000-0000-0000-0000-000000000000";
 const OTHER_CLUSTER = "9d0c6b1e-2f4a-4e8b-a7c3-61f05e2d8b94";
 /** The cluster a run reads when the context reaches another one than the stack pins. */
-const otherCluster = { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(OTHER_CLUSTER) };
+const otherCluster = { [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(OTHER_CLUSTER) };
 const PIN = "5b3c1f0e-7a2d-4c9b-8e61-0f4d2a9c7b13";
 const UID_COMMAND = "kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'";
 

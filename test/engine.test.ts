@@ -7,7 +7,8 @@ import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rawRole } from "../components/config/role";
-import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
+import { HELM_CHART } from "../components/resourceTypes";
+import { ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN, liveKey } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
@@ -112,7 +113,7 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
     it("every object of every chart is in its final namespace in a first preview on a cluster without the CRDs", () => {
         // The log agent is the one rendered chart: Promtail's or Alloy's (logging.agent).
         const agent = (views.previewRun.outputs.logAgent as { agent: "promtail" | "alloy" }).agent;
-        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
+        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART);
         expect(charts.map((c) => c.name)).toEqual([`${agent}-${env}`]);
         const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
         const placed = children.map((c) => [kindOf(c.type), (c.props.metadata as { namespace?: string }).namespace ?? null]);
@@ -184,7 +185,7 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
 
     it("holds exactly the CRD chart, every resource of it protected, on its own explicit provider", () => {
         for (const view of [views.firstPreview, views.deployed]) {
-            const chartUrn = find(view, HELM_CHART_V4, "prometheus-operator-crds").urn;
+            const chartUrn = find(view, HELM_CHART, "prometheus-operator-crds").urn;
             const provider = find(view, "pulumi:providers:kubernetes", "k8s-cluster").urn;
             expect(view.map((r) => [kindOf(r.type), r.name, r.protect])).toEqual([
                 ["Stack", `mlops-platform-${stack}`, false],
@@ -240,7 +241,7 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
             {
                 policy: "chart-version-pinned",
                 level: "mandatory",
-                urn: find(view, HELM_CHART_V4, "prometheus-operator-crds").urn,
+                urn: find(view, HELM_CHART, "prometheus-operator-crds").urn,
                 message:
                     "release prometheus-operator-crds: chart prometheus-operator-crds@30.0.1 differs from its pin 31.0.1 in components/versions.ts and is not declared in the policy config chartSources",
             },
@@ -504,7 +505,7 @@ describe("a stack running Alloy under the engine", () => {
     const ALLOY_DS = "alloy-dev:observability-dev/alloy-dev";
 
     it("renders the alloy chart's objects, each in its final namespace, in a first preview without the CRDs", () => {
-        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
+        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART);
         expect(charts.map((c) => c.name)).toEqual(["alloy-dev"]);
         const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
         expect(

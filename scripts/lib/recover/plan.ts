@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { PROVIDER_PREFIX, STACK } from "../../../components/resourceTypes";
 import { RecoverError } from "./errors";
 import { PendingOperation, StateResource, parseExportedState, withoutPendingOperations } from "./exportedState";
 import { Refusal, kubeObjectOf, urnName } from "./identity";
@@ -60,8 +61,6 @@ export interface PlanInput {
     readonly source: string;
 }
 
-const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
-
 const qualifiedType = (urn: string): string => urn.split("::")[2] ?? "";
 
 /**
@@ -69,8 +68,8 @@ const qualifiedType = (urn: string): string => urn.split("::")[2] ?? "";
  * program registers, or the next up would see the import as a different resource.
  */
 function importedUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
-    const parentType = parent ? qualifiedType(parent) : ROOT_STACK_TYPE;
-    const qualified = parentType === ROOT_STACK_TYPE ? type : `${parentType}$${type}`;
+    const parentType = parent ? qualifiedType(parent) : STACK;
+    const qualified = parentType === STACK ? type : `${parentType}$${type}`;
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
@@ -140,7 +139,7 @@ export function buildRecoveryPlan(input: PlanInput): RecoveryPlan {
             steps.push({ action: "drop", urn: r.urn, type: r.type, name, note: "" });
             continue;
         }
-        if (r.type.startsWith("pulumi:providers:")) {
+        if (r.type.startsWith(PROVIDER_PREFIX)) {
             steps.push({
                 action: "drop",
                 urn: r.urn,
