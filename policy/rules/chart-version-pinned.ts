@@ -1,4 +1,4 @@
-// Every chart version pinned
+/** Every chart version pinned. */
 
 import { CHART_SOURCE_ANNOTATION } from "../../components/chartSources";
 import { HELM_CHART, HELM_RELEASE } from "../../components/resourceTypes";

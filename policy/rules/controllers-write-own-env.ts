@@ -1,4 +1,4 @@
-// Cluster-wide permissions let controllers write to their own env only
+/** Cluster-wide permissions let controllers write to their own env only. */
 
 import { CLUSTER_ROLE } from "../../components/resourceTypes";
 import { charts } from "../../components/versions";

@@ -1,4 +1,4 @@
-// Every resource on one of the stack's explicit providers
+/** Every resource on one of the stack's explicit providers. */
 
 import { EVERY_STACK, Rule } from "../context";
 import { isDefaultProvider, kindOf } from "../values";

@@ -1,4 +1,4 @@
-// Every Ingress has TLS
+/** Every Ingress has TLS. */
 
 import { INGRESS } from "../../components/resourceTypes";
 import { EVERY_STACK, Rule } from "../context";

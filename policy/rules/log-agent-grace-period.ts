@@ -1,4 +1,4 @@
-// Log agent grace period at most 10 s
+/** Log agent grace period at most 10 s. */
 
 import { DAEMON_SET, HELM_RELEASE } from "../../components/resourceTypes";
 import { EVERY_STACK, Rule } from "../context";

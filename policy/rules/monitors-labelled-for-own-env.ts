@@ -1,4 +1,4 @@
-// Every monitor and rule labelled for its own env only
+/** Every monitor and rule labelled for its own env only. */
 
 import { ENV_LABEL } from "../../components/naming";
 import { charts } from "../../components/versions";

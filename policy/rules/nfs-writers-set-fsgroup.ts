@@ -1,4 +1,4 @@
-// Pods writing to NFS set fsGroup
+/** Pods writing to NFS set fsGroup. */
 
 import { charts } from "../../components/versions";
 import { CheckedResource, EVERY_STACK, Rule, isNfsClass } from "../context";

@@ -1,4 +1,4 @@
-// No cross-env URL, host or namespace
+/** No cross-env URL, host or namespace. */
 
 import { ENV_LABEL } from "../../components/naming";
 import { ENV_STACKS, Rule } from "../context";

@@ -1,4 +1,4 @@
-// No plaintext secret in chart values or ConfigMaps
+/** No plaintext secret in chart values or ConfigMaps. */
 
 import * as yaml from "js-yaml";
 import { CONFIG_MAP } from "../../components/resourceTypes";

@@ -1,4 +1,4 @@
-// Prometheus, Alertmanager and Loki are published only behind authentication
+/** Prometheus, Alertmanager and Loki are published only behind authentication. */
 
 import { INGRESS } from "../../components/resourceTypes";
 import { charts } from "../../components/versions";

@@ -1,4 +1,4 @@
-// Prometheus TSDB never on NFS
+/** Prometheus TSDB never on NFS. */
 
 import { PROMETHEUS } from "../../components/resourceTypes";
 import { charts } from "../../components/versions";

@@ -1,4 +1,4 @@
-// Prod volumes retained
+/** Prod volumes retained. */
 
 import { CRD_REQUIREMENT_TYPE } from "../../components/cluster/operatorCrds";
 import { SYSTEM_NAMESPACE } from "../../components/naming";

@@ -1,4 +1,4 @@
-// Cluster-wide admission webhooks act on their own env only
+/** Cluster-wide admission webhooks act on their own env only. */
 
 import { ENV_LABEL } from "../../components/naming";
 import { charts } from "../../components/versions";
