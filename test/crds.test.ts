@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CRD, HELM_CHART, NAMESPACE } from "../components/resourceTypes";
+import { CRD, HELM_CHART, HELM_RELEASE, KUBERNETES_PROVIDER, NAMESPACE, NAMESPACE_PATCH } from "../components/resourceTypes";
 import { charts, prometheusOperator } from "../components/versions";
 import { evaluate, stackContext } from "../policy/rules";
 import { MOCK_KUBE_SYSTEM_UID, ProgramFailure, kubeSystemNamespace, liveKey, operatorCrd, pinnedKubeSystemUid } from "../scripts/lib/mockRuntime";
@@ -31,7 +31,6 @@ import {
     valuesOf,
 } from "./support/harness";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 const PROMETHEUS_CRD = "prometheuses.monitoring.coreos.com";
 const REPO = "https://prometheus-community.github.io/helm-charts";
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -67,12 +66,12 @@ describe("the cluster stack", () => {
 
     it("plans exactly the pinned CRD chart, rendered by helm.v4.Chart, everything protected, after its cluster check", () => {
         expect(cluster.plan.resources.map((r) => [r.type, r.name, r.protect])).toEqual([
-            ["pulumi:providers:kubernetes", "k8s-cluster", true],
+            [KUBERNETES_PROVIDER, "k8s-cluster", true],
             ["mlops:cluster:ClusterShared", "mlops-cluster", true],
             ["mlops:cluster:PrometheusOperatorCrds", "prometheus-operator-crds", true],
             [HELM_CHART, "prometheus-operator-crds", true],
             // The mark every env looks for on kube-system before it reads any CRD.
-            ["kubernetes:core/v1:NamespacePatch", "kube-system-cluster-stack", true],
+            [NAMESPACE_PATCH, "kube-system-cluster-stack", true],
         ]);
         const mark = cluster.plan.resources.find((r) => r.name === "kube-system-cluster-stack")!;
         expect(mark.inputs).toEqual({
@@ -183,7 +182,7 @@ describe("env stacks install no CRD", () => {
             [`crds-${env}-prometheuses`, true, `crds-${env}`],
         ]);
         expect(plan.reads.filter((r) => r.type === CRD).map((r) => r.object)).toEqual([operatorCrd(PROMETHEUS_CRD, "0.93.1")]);
-        expect(plan.resources.filter((r) => r.type === RELEASE).map((r) => [r.name, (r.inputs as { skipCrds?: boolean }).skipCrds])).toEqual([
+        expect(plan.resources.filter((r) => r.type === HELM_RELEASE).map((r) => [r.name, (r.inputs as { skipCrds?: boolean }).skipCrds])).toEqual([
             [`nfs-${env}`, true],
             [`airflow-${env}-release`, true],
             [`monitoring-${env}`, true],
@@ -221,11 +220,7 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
     const tooOld = (what: string) =>
         `prometheus-operator CRDs too old for kube-prometheus-stack 88.5.3: CustomResourceDefinition ${PROMETHEUS_CRD} ${what}, at least 0.93.1 is required. ${fix}`;
     /** What is registered before the check stops the env: its provider, the cluster identity check's read, the check. */
-    const BEFORE_CHECK = [
-        "pulumi:providers:kubernetes k8s-dev",
-        `${NAMESPACE} kube-system-dev`,
-        "mlops:monitoring:PrometheusOperatorCrdRequirement crds-dev",
-    ];
+    const BEFORE_CHECK = [`${KUBERNETES_PROVIDER} k8s-dev`, `${NAMESPACE} kube-system-dev`, "mlops:monitoring:PrometheusOperatorCrdRequirement crds-dev"];
     const READ = `${CRD} crds-dev-prometheuses`;
 
     async function failure(crd: Record<string, unknown> | null, preview: boolean): Promise<ProgramFailure> {
@@ -406,9 +401,6 @@ describe("the cluster stack's identity check", () => {
                 `Point mlops-platform:cluster.context (or the secret mlops-platform:kubeconfig) at the stack's own cluster, ` +
                 `and change the pin only if this cluster really replaces it (${UID_COMMAND}).`,
         );
-        expect(outcome.resources.map((r) => `${r.type} ${r.name}`)).toEqual([
-            "pulumi:providers:kubernetes k8s-cluster",
-            `${NAMESPACE} kube-system-cluster`,
-        ]);
+        expect(outcome.resources.map((r) => `${r.type} ${r.name}`)).toEqual([`${KUBERNETES_PROVIDER} k8s-cluster`, `${NAMESPACE} kube-system-cluster`]);
     });
 });

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { withoutPendingOperations } from "../scripts/lib/recover/exportedState";
 import { buildRecoveryPlan, commandLine, recoveryCommands, recoveryFiles, renderImportFile, stackSettings } from "../scripts/lib/recover/plan";
+import { CLUSTER_ROLE, CONFIG_MAP, DEPLOYMENT, HELM_RELEASE, NAMESPACE, RANDOM_PASSWORD, ROLE, SECRET } from "../components/resourceTypes";
 import {
     DEFAULT_PENDING,
     PROJECT,
@@ -45,7 +46,7 @@ describe("buildRecoveryPlan", () => {
             {
                 action: "import",
                 urn: URN.release,
-                type: "kubernetes:helm.sh/v3:Release",
+                type: HELM_RELEASE,
                 name: "nfs-dev",
                 id: "storage-dev/nfs-dev",
                 parent: URN.nfs,
@@ -55,7 +56,7 @@ describe("buildRecoveryPlan", () => {
             {
                 action: "import",
                 urn: URN.dashboard,
-                type: "kubernetes:core/v1:ConfigMap",
+                type: CONFIG_MAP,
                 name: "dashboards-dev-platform-k8s-dev",
                 id: "monitoring-dev/dashboard-platform-k8s-dev",
                 parent: URN.dashboards,
@@ -65,7 +66,7 @@ describe("buildRecoveryPlan", () => {
             {
                 action: "import",
                 urn: URN.secret,
-                type: "kubernetes:core/v1:Secret",
+                type: SECRET,
                 name: "grafana-admin-dev-secret",
                 id: "monitoring-dev/grafana-admin-dev",
                 parent: URN.grafanaAdmin,
@@ -75,7 +76,7 @@ describe("buildRecoveryPlan", () => {
             {
                 action: "import",
                 urn: URN.deployment,
-                type: "kubernetes:apps/v1:Deployment",
+                type: DEPLOYMENT,
                 name: "mlflow-dev-deployment",
                 id: "mlflow-dev/mlflow-dev",
                 parent: URN.mlflow,
@@ -146,7 +147,7 @@ describe("buildRecoveryPlan", () => {
             {
                 action: "drop",
                 urn: URN.password,
-                type: "random:index/randomPassword:RandomPassword",
+                type: RANDOM_PASSWORD,
                 name: "grafana-admin-dev-password",
                 note:
                     "dropped, not imported: a random value cannot be read back from anywhere, so the next `pulumi up` creates it again with a new value. " +
@@ -154,7 +155,7 @@ describe("buildRecoveryPlan", () => {
                     "(a pod that read the old value at start keeps it until it restarts).",
             },
         ]);
-        expect(devPlan().importFile.resources.map((r) => r.type)).not.toContain("random:index/randomPassword:RandomPassword");
+        expect(devPlan().importFile.resources.map((r) => r.type)).not.toContain(RANDOM_PASSWORD);
     });
 
     it("refuses, with every reason at once, pending creates of another env's namespace or cluster-scoped name", () => {
@@ -162,7 +163,7 @@ describe("buildRecoveryPlan", () => {
             pendingCreate(
                 kubeObject(
                     urnOf("mlops:platform:Platform$mlops:monitoring:Dashboards$kubernetes:core/v1:ConfigMap", "leak"),
-                    "kubernetes:core/v1:ConfigMap",
+                    CONFIG_MAP,
                     URN.dashboards,
                     "v1",
                     "ConfigMap",
@@ -173,23 +174,12 @@ describe("buildRecoveryPlan", () => {
                 ),
             ),
             pendingCreate(
-                kubeObject(
-                    urnOf("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "role"),
-                    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-                    URN.stack,
-                    "rbac.authorization.k8s.io/v1",
-                    "ClusterRole",
-                    {
-                        name: "local-path-provisioner-prod",
-                    },
-                ),
+                kubeObject(urnOf(CLUSTER_ROLE, "role"), CLUSTER_ROLE, URN.stack, "rbac.authorization.k8s.io/v1", "ClusterRole", {
+                    name: "local-path-provisioner-prod",
+                }),
             ),
-            pendingCreate(
-                kubeObject(urnOf("kubernetes:core/v1:Namespace", "ns"), "kubernetes:core/v1:Namespace", URN.stack, "v1", "Namespace", { name: "devtools" }),
-            ),
-            pendingCreate(
-                kubeObject(urnOf("kubernetes:core/v1:Secret", "nons"), "kubernetes:core/v1:Secret", URN.stack, "v1", "Secret", { name: "workload-app-dev" }),
-            ),
+            pendingCreate(kubeObject(urnOf(NAMESPACE, "ns"), NAMESPACE, URN.stack, "v1", "Namespace", { name: "devtools" })),
+            pendingCreate(kubeObject(urnOf(SECRET, "nons"), SECRET, URN.stack, "v1", "Secret", { name: "workload-app-dev" })),
         ];
         expect(() => devPlan([...DEFAULT_PENDING, ...leaks])).toThrow(
             [
@@ -207,20 +197,9 @@ describe("buildRecoveryPlan", () => {
 
     it("adopts an object in the shared kube-system only by a name that carries the env", () => {
         const role = (name: string, id: string) =>
-            pendingCreate(
-                kubeObject(
-                    urnOf("kubernetes:rbac.authorization.k8s.io/v1:Role", id),
-                    "kubernetes:rbac.authorization.k8s.io/v1:Role",
-                    URN.stack,
-                    "rbac.authorization.k8s.io/v1",
-                    "Role",
-                    { name, namespace: "kube-system" },
-                ),
-            );
+            pendingCreate(kubeObject(urnOf(ROLE, id), ROLE, URN.stack, "rbac.authorization.k8s.io/v1", "Role", { name, namespace: "kube-system" }));
         const own = devPlan([...DEFAULT_PENDING, role("monitoring-dev-operator-kubelet", "kube-system/monitoring-dev-operator-kubelet")]);
-        expect(own.importFile.resources.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.id)).toEqual([
-            "kube-system/monitoring-dev-operator-kubelet",
-        ]);
+        expect(own.importFile.resources.filter((r) => r.type === ROLE).map((r) => r.id)).toEqual(["kube-system/monitoring-dev-operator-kubelet"]);
         expect(() => devPlan([...DEFAULT_PENDING, role("monitoring-prod-operator-kubelet", "kube-system/monitoring-prod-operator-kubelet")])).toThrow(
             'refusing kubernetes:rbac.authorization.k8s.io/v1:Role kube-system/monitoring-prod-operator-kubelet: Role monitoring-prod-operator-kubelet in the shared kube-system is not env dev\'s (its name does not carry "dev" as in the naming module)',
         );
@@ -232,7 +211,7 @@ describe("buildRecoveryPlan", () => {
             `s.json is not the state of stack prod of project mlops-platform: it holds ${URN.stack}`,
         );
         const recordedToo = pendingCreate({
-            ...kubeObject(URN.monitoringNs, "kubernetes:core/v1:Namespace", URN.namespaces, "v1", "Namespace", { name: "monitoring-dev" }),
+            ...kubeObject(URN.monitoringNs, NAMESPACE, URN.namespaces, "v1", "Namespace", { name: "monitoring-dev" }),
         });
         const otherId = pendingCreate({ ...(DEFAULT_PENDING[1] as any).resource, id: "monitoring-dev/something-else" });
         const unknownProvider = pendingCreate({ ...(DEFAULT_PENDING[4] as any).resource, provider: `${URN.k8sProvider}::another-id` });
@@ -253,7 +232,7 @@ describe("buildRecoveryPlan", () => {
         expect(plan.steps.at(-1)).toEqual({
             action: "clear",
             urn: URN.monitoringNs,
-            type: "kubernetes:core/v1:Namespace",
+            type: NAMESPACE,
             name: "monitoring-dev",
             note: "interrupted while updating: the pending operation is removed and the resource stays as last recorded; `pulumi refresh` reads its live state",
         });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { renderImportFile } from "../scripts/lib/recover/plan";
 import { CHECKPOINT, backendWith as backendIn, stackFile } from "./fixtures/fileBackend";
 import { URN, devPlan, exportText, interruptedState, kubeObject, pendingCreate, urnOf, withoutPending } from "./fixtures/interruptedState";
+import { SECRET } from "../components/resourceTypes";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -76,7 +77,7 @@ describe("npm run recover", () => {
         expect(report.commands.at(-1)).toEqual(["pulumi", "up", "--stack", "dev"]);
 
         const leak = pendingCreate(
-            kubeObject(urnOf("kubernetes:core/v1:Secret", "leak"), "kubernetes:core/v1:Secret", URN.stack, "v1", "Secret", {
+            kubeObject(urnOf(SECRET, "leak"), SECRET, URN.stack, "v1", "Secret", {
                 name: "workload-app-prod",
                 namespace: "fastapi-prod",
             }),
