@@ -11,6 +11,7 @@
  * inputs, or an input the program never sets and the provider fills in), and the engine fixtures in
  * test/fixtures/engine show each of them unknown in a real first preview.
  */
+import { HELM_CHART, HELM_RELEASE, RANDOM_BYTES, RANDOM_PASSWORD } from "../components/resourceTypes";
 
 /** Server-set metadata of every Kubernetes object: the API server writes it, never the program. */
 const SERVER_SET_METADATA = [
@@ -26,11 +27,11 @@ const SERVER_SET_METADATA = [
 
 /** Dotted paths of provider-computed properties, by resource type. */
 const BY_TYPE: Readonly<Record<string, readonly string[]>> = {
-    "kubernetes:helm.sh/v3:Release": ["status", "resourceNames"],
-    "kubernetes:helm.sh/v4:Chart": ["resources"],
-    "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+    [HELM_RELEASE]: ["status", "resourceNames"],
+    [HELM_CHART]: ["resources"],
+    [RANDOM_PASSWORD]: ["result", "bcryptHash"],
     "random:index/randomString:RandomString": ["result"],
-    "random:index/randomBytes:RandomBytes": ["base64", "hex"],
+    [RANDOM_BYTES]: ["base64", "hex"],
     "random:index/randomId:RandomId": ["b64Std", "b64Url", "dec", "hex"],
     "random:index/randomUuid:RandomUuid": ["result"],
     "random:index/randomInteger:RandomInteger": ["result"],

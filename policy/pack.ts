@@ -1,5 +1,5 @@
 /**
- * Adapts the pure rules (rules.ts) to @pulumi/policy. Every policy is a stack policy because its
+ * Adapts the pure rules (rules/<policy name>.ts) to @pulumi/policy. Every policy is a stack policy because its
  * rules need the stack's env (from the namespaces' env label), its NFS classes and claims, and the
  * objects a helm.v4.Chart renders; the checks themselves are per resource.
  *
@@ -9,8 +9,10 @@
  * what is unknown: the gate fails closed instead of passing silently.
  */
 import { PolicyResource, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import { SECRET } from "../components/resourceTypes";
 import { withoutComputedOutputs } from "./computedOutputs";
-import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, RULES, Rule, StackContext, appliesTo, stackContext } from "./rules";
+import { CheckedResource, DEFAULT_CONFIG, GuardrailConfig, Rule, StackContext, appliesTo, stackContext } from "./context";
+import { RULES } from "./rules";
 
 import packageJson from "./package.json";
 
@@ -36,7 +38,6 @@ const configSchema = {
     },
 } as const;
 
-const SECRET = "kubernetes:core/v1:Secret";
 /** What a policy sees in place of generated secret material that does not exist yet. */
 export const GENERATED_SECRET = "[generated when created]";
 

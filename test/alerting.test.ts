@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { THRESHOLDS } from "../components/monitoring/alertRules";
 import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
+import { CONFIG_MAP, PROMETHEUS_RULE } from "../components/resourceTypes";
 import {
     alertmanagerDir,
     amtoolCheckConfig,
@@ -381,7 +382,7 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
     });
 
     it("the library is one PrometheusRule in the env's monitoring namespace, selected by the env's Prometheus", () => {
-        const objs = resourcesOfType(runs[env].plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const objs = resourcesOfType(runs[env].plan, PROMETHEUS_RULE);
         expect(objs).toHaveLength(1);
         const inputs = objs[0].inputs as any;
         expect(inputs.metadata.name).toBe(`platform-alerts-${env}`);
@@ -400,7 +401,7 @@ describe.each(["dev", "prod"])("alerting-%s", (env) => {
         expect(rules.find((r) => r.alert === "FastAPIErrorLogSpike")!.expr).toContain(`{namespace="fastapi-${env}"} |= "ERROR"`);
         expect(rules.find((r) => r.alert === "DataPipelineFailed")!.expr).toContain(`{namespace="airflow-${env}"}`);
 
-        const cm = resourcesOfType(runs[env].plan, "kubernetes:core/v1:ConfigMap").find((r) => r.name === `loki-${env}-rules`)!.inputs as any;
+        const cm = resourcesOfType(runs[env].plan, CONFIG_MAP).find((r) => r.name === `loki-${env}-rules`)!.inputs as any;
         expect(cm.metadata).toMatchObject({ name: `loki-rules-${env}`, namespace: `observability-${env}` });
         expect(cm.data).toEqual({ "platform-alerts.yaml": artifacts()["rules/loki-fake.yaml"] });
         const v = valuesOf(runs[env].plan, `loki-${env}`);

@@ -16,11 +16,11 @@ import { AlloyFmtResult, alloyFmt, alloyFormatter } from "../scripts/lib/alloyFm
 import { diffPlans } from "../scripts/lib/planDiff";
 import { alloyStandIn } from "./support/chartStandIns";
 import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, valuesOf, withWorkloadsOff } from "./support/harness";
+import { SERVICE_MONITOR } from "../components/resourceTypes";
 
 const ALLOY_CONFIG = { ...MINIMAL_CONFIG, logging: { agent: "alloy" } };
 const names = envNames("dev", "mlops.example.com");
 const ALL_ON = { fastapi: true, mlflow: true, airflow: true };
-const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 
 let promtail: StackRun;
 let alloy: StackRun;
@@ -103,7 +103,7 @@ describe("the alloy-dev release", () => {
     });
 
     it("is scraped by the env's Prometheus only, through the program's own monitor of the chart's Service", () => {
-        const monitors = resourcesOfType(alloy.plan, SM).filter((r) => r.name.startsWith("alloy-"));
+        const monitors = resourcesOfType(alloy.plan, SERVICE_MONITOR).filter((r) => r.name.startsWith("alloy-"));
         expect(monitors.map((m) => m.inputs)).toEqual([
             {
                 apiVersion: "monitoring.coreos.com/v1",

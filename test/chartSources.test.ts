@@ -10,6 +10,7 @@ import { writePlan } from "../scripts/lib/planWriter";
 import { MINIMAL_CONFIG, StackRun, configProblems as problemsOf, runLoaded, stackFromConfig } from "./support/harness";
 import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
 import { parseStackConfig } from "../scripts/lib/stackFile";
+import { HELM_CHART, HELM_RELEASE } from "../components/resourceTypes";
 
 /** An env's config. */
 const parse = (config: Record<string, unknown>) => parseStackConfig(stackFromConfig(config));
@@ -121,9 +122,7 @@ describe("effective chart sources", () => {
 describe("the program with chart overrides", () => {
     let mirrored: StackRun;
     const helmInputs = (name: string) => {
-        const rec = mirrored.run.resources.find(
-            (r) => (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") && (r.inputs as any).name === name,
-        );
+        const rec = mirrored.run.resources.find((r) => (r.type === HELM_RELEASE || r.type === HELM_CHART) && (r.inputs as any).name === name);
         if (!rec) throw new Error(`no Helm resource for release ${name}`);
         const { chart, repositoryOpts, version } = rec.inputs as Record<string, unknown>;
         return { type: rec.type, chart, repositoryOpts, version, hasRepositoryOpts: "repositoryOpts" in (rec.inputs as object) };
@@ -132,28 +131,28 @@ describe("the program with chart overrides", () => {
     it("gives Helm the OCI reference with no repository option, or the chart name and the mirror's URL", async () => {
         mirrored = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, charts: MIRRORED }));
         expect(helmInputs("monitoring-dev")).toEqual({
-            type: "kubernetes:helm.sh/v3:Release",
+            type: HELM_RELEASE,
             chart: "oci://registry.example.com/charts/kube-prometheus-stack",
             repositoryOpts: undefined,
             version: "88.5.3",
             hasRepositoryOpts: false,
         });
         expect(helmInputs("promtail-dev")).toEqual({
-            type: "kubernetes:helm.sh/v4:Chart",
+            type: HELM_CHART,
             chart: "oci://registry.example.com/charts/promtail",
             repositoryOpts: undefined,
             version: "6.17.1",
             hasRepositoryOpts: false,
         });
         expect(helmInputs("loki-dev")).toEqual({
-            type: "kubernetes:helm.sh/v3:Release",
+            type: HELM_RELEASE,
             chart: "loki",
             repositoryOpts: { repo: HTTP_MIRROR },
             version: "18.12.0",
             hasRepositoryOpts: true,
         });
         expect(helmInputs("airflow-dev")).toEqual({
-            type: "kubernetes:helm.sh/v3:Release",
+            type: HELM_RELEASE,
             chart: "airflow",
             repositoryOpts: { repo: "https://airflow.apache.org" },
             version: "1.22.0",

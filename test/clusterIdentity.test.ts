@@ -11,17 +11,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigError } from "../components/config/reader";
-import { NAMESPACE_TYPE, ProgramFailure, ProgramRun, isSecretValue, kubeSystemNamespace, liveKey, runProgram } from "../scripts/lib/mockRuntime";
+import { CRD, HELM_RELEASE, KUBERNETES_PROVIDER, NAMESPACE } from "../components/resourceTypes";
+import { ProgramFailure, ProgramRun, isSecretValue, kubeSystemNamespace, liveKey, runProgram } from "../scripts/lib/mockRuntime";
 import { SECRET_MARKER } from "../scripts/lib/planWriter";
 import { LoadedStack, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_CONFIG, ROOT, loadIndex, runLoaded, runStack, stackFromConfig } from "./support/harness";
 
-const PROVIDER = "pulumi:providers:kubernetes";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
 const PROD_PIN = "00000000-0000-0000-0000-000000000000";
 const OTHER_CLUSTER = "9d0c6b1e-2f4a-4e8b-a7c3-61f05e2d8b94";
 /** The cluster a run reads when the context reaches another one than the stack pins. */
-const otherCluster = { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(OTHER_CLUSTER) };
+const otherCluster = { [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(OTHER_CLUSTER) };
 const PIN = "5b3c1f0e-7a2d-4c9b-8e61-0f4d2a9c7b13";
 const UID_COMMAND = "kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'";
 
@@ -65,13 +64,13 @@ describe("the provider is given exactly the stack's cluster", () => {
         ["prod", true],
     ] as const)("%s: its context only, a top-level provider (protected: %s) aliased to its URN under the Platform", async (env, protect) => {
         const { run } = await runStack(env);
-        const provider = run.resources.find((r) => r.type === PROVIDER)!;
+        const provider = run.resources.find((r) => r.type === KUBERNETES_PROVIDER)!;
         expect(provider).toMatchObject({
             name: `k8s-${env}`,
             inputs: { context: "kubernetes-admin@kubernetes" },
             parent: undefined,
             protect,
-            aliases: [`urn:pulumi:${env}::mlops-platform::mlops:platform:Platform$${PROVIDER}::k8s-${env}`],
+            aliases: [`urn:pulumi:${env}::mlops-platform::mlops:platform:Platform$${KUBERNETES_PROVIDER}::k8s-${env}`],
         });
         expect(Object.keys(provider.inputs)).toEqual(["context"]);
         // Every Kubernetes object of the env, the cluster check's read included, goes through it.
@@ -82,18 +81,18 @@ describe("the provider is given exactly the stack's cluster", () => {
     it("hands the secret kubeconfig over as a secret and never writes it into the plan", async () => {
         const doc = kubeconfig("other@elsewhere", "lab-admin@lab");
         const { run, plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, kubeconfig: doc }, ["kubeconfig"]));
-        const inputs = run.resources.find((r) => r.type === PROVIDER)!.inputs as Record<string, unknown>;
+        const inputs = run.resources.find((r) => r.type === KUBERNETES_PROVIDER)!.inputs as Record<string, unknown>;
         expect(Object.keys(inputs).sort()).toEqual(["context", "kubeconfig"]);
         expect(inputs.context).toBe("lab-admin@lab");
         expect(isSecretValue(inputs.kubeconfig) && inputs.kubeconfig.value).toBe(doc);
-        expect(plan.resources.find((r) => r.type === PROVIDER)!.inputs).toEqual({ context: "lab-admin@lab", kubeconfig: SECRET_MARKER });
+        expect(plan.resources.find((r) => r.type === KUBERNETES_PROVIDER)!.inputs).toEqual({ context: "lab-admin@lab", kubeconfig: SECRET_MARKER });
         expect(JSON.stringify(plan)).not.toContain("kubeconfig-test-token-4d1f");
     });
 
     it("takes a kubeconfig written as JSON as the document it is", async () => {
         const doc = JSON.stringify(yaml.load(kubeconfig("lab-admin@lab")));
         const { run } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, kubeconfig: doc }, ["kubeconfig"]));
-        const inputs = run.resources.find((r) => r.type === PROVIDER)!.inputs as Record<string, any>;
+        const inputs = run.resources.find((r) => r.type === KUBERNETES_PROVIDER)!.inputs as Record<string, any>;
         expect(inputs.kubeconfig.value).toBe(doc);
     });
 });
@@ -104,11 +103,7 @@ describe("the cluster's identity", () => {
         expect(run.resources.filter((r) => r.read).map((r) => [r.type, r.name, (r.inputs as any).metadata])).toEqual([
             [NAMESPACE, "kube-system-dev", { name: "kube-system", uid: PIN, annotations: { "platform.mlops/cluster-stack": "cluster" } }],
             // Then the env's check of the cluster's prometheus-operator CRDs (test/crds.test.ts).
-            [
-                "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-                "crds-dev-prometheuses",
-                { name: "prometheuses.monitoring.coreos.com", annotations: { "operator.prometheus.io/version": "0.93.1" } },
-            ],
+            [CRD, "crds-dev-prometheuses", { name: "prometheuses.monitoring.coreos.com", annotations: { "operator.prometheus.io/version": "0.93.1" } }],
         ]);
         expect(run.warnings).toEqual([]);
         expect(run.outputs.env).toBe("dev");
@@ -131,7 +126,7 @@ describe("the cluster's identity", () => {
         expect(pulumi.RunError.isInstance(cause)).toBe(true);
         expect((cause as Error).message).toBe(mismatch("kubernetes-admin@kubernetes", "prod", OTHER_CLUSTER, PROD_PIN));
         expect(resources.map((r) => [r.type, r.name, r.read])).toEqual([
-            [PROVIDER, "k8s-prod", false],
+            [KUBERNETES_PROVIDER, "k8s-prod", false],
             [NAMESPACE, "kube-system-prod", true],
         ]);
     });
@@ -156,7 +151,7 @@ describe("the cluster's identity", () => {
             `mlops-platform:cluster.kubeSystemUid is not set: stack dev applies to whatever cluster context "lab-admin@lab" reaches ` +
                 `(now one whose kube-system Namespace has UID ${OTHER_CLUSTER}); pin it to stop any other cluster (${UID_COMMAND})`,
         ]);
-        expect(run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")).toHaveLength(4);
+        expect(run.resources.filter((r) => r.type === HELM_RELEASE)).toHaveLength(4);
     });
 });
 
@@ -261,7 +256,7 @@ describe("the offline plan of a stack holding its kubeconfig", () => {
     });
 
     it("stands in a kubeconfig that defines the stack's context, and keeps it secret", () => {
-        const kc = (run.resources.find((r) => r.type === PROVIDER)!.inputs as Record<string, any>).kubeconfig;
+        const kc = (run.resources.find((r) => r.type === KUBERNETES_PROVIDER)!.inputs as Record<string, any>).kubeconfig;
         expect(isSecretValue(kc)).toBe(true);
         const doc = yaml.load(kc.value) as { contexts: { name: string }[]; "current-context": string };
         expect([doc.contexts.map((c) => c.name), doc["current-context"]]).toEqual([["kubernetes-admin@kubernetes"], "kubernetes-admin@kubernetes"]);

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CRD, HELM_CHART, HELM_RELEASE, KUBERNETES_PROVIDER, NAMESPACE, NAMESPACE_PATCH } from "../components/resourceTypes";
 import { charts, prometheusOperator } from "../components/versions";
 import { evaluate, stackContext } from "../policy/rules";
-import { HELM_CHART_V4 } from "../scripts/lib/engineView";
-import { CRD_TYPE, MOCK_KUBE_SYSTEM_UID, NAMESPACE_TYPE, ProgramFailure, kubeSystemNamespace, liveKey, operatorCrd, pinnedKubeSystemUid } from "../scripts/lib/mockRuntime";
+import { MOCK_KUBE_SYSTEM_UID, ProgramFailure, kubeSystemNamespace, liveKey, operatorCrd, pinnedKubeSystemUid } from "../scripts/lib/mockRuntime";
 import { policyPackConfigForStack } from "../scripts/lib/policyConfig";
 import { loadStack } from "../scripts/lib/stackFile";
 import { prometheusOperatorCrdsStandIn } from "./support/chartStandIns";
@@ -31,7 +31,6 @@ import {
     valuesOf,
 } from "./support/harness";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 const PROMETHEUS_CRD = "prometheuses.monitoring.coreos.com";
 const REPO = "https://prometheus-community.github.io/helm-charts";
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -67,12 +66,12 @@ describe("the cluster stack", () => {
 
     it("plans exactly the pinned CRD chart, rendered by helm.v4.Chart, everything protected, after its cluster check", () => {
         expect(cluster.plan.resources.map((r) => [r.type, r.name, r.protect])).toEqual([
-            ["pulumi:providers:kubernetes", "k8s-cluster", true],
+            [KUBERNETES_PROVIDER, "k8s-cluster", true],
             ["mlops:cluster:ClusterShared", "mlops-cluster", true],
             ["mlops:cluster:PrometheusOperatorCrds", "prometheus-operator-crds", true],
-            [HELM_CHART_V4, "prometheus-operator-crds", true],
+            [HELM_CHART, "prometheus-operator-crds", true],
             // The mark every env looks for on kube-system before it reads any CRD.
-            ["kubernetes:core/v1:NamespacePatch", "kube-system-cluster-stack", true],
+            [NAMESPACE_PATCH, "kube-system-cluster-stack", true],
         ]);
         const mark = cluster.plan.resources.find((r) => r.name === "kube-system-cluster-stack")!;
         expect(mark.inputs).toEqual({
@@ -85,7 +84,7 @@ describe("the cluster stack", () => {
             "urn:pulumi:cluster::mlops-platform::mlops:cluster:PrometheusOperatorCrds$kubernetes:helm.sh/v4:Chart::prometheus-operator-crds",
         ]);
         // It reads only the kube-system Namespace, whose UID it pins; it reads no CRD (it installs them).
-        expect(cluster.plan.reads.map((r) => [r.type, r.name, r.object])).toEqual([[NAMESPACE_TYPE, "kube-system-cluster", kubeSystemNamespace(CLUSTER_PIN)]]);
+        expect(cluster.plan.reads.map((r) => [r.type, r.name, r.object])).toEqual([[NAMESPACE, "kube-system-cluster", kubeSystemNamespace(CLUSTER_PIN)]]);
         expect(cluster.plan.releases).toEqual([
             {
                 stack: "cluster",
@@ -108,11 +107,11 @@ describe("the cluster stack", () => {
     });
 
     it("keeps every CRD it renders in the stack and in the cluster, labelled with its chart", async () => {
-        const chart = cluster.run.resources.find((r) => r.type === HELM_CHART_V4)!;
+        const chart = cluster.run.resources.find((r) => r.type === HELM_CHART)!;
         let props: Record<string, unknown> = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: PROMETHEUS_CRD } };
         let opts: pulumi.CustomResourceOptions = {};
         for (const transform of chart.transforms) {
-            const result = await transform({ type: CRD_TYPE, name: `prometheus-operator-crds:${PROMETHEUS_CRD}`, custom: true, props, opts });
+            const result = await transform({ type: CRD, name: `prometheus-operator-crds:${PROMETHEUS_CRD}`, custom: true, props, opts });
             if (result) ({ props, opts } = result as { props: Record<string, unknown>; opts: pulumi.CustomResourceOptions });
         }
         expect([opts.protect, opts.retainOnDelete]).toEqual([true, true]);
@@ -178,12 +177,12 @@ describe("env stacks install no CRD", () => {
 
     it.each(["dev", "prod"] as const)("%s: its only CRD resource is a read; every release skips CRDs; kube-prometheus-stack leaves them out", (env) => {
         const { plan, run } = runs[env];
-        expect(plan.resources.filter((r) => r.type === CRD_TYPE)).toEqual([]);
-        expect(run.resources.filter((r) => r.type === CRD_TYPE).map((r) => [r.name, r.read, r.parent?.split("::").pop()])).toEqual([
+        expect(plan.resources.filter((r) => r.type === CRD)).toEqual([]);
+        expect(run.resources.filter((r) => r.type === CRD).map((r) => [r.name, r.read, r.parent?.split("::").pop()])).toEqual([
             [`crds-${env}-prometheuses`, true, `crds-${env}`],
         ]);
-        expect(plan.reads.filter((r) => r.type === CRD_TYPE).map((r) => r.object)).toEqual([operatorCrd(PROMETHEUS_CRD, "0.93.1")]);
-        expect(plan.resources.filter((r) => r.type === RELEASE).map((r) => [r.name, (r.inputs as { skipCrds?: boolean }).skipCrds])).toEqual([
+        expect(plan.reads.filter((r) => r.type === CRD).map((r) => r.object)).toEqual([operatorCrd(PROMETHEUS_CRD, "0.93.1")]);
+        expect(plan.resources.filter((r) => r.type === HELM_RELEASE).map((r) => [r.name, (r.inputs as { skipCrds?: boolean }).skipCrds])).toEqual([
             [`nfs-${env}`, true],
             [`airflow-${env}-release`, true],
             [`monitoring-${env}`, true],
@@ -196,7 +195,7 @@ describe("env stacks install no CRD", () => {
 
     it.each(["dev", "prod"] as const)("%s: destroying it leaves the CRDs: its read is external, and the policy pack passes it unprotected", async (env) => {
         const { deployed } = await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }));
-        const read = deployed.filter((r) => r.type === CRD_TYPE);
+        const read = deployed.filter((r) => r.type === CRD);
         expect(read.map((r) => [r.name, r.protect, r.props])).toEqual([[`crds-${env}-prometheuses`, false, operatorCrd(PROMETHEUS_CRD, "0.93.1")]]);
         expect(evaluate(deployed)).toEqual([]);
     });
@@ -204,8 +203,8 @@ describe("env stacks install no CRD", () => {
     it("a CRD an env registered itself is no read: in prod it must be protected like everything else", async () => {
         const { deployed } = await engineViews(loadStack(ROOT, "prod", { placeholderSecrets: true }));
         const platform = deployed.find((r) => r.type === "mlops:platform:Platform")!;
-        const read = deployed.find((r) => r.type === CRD_TYPE)!;
-        const own = { ...read, name: "own-crd", urn: `${platform.urn}$${CRD_TYPE}::own-crd`, parent: platform.urn };
+        const read = deployed.find((r) => r.type === CRD)!;
+        const own = { ...read, name: "own-crd", urn: `${platform.urn}$${CRD}::own-crd`, parent: platform.urn };
         expect(evaluate([...deployed, own])).toEqual([
             {
                 policy: "protected-env-volumes-retained",
@@ -221,16 +220,12 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
     const tooOld = (what: string) =>
         `prometheus-operator CRDs too old for kube-prometheus-stack 88.5.3: CustomResourceDefinition ${PROMETHEUS_CRD} ${what}, at least 0.93.1 is required. ${fix}`;
     /** What is registered before the check stops the env: its provider, the cluster identity check's read, the check. */
-    const BEFORE_CHECK = [
-        "pulumi:providers:kubernetes k8s-dev",
-        `${NAMESPACE_TYPE} kube-system-dev`,
-        "mlops:monitoring:PrometheusOperatorCrdRequirement crds-dev",
-    ];
-    const READ = `${CRD_TYPE} crds-dev-prometheuses`;
+    const BEFORE_CHECK = [`${KUBERNETES_PROVIDER} k8s-dev`, `${NAMESPACE} kube-system-dev`, "mlops:monitoring:PrometheusOperatorCrdRequirement crds-dev"];
+    const READ = `${CRD} crds-dev-prometheuses`;
 
     async function failure(crd: Record<string, unknown> | null, preview: boolean): Promise<ProgramFailure> {
         const loaded = loadStack(ROOT, "dev", { placeholderSecrets: true });
-        const outcome = await runLoaded(loaded, { preview, live: { [liveKey(CRD_TYPE, PROMETHEUS_CRD)]: crd } }).then(
+        const outcome = await runLoaded(loaded, { preview, live: { [liveKey(CRD, PROMETHEUS_CRD)]: crd } }).then(
             () => undefined,
             (e: unknown) => e,
         );
@@ -256,7 +251,7 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
 
         it("a cluster no cluster stack has run on: one line naming `pulumi up -s cluster`, no stack trace, and no CRD read", async () => {
             const loaded = loadStack(ROOT, "dev", { placeholderSecrets: true });
-            const live = { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(loaded) ?? MOCK_KUBE_SYSTEM_UID, null) };
+            const live = { [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(loaded) ?? MOCK_KUBE_SYSTEM_UID, null) };
             const f = await runLoaded(loaded, { preview, live }).then(
                 () => undefined,
                 (e: unknown) => e,
@@ -280,7 +275,7 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
 
         it("newer CRDs do", async () => {
             const loaded = loadStack(ROOT, "dev", { placeholderSecrets: true });
-            const { run } = await runLoaded(loaded, { preview, live: { [liveKey(CRD_TYPE, PROMETHEUS_CRD)]: operatorCrd(PROMETHEUS_CRD, "0.94.0") } });
+            const { run } = await runLoaded(loaded, { preview, live: { [liveKey(CRD, PROMETHEUS_CRD)]: operatorCrd(PROMETHEUS_CRD, "0.94.0") } });
             expect(run.resources.length).toBeGreaterThan(50);
         });
     });
@@ -394,7 +389,7 @@ describe("the cluster stack's identity check", () => {
         const other = "9d0c6b1e-2f4a-4e8b-a7c3-61f05e2d8b94";
         const outcome = await runLoaded(loadStack(ROOT, "cluster"), {
             preview,
-            live: { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(other) },
+            live: { [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(other) },
         }).then(
             () => undefined,
             (e: unknown) => e,
@@ -406,9 +401,6 @@ describe("the cluster stack's identity check", () => {
                 `Point mlops-platform:cluster.context (or the secret mlops-platform:kubeconfig) at the stack's own cluster, ` +
                 `and change the pin only if this cluster really replaces it (${UID_COMMAND}).`,
         );
-        expect(outcome.resources.map((r) => `${r.type} ${r.name}`)).toEqual([
-            "pulumi:providers:kubernetes k8s-cluster",
-            `${NAMESPACE_TYPE} kube-system-cluster`,
-        ]);
+        expect(outcome.resources.map((r) => `${r.type} ${r.name}`)).toEqual([`${KUBERNETES_PROVIDER} k8s-cluster`, `${NAMESPACE} kube-system-cluster`]);
     });
 });

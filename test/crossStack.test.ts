@@ -21,6 +21,7 @@ import {
     useBothStacks,
 } from "./support/harness";
 import { alertmanagerDir, amtoolReceivers } from "./support/validators";
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, CONFIG_MAP, NAMESPACE, STORAGE_CLASS } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 beforeAll(async () => {
@@ -33,12 +34,7 @@ const ENVS = ["dev", "prod", "staging", "scaleout"] as const;
 const PAIRS = ENVS.flatMap((a, i) => ENVS.slice(i + 1).map((b) => [a, b] as const));
 const shared = (a: readonly string[], b: readonly string[]) => a.filter((x) => b.includes(x));
 
-const CLUSTER_SCOPED = [
-    "kubernetes:core/v1:Namespace",
-    "kubernetes:storage.k8s.io/v1:StorageClass",
-    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-];
+const CLUSTER_SCOPED = [NAMESPACE, STORAGE_CLASS, CLUSTER_ROLE, CLUSTER_ROLE_BINDING];
 
 /**
  * Names of cluster-scoped objects and of objects in the shared kube-system: the program's own, plus
@@ -77,7 +73,7 @@ function writtenHostPaths(plan: Plan, env: string): string[] {
     // Promtail's volumes and mounts, or Alloy's extra ones (its chart's own hostPath mounts are read-only).
     const [volumes, mounts] = promtail ? [promtail.defaultVolumes, promtail.defaultVolumeMounts] : [alloy!.controller.volumes.extra, alloy!.alloy.mounts.extra];
     const readOnly = new Set(mounts.filter((m: any) => m.readOnly).map((m: any) => m.name));
-    const lp = plan.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata.name === "local-path-config");
+    const lp = plan.resources.find((r) => r.type === CONFIG_MAP && (r.inputs as any).metadata.name === "local-path-config");
     return [
         ...volumes.filter((v: any) => v.hostPath && !readOnly.has(v.name)).map((v: any) => v.hostPath.path),
         ...JSON.parse((lp!.inputs as any).data["config.json"]).nodePathMap.flatMap((n: any) => n.paths),

@@ -8,6 +8,7 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { StackRun, resourcesOfType, useBothStacks, valuesOf } from "./support/harness";
 import { checkLogql, promtoolCheckRules, useLogqlChecker, writeFiles } from "./support/validators";
+import { CONFIG_MAP } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 const checker = useLogqlChecker();
@@ -59,7 +60,7 @@ describe.each(["dev", "prod"])("dashboards-%s", (env) => {
             [`fastapi-overview-${env}`, `FastAPI service overview (${env})`],
             [`platform-k8s-${env}`, `Platform: Kubernetes and nodes (${env})`],
         ]);
-        const cms = resourcesOfType(runs[env].plan, "kubernetes:core/v1:ConfigMap").filter((r) => r.name.startsWith(`dashboards-${env}-`));
+        const cms = resourcesOfType(runs[env].plan, CONFIG_MAP).filter((r) => r.name.startsWith(`dashboards-${env}-`));
         expect(cms.map((c) => (c.inputs as any).metadata.name).sort()).toEqual(dashboardsOf(env).map((d) => `dashboard-${d.uid}`));
         for (const cm of cms) {
             const inputs = cm.inputs as any;

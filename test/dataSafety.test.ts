@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Plan } from "../scripts/lib/planWriter";
 import { StackRun, allStrings, useBothStacks, valuesOf } from "./support/harness";
+import { STORAGE_CLASS } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -40,9 +41,7 @@ function owned(plan: Plan): string[] {
 describe("prod data outlives claims, releases and the stack", () => {
     it("retains every prod volume", () => {
         const plan = runs.prod.plan;
-        expect(inputs(plan, "kubernetes:storage.k8s.io/v1:StorageClass").map((sc) => [sc.metadata.name, sc.reclaimPolicy])).toEqual([
-            ["local-path-prod", "Retain"],
-        ]);
+        expect(inputs(plan, STORAGE_CLASS).map((sc) => [sc.metadata.name, sc.reclaimPolicy])).toEqual([["local-path-prod", "Retain"]]);
         const nfs = valuesOf(plan, "nfs-prod").storageClass;
         expect([nfs.reclaimPolicy, nfs.archiveOnDelete]).toEqual(["Retain", true]);
         expect(valuesOf(plan, "monitoring-prod").grafana.persistence.annotations).toEqual({ "helm.sh/resource-policy": "keep" });
@@ -55,7 +54,7 @@ describe("prod data outlives claims, releases and the stack", () => {
 
     it("lets dev volumes go with dev (and keeps NFS archives)", () => {
         const plan = runs.dev.plan;
-        expect(inputs(plan, "kubernetes:storage.k8s.io/v1:StorageClass").map((sc) => sc.reclaimPolicy)).toEqual(["Delete"]);
+        expect(inputs(plan, STORAGE_CLASS).map((sc) => sc.reclaimPolicy)).toEqual(["Delete"]);
         expect(valuesOf(plan, "nfs-dev").storageClass).toMatchObject({ reclaimPolicy: "Delete", archiveOnDelete: true });
         expect(valuesOf(plan, "monitoring-dev").grafana.persistence.annotations).toBeUndefined();
         expect(valuesOf(plan, "loki-dev").singleBinary.persistence.whenDeleted).toBe("Delete");

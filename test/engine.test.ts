@@ -7,7 +7,26 @@ import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rawRole } from "../components/config/role";
-import { HELM_CHART_V4, ViewResource, unknownPaths } from "../scripts/lib/engineView";
+import {
+    CLUSTER_ROLE,
+    CRD,
+    DAEMON_SET,
+    DEPLOYMENT,
+    HELM_CHART,
+    HELM_RELEASE,
+    INGRESS,
+    KUBERNETES_PROVIDER,
+    NAMESPACE,
+    PROVIDER_PREFIX,
+    PVC,
+    RANDOM_PASSWORD,
+    RANDOM_PROVIDER,
+    SECRET,
+    SERVICE_MONITOR,
+    STACK,
+    STORAGE_CLASS,
+} from "../components/resourceTypes";
+import { ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN, liveKey } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
@@ -74,12 +93,10 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
 
     it("components keep no inputs; the root Stack and the engine's default provider are resources", () => {
         for (const view of [views.firstPreview, views.deployed]) {
-            expect(view.filter((r) => !r.custom && Object.keys(r.props).length > 0).map((r) => r.type)).toEqual(
-                view === views.deployed ? ["pulumi:pulumi:Stack"] : [],
-            );
-            expect(view[0]).toMatchObject({ type: "pulumi:pulumi:Stack", name: `mlops-platform-${stack}` });
+            expect(view.filter((r) => !r.custom && Object.keys(r.props).length > 0).map((r) => r.type)).toEqual(view === views.deployed ? [STACK] : []);
+            expect(view[0]).toMatchObject({ type: STACK, name: `mlops-platform-${stack}` });
             // Only the remote component's default provider; every resource of the program is on the env's own.
-            expect(view.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.name)).toEqual(["default", `k8s-${env}`, `random-${env}`]);
+            expect(view.filter((r) => r.type.startsWith(PROVIDER_PREFIX)).map((r) => r.name)).toEqual(["default", `k8s-${env}`, `random-${env}`]);
             expect(view.filter((r) => r.custom && r.provider?.endsWith("::default"))).toEqual([]);
         }
     });
@@ -88,31 +105,24 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
         // A child registers only once its parent has, and a component registers once its dependsOn exist,
         // so what a component depends on is created before anything inside it.
         const urn = (type: string, name: string) => find(views.firstPreview, type, name).urn;
-        const nfsRelease = urn("kubernetes:helm.sh/v3:Release", `nfs-${env}`);
+        const nfsRelease = urn(HELM_RELEASE, `nfs-${env}`);
         const deps = (type: string, name: string) => find(views.firstPreview, type, name).dependencies;
         // The htpasswd Secret of a namespace exists before an Ingress there names it.
-        const htpasswd = (ns: string) => urn("kubernetes:core/v1:Secret", `ingress-auth-${env}-htpasswd-${ns}`);
+        const htpasswd = (ns: string) => urn(SECRET, `ingress-auth-${env}-htpasswd-${ns}`);
         expect(deps("mlops:monitoring:Monitoring", `monitoring-${env}`)).toEqual(
-            expect.arrayContaining([
-                urn("kubernetes:core/v1:Namespace", `monitoring-${env}`),
-                nfsRelease,
-                urn("kubernetes:storage.k8s.io/v1:StorageClass", `local-path-${env}-class`),
-                htpasswd("monitoring"),
-            ]),
+            expect.arrayContaining([urn(NAMESPACE, `monitoring-${env}`), nfsRelease, urn(STORAGE_CLASS, `local-path-${env}-class`), htpasswd("monitoring")]),
         );
         expect(deps("mlops:logging:Loki", `loki-${env}`)).toEqual(
-            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `observability-${env}`), nfsRelease, htpasswd("observability")]),
+            expect.arrayContaining([urn(NAMESPACE, `observability-${env}`), nfsRelease, htpasswd("observability")]),
         );
-        expect(deps("mlops:workloads:FastapiServing", `fastapi-${env}`)).toEqual(
-            expect.arrayContaining([urn("kubernetes:core/v1:Namespace", `fastapi-${env}`), nfsRelease]),
-        );
-        expect(deps("kubernetes:core/v1:PersistentVolumeClaim", `fastapi-${env}-logs`)).toEqual([]);
+        expect(deps("mlops:workloads:FastapiServing", `fastapi-${env}`)).toEqual(expect.arrayContaining([urn(NAMESPACE, `fastapi-${env}`), nfsRelease]));
+        expect(deps(PVC, `fastapi-${env}-logs`)).toEqual([]);
     });
 
     it("every object of every chart is in its final namespace in a first preview on a cluster without the CRDs", () => {
         // The log agent is the one rendered chart: Promtail's or Alloy's (logging.agent).
         const agent = (views.previewRun.outputs.logAgent as { agent: "promtail" | "alloy" }).agent;
-        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
+        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART);
         expect(charts.map((c) => c.name)).toEqual([`${agent}-${env}`]);
         const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
         const placed = children.map((c) => [kindOf(c.type), (c.props.metadata as { namespace?: string }).namespace ?? null]);
@@ -148,7 +158,7 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
             `RoleBinding kube-system kube-system/monitoring-${env}-operator-kubelet-binding`,
         ]);
         // The log agent's ServiceMonitor is the program's own, with its namespace set, not the chart's.
-        expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", `${agent}-${env}-servicemonitor`).props).toMatchObject({
+        expect(find(views.firstPreview, SERVICE_MONITOR, `${agent}-${env}-servicemonitor`).props).toMatchObject({
             metadata: { name: `${agent}-${env}`, namespace: `observability-${env}`, labels: { release: `monitoring-${env}` } },
             spec: { selector: { matchLabels: { "app.kubernetes.io/name": agent, "app.kubernetes.io/instance": `${agent}-${env}` } } },
         });
@@ -168,7 +178,6 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
     beforeAll(async () => {
         views = await engineViews(loadStackFile(ROOT, fileOf(stack), { placeholderSecrets: true }));
     });
-    const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
     const CRD_NAMES = [
         "alertmanagerconfigs",
         "alertmanagers",
@@ -184,8 +193,8 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
 
     it("holds exactly the CRD chart, every resource of it protected, on its own explicit provider", () => {
         for (const view of [views.firstPreview, views.deployed]) {
-            const chartUrn = find(view, HELM_CHART_V4, "prometheus-operator-crds").urn;
-            const provider = find(view, "pulumi:providers:kubernetes", "k8s-cluster").urn;
+            const chartUrn = find(view, HELM_CHART, "prometheus-operator-crds").urn;
+            const provider = find(view, KUBERNETES_PROVIDER, "k8s-cluster").urn;
             expect(view.map((r) => [kindOf(r.type), r.name, r.protect])).toEqual([
                 ["Stack", `mlops-platform-${stack}`, false],
                 ["pulumi", "default", false],
@@ -240,7 +249,7 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
             {
                 policy: "chart-version-pinned",
                 level: "mandatory",
-                urn: find(view, HELM_CHART_V4, "prometheus-operator-crds").urn,
+                urn: find(view, HELM_CHART, "prometheus-operator-crds").urn,
                 message:
                     "release prometheus-operator-crds: chart prometheus-operator-crds@30.0.1 differs from its pin 31.0.1 in components/versions.ts and is not declared in the policy config chartSources",
             },
@@ -293,19 +302,18 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
 
     const { gate, urnOf } = gateOn(views, kind);
     const mandatory = (policy: string, urn: string, message: string): Diagnostic => ({ policy, level: "mandatory", urn, message });
-    const RELEASE = "kubernetes:helm.sh/v3:Release";
 
     it("TSDB on NFS", async () => {
         const d = await gate(
             "dev",
-            RELEASE,
+            HELM_RELEASE,
             "monitoring-dev",
             (r) => (r.props.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName = "nfs-dev"),
         );
         expect(d).toEqual([
             mandatory(
                 "prometheus-tsdb-not-on-nfs",
-                urnOf("dev", RELEASE, "monitoring-dev"),
+                urnOf("dev", HELM_RELEASE, "monitoring-dev"),
                 "release monitoring-dev: the Prometheus TSDB is on NFS class nfs-dev; it must be on a local-path class",
             ),
         ]);
@@ -314,25 +322,25 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
     it("a Prometheus ingress without its login", async () => {
         const d = await gate(
             "prod",
-            RELEASE,
+            HELM_RELEASE,
             "monitoring-prod",
             (r) => delete r.props.values.prometheus.ingress.annotations["nginx.ingress.kubernetes.io/auth-type"],
         );
         expect(d).toEqual([
             mandatory(
                 "observability-ingress-authenticated",
-                urnOf("prod", RELEASE, "monitoring-prod"),
+                urnOf("prod", HELM_RELEASE, "monitoring-prod"),
                 "release monitoring-prod: ingress values.prometheus.ingress publishes without authentication: neither nginx.ingress.kubernetes.io/auth-type with nginx.ingress.kubernetes.io/auth-secret nor nginx.ingress.kubernetes.io/auth-url",
             ),
         ]);
     });
 
     it("a chart version off its pin", async () => {
-        const d = await gate("prod", RELEASE, "loki-prod", (r) => (r.props.version = "18.10.0"));
+        const d = await gate("prod", HELM_RELEASE, "loki-prod", (r) => (r.props.version = "18.10.0"));
         expect(d).toEqual([
             mandatory(
                 "chart-version-pinned",
-                urnOf("prod", RELEASE, "loki-prod"),
+                urnOf("prod", HELM_RELEASE, "loki-prod"),
                 "release loki-prod: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts and is not declared in the policy config chartSources",
             ),
         ]);
@@ -340,29 +348,29 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
 
     it("a rendered log agent that would wait 30 s on shutdown", async () => {
         const ds = "promtail-prod:observability-prod/promtail-prod";
-        const d = await gate("prod", "kubernetes:apps/v1:DaemonSet", ds, (r) => (r.props.spec.template.spec.terminationGracePeriodSeconds = 30));
+        const d = await gate("prod", DAEMON_SET, ds, (r) => (r.props.spec.template.spec.terminationGracePeriodSeconds = 30));
         expect(d).toEqual([
             mandatory(
                 "log-agent-grace-period",
-                urnOf("prod", "kubernetes:apps/v1:DaemonSet", ds),
+                urnOf("prod", DAEMON_SET, ds),
                 "DaemonSet promtail-prod: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has 30)",
             ),
         ]);
     });
 
     it("an unprotected prod resource", async () => {
-        const d = await gate("prod", "kubernetes:core/v1:Namespace", "mlflow-prod", (r) => (r.protect = false));
+        const d = await gate("prod", NAMESPACE, "mlflow-prod", (r) => (r.protect = false));
         expect(d).toEqual([
             mandatory(
                 "protected-env-volumes-retained",
-                urnOf("prod", "kubernetes:core/v1:Namespace", "mlflow-prod"),
+                urnOf("prod", NAMESPACE, "mlflow-prod"),
                 "Namespace mlflow-prod in protected env prod must be protected (protect: true)",
             ),
         ]);
     });
 
     it("a resource on the engine's default provider", async () => {
-        const type = "random:index/randomPassword:RandomPassword";
+        const type = RANDOM_PASSWORD;
         const d = await gate(
             "dev",
             type,
@@ -374,7 +382,7 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
         const view = structuredClone(views.dev[kind]);
         view.splice(1, 0, {
             urn: "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2",
-            type: "pulumi:providers:random",
+            type: RANDOM_PROVIDER,
             name: "default_4_21_2",
             custom: true,
             protect: false,
@@ -392,7 +400,7 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
     });
 
     it("a cross-env reference and a monitor labelled for the other env", async () => {
-        const sm = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+        const sm = SERVICE_MONITOR;
         const d = await gate("dev", sm, "fastapi-dev-servicemonitor", (r) => (r.props.metadata.labels.release = "monitoring-prod"));
         expect(d).toEqual([
             mandatory(
@@ -409,7 +417,7 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
     });
 
     it("a pod writing to NFS without fsGroup", async () => {
-        const type = "kubernetes:apps/v1:Deployment";
+        const type = DEPLOYMENT;
         const d = await gate("prod", type, "fastapi-prod-deployment", (r) => delete r.props.spec.template.spec.securityContext.fsGroup);
         expect(d).toEqual([
             mandatory(
@@ -421,24 +429,24 @@ describe.each(VIEW_KINDS)("the PR gate on the %s view: each broken input is a ma
     });
 
     it("a plaintext credential in chart values", async () => {
-        const d = await gate("dev", RELEASE, "loki-dev", (r) => (r.props.values.loki.adminPassword = "hunter2hunter2"));
+        const d = await gate("dev", HELM_RELEASE, "loki-dev", (r) => (r.props.values.loki.adminPassword = "hunter2hunter2"));
         expect(d).toEqual([
             mandatory(
                 "no-plaintext-secret",
-                urnOf("dev", RELEASE, "loki-dev"),
+                urnOf("dev", HELM_RELEASE, "loki-dev"),
                 "release loki-dev holds plaintext secrets at values.loki.adminPassword; reference an existing Secret instead",
             ),
         ]);
     });
 
     it("an Ingress served without TLS", async () => {
-        const type = "kubernetes:networking.k8s.io/v1:Ingress";
+        const type = INGRESS;
         const d = await gate("prod", type, "mlflow-prod-ingress", (r) => delete r.props.spec.tls);
         expect(d).toEqual([mandatory("ingress-has-tls", urnOf("prod", type, "mlflow-prod-ingress"), "Ingress mlflow-prod has no TLS section")]);
     });
 
     it("a Secret naming the other env, base64-encoded in data as the engine hands every Secret over", async () => {
-        const type = "kubernetes:core/v1:Secret";
+        const type = SECRET;
         const url = "http://mlflow-prod.mlflow-prod.svc.cluster.local:5000";
         const d = await gate("dev", type, "mlflow-dev-backend-store", (r) => {
             // The provider's Check folded stringData into data: that is all a policy ever sees.
@@ -461,10 +469,9 @@ describe("the PR gate on a first preview: an unknown value is never skipped", ()
         views.dev = await engineViews(loadStack(ROOT, "dev", { placeholderSecrets: true }));
     });
     const { gate, urnOf } = gateOn(views, "firstPreview");
-    const RELEASE = "kubernetes:helm.sh/v3:Release";
 
     it("a value a policy needs that is unknown fails every policy closed, naming the value", async () => {
-        const pvc = "kubernetes:core/v1:PersistentVolumeClaim";
+        const pvc = PVC;
         const d = await gate("dev", pvc, "fastapi-dev-logs", (r) => (r.props.spec.storageClassName = UNKNOWN));
         const message = (policy: string) =>
             `the stack: ${policy} cannot decide because a value is unknown in this preview (string value at .spec.storageClassName can't be known during preview); the policy fails closed — derive that value from config so it is known before anything is created`;
@@ -475,11 +482,11 @@ describe("the PR gate on a first preview: an unknown value is never skipped", ()
     it("an unknown inside one resource fails the policies that read it, against that resource", async () => {
         const d = await gate(
             "dev",
-            RELEASE,
+            HELM_RELEASE,
             "monitoring-dev",
             (r) => (r.props.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName = UNKNOWN),
         );
-        const urn = urnOf("dev", RELEASE, "monitoring-dev");
+        const urn = urnOf("dev", HELM_RELEASE, "monitoring-dev");
         const unknown = "string value at .values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName can't be known during preview";
         expect(d.map((x) => [x.policy, x.level, x.urn])).toEqual([
             ["prometheus-tsdb-not-on-nfs", "mandatory", urn],
@@ -500,11 +507,10 @@ describe("a stack running Alloy under the engine", () => {
     beforeAll(async () => {
         views = await engineViews(stackFromConfig({ ...minimalConfigFor("dev"), logging: { agent: "alloy" } }));
     });
-    const DS = "kubernetes:apps/v1:DaemonSet";
     const ALLOY_DS = "alloy-dev:observability-dev/alloy-dev";
 
     it("renders the alloy chart's objects, each in its final namespace, in a first preview without the CRDs", () => {
-        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART_V4);
+        const charts = views.firstPreview.filter((r) => r.type === HELM_CHART);
         expect(charts.map((c) => c.name)).toEqual(["alloy-dev"]);
         const children = views.firstPreview.filter((r) => r.parent === charts[0]!.urn);
         expect(
@@ -517,14 +523,14 @@ describe("a stack running Alloy under the engine", () => {
             ["Service", "alloy-dev", "observability-dev"],
             ["DaemonSet", "alloy-dev", "observability-dev"],
         ]);
-        expect(find(views.firstPreview, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "alloy-dev-servicemonitor").props).toMatchObject({
+        expect(find(views.firstPreview, SERVICE_MONITOR, "alloy-dev-servicemonitor").props).toMatchObject({
             metadata: { name: "alloy-dev", namespace: "observability-dev", labels: { release: "monitoring-dev" } },
         });
-        expect(find(views.firstPreview, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "alloy-dev:alloy-dev").props.rules).toEqual([
+        expect(find(views.firstPreview, CLUSTER_ROLE, "alloy-dev:alloy-dev").props.rules).toEqual([
             { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
             { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
         ]);
-        expect(find(views.firstPreview, DS, ALLOY_DS).props).toMatchObject({
+        expect(find(views.firstPreview, DAEMON_SET, ALLOY_DS).props).toMatchObject({
             spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "alloy" } }, spec: { terminationGracePeriodSeconds: 10 } } },
         });
     });
@@ -543,7 +549,7 @@ describe("a stack running Alloy under the engine", () => {
         "on the %s view, an Alloy that would wait 30 s on shutdown or mount NFS is a mandatory violation",
         async (kind) => {
             const view = structuredClone(views[kind]);
-            const ds = find(view, DS, ALLOY_DS);
+            const ds = find(view, DAEMON_SET, ALLOY_DS);
             delete (ds.props as any).spec.template.spec.terminationGracePeriodSeconds;
             (ds.props as any).spec.template.spec.volumes.push({ name: "buffer", nfs: { server: "10.0.0.5", path: "/srv/nfs/alloy" } });
             expect(await analyzeStack(view)).toEqual([
@@ -571,7 +577,7 @@ describe("a stack running Alloy under the engine", () => {
 
     it("an Alloy keeping its positions on the other env's host path is a mandatory violation", async () => {
         const view = structuredClone(views.deployed);
-        const ds = find(view, DS, ALLOY_DS);
+        const ds = find(view, DAEMON_SET, ALLOY_DS);
         (ds.props as any).spec.template.spec.volumes.find((v: any) => v.name === "storage").hostPath.path = "/var/lib/alloy-prod";
         expect(await analyzeStack(view)).toEqual([
             {
@@ -609,7 +615,7 @@ describe("a protected stack that adopts an existing local-path class", () => {
         return { ...loaded, config: { ...loaded.config, [key]: JSON.stringify({ ...storage, localPath: { mode: "existing", className: "local-path" } }) } };
     };
     const localPathClass = (reclaimPolicy: string) => ({
-        [liveKey("kubernetes:storage.k8s.io/v1:StorageClass", "local-path")]: {
+        [liveKey(STORAGE_CLASS, "local-path")]: {
             apiVersion: "storage.k8s.io/v1",
             kind: "StorageClass",
             metadata: { name: "local-path" },

@@ -9,7 +9,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { computedOutputPaths } from "../policy/computedOutputs";
 import { UNKNOWN_MARKERS } from "../policy/pack";
-import { HELM_CHART_V4, STACK_TYPE, ViewResource, unknownPaths } from "../scripts/lib/engineView";
+import { CONFIG_MAP, HELM_CHART, HELM_RELEASE, PVC, STACK } from "../components/resourceTypes";
+import { ViewResource, unknownPaths } from "../scripts/lib/engineView";
 import { ProgramRun, runProgram } from "../scripts/lib/mockRuntime";
 import { loadStack } from "../scripts/lib/stackFile";
 import { ENGINE_STACKS, EnginePhase, EngineResource, EngineStack, asView, engineDeployed, engineManifest, enginePreview } from "./support/engineFixtures";
@@ -21,13 +22,13 @@ const unknownsIn = (props: Record<string, unknown>) => [...UNKNOWN_MARKERS].flat
 const PHASES: readonly EnginePhase[] = ["first", "deployed"];
 const envOf = (stack: EngineStack) => (stack === "cluster" ? undefined : stack);
 /** What the harness leaves out of every env: the Airflow release (its chart cannot be served there). */
-const harnessOmits = (stack: EngineStack) => (stack === "cluster" ? [] : [`kubernetes:helm.sh/v3:Release::airflow-${stack}`]);
+const harnessOmits = (stack: EngineStack) => (stack === "cluster" ? [] : [`${HELM_RELEASE}::airflow-${stack}`]);
 
 /** URNs of what the program registers itself: not the root Stack, the default providers or what a helm.v4.Chart renders. */
 function programUrns(resources: readonly { urn: string; type: string; parent?: string }[]): string[] {
-    const charts = new Set(resources.filter((r) => r.type === HELM_CHART_V4).map((r) => r.urn));
+    const charts = new Set(resources.filter((r) => r.type === HELM_CHART).map((r) => r.urn));
     return resources
-        .filter((r) => r.type !== STACK_TYPE && !/::pulumi:providers:[a-z]+::default(_[0-9_]+)?$/.test(r.urn) && !(r.parent && charts.has(r.parent)))
+        .filter((r) => r.type !== STACK && !/::pulumi:providers:[a-z]+::default(_[0-9_]+)?$/.test(r.urn) && !(r.parent && charts.has(r.parent)))
         .map((r) => r.urn)
         .sort();
 }
@@ -76,9 +77,9 @@ describe.each(ENGINE_STACKS)("stack %s", (stack) => {
             .resources.filter((r) => !r.read && !omitted.some((o) => r.urn.endsWith(o)))
             .map((r) => [r.urn, r.protect, r.retainOnDelete ?? false])
             .sort();
-        const charts = new Set(engineDeployed(stack).resources.filter((r) => r.type === HELM_CHART_V4).map((r) => r.urn));
+        const charts = new Set(engineDeployed(stack).resources.filter((r) => r.type === HELM_CHART).map((r) => r.urn));
         const state = engineDeployed(stack)
-            .resources.filter((r) => r.type !== STACK_TYPE && !r.type.startsWith("pulumi:providers:") && !r.external && !(r.parent && charts.has(r.parent)))
+            .resources.filter((r) => r.type !== STACK && !r.type.startsWith("pulumi:providers:") && !r.external && !(r.parent && charts.has(r.parent)))
             .map((r) => [r.urn, r.protect ?? false, r.retainOnDelete ?? false])
             .sort();
         const providers = runs.get(stack)!.resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.urn);
@@ -101,7 +102,7 @@ describe.each(["dev", "prod"] as const)("the gate on %s still fails a broken inp
     describe.each(PHASES)("on the %s preview", (phase) => {
         it("a ConfigMap that names the other env's Loki", async () => {
             const view = broken(phase, (r) => {
-                if (r.type !== "kubernetes:core/v1:ConfigMap" || (r.props.metadata as { namespace?: string })?.namespace !== `monitoring-${stack}`) return undefined;
+                if (r.type !== CONFIG_MAP || (r.props.metadata as { namespace?: string })?.namespace !== `monitoring-${stack}`) return undefined;
                 return { ...r, props: { ...r.props, data: { url: `http://loki-${other}.observability-${other}.svc.cluster.local:3100` } } };
             });
             const found = await mandatory(view);
@@ -110,14 +111,14 @@ describe.each(["dev", "prod"] as const)("the gate on %s still fails a broken inp
         });
 
         it("a Helm release without an exact chart version", async () => {
-            const view = broken(phase, (r) => (r.type === "kubernetes:helm.sh/v3:Release" && r.name === `loki-${stack}` ? { ...r, props: { ...r.props, version: "^18" } } : undefined));
+            const view = broken(phase, (r) => (r.type === HELM_RELEASE && r.name === `loki-${stack}` ? { ...r, props: { ...r.props, version: "^18" } } : undefined));
             expect(await mandatory(view)).toEqual([["chart-version-pinned", `loki-${stack}`]]);
         });
     });
 
     if (stack === "prod") {
         it.each(PHASES)("%s: an unprotected volume claim of prod", async (phase) => {
-            const view = broken(phase, (r) => (r.type === "kubernetes:core/v1:PersistentVolumeClaim" && r.name === "fastapi-prod-logs" ? { ...r, protect: false } : undefined));
+            const view = broken(phase, (r) => (r.type === PVC && r.name === "fastapi-prod-logs" ? { ...r, protect: false } : undefined));
             const found = await mandatory(view);
             expect(found).toContainEqual(["protected-env-volumes-retained", "fastapi-prod-logs"]);
         });

@@ -6,11 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { MOCK_BCRYPT_HASH, MOCK_RANDOM_RESULT, ResourceRecord, isSecretValue } from "../scripts/lib/mockRuntime";
 import { MINIMAL_CONFIG, StackRun, allStrings, basicAuthAnnotations, runLoaded, runStack, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
+import { RANDOM_PASSWORD, SECRET } from "../components/resourceTypes";
 
 const runs = useBothStacks();
 
-const SECRET = "kubernetes:core/v1:Secret";
-const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const underIngressAuth = (run: StackRun, env: string) => run.run.resources.filter((r) => r.parent?.endsWith(`mlops:ingress:IngressAuth::ingress-auth-${env}`));
 const metadataOf = (r: ResourceRecord) => r.inputs.metadata as { name: string; namespace: string; labels: Record<string, string> };
 

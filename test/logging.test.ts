@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PIPELINE_STAGES } from "../components/logging/promtail";
 import { patchTransform } from "../components/patches";
 import { StackRun, valuesOf, resourcesOfType, useBothStacks, STACK_INGRESS_ANNOTATIONS, basicAuthAnnotations } from "./support/harness";
+import { DAEMON_SET, DEPLOYMENT, SERVICE_MONITOR } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -79,9 +80,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
         // The chart renders the metrics Service; the ServiceMonitor is the program's, with its namespace set
         // (a rendered one would land in no namespace in a first preview before the CRDs exist).
         expect([promtail().service, promtail().serviceMonitor]).toEqual([{ enabled: true }, { enabled: false }]);
-        const monitor = resourcesOfType(runs[env].plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").find(
-            (r) => r.name === `promtail-${env}-servicemonitor`,
-        );
+        const monitor = resourcesOfType(runs[env].plan, SERVICE_MONITOR).find((r) => r.name === `promtail-${env}-servicemonitor`);
         expect(monitor?.inputs).toEqual({
             apiVersion: "monitoring.coreos.com/v1",
             kind: "ServiceMonitor",
@@ -155,7 +154,7 @@ describe.each(["dev", "prod"])("logging-%s", (env) => {
 describe("post-render patch transform", () => {
     const transform = patchTransform([{ kind: "DaemonSet", name: "promtail-dev", set: { "spec.template.spec.terminationGracePeriodSeconds": 10 } }]);
     const daemonSet = (name: string) => ({
-        type: "kubernetes:apps/v1:DaemonSet",
+        type: DAEMON_SET,
         name: `observability-dev/${name}`,
         custom: true,
         opts: {},
@@ -173,6 +172,6 @@ describe("post-render patch transform", () => {
 
     it("leaves other objects untouched", async () => {
         expect(await transform(daemonSet("promtail-prod"))).toBeUndefined();
-        expect(await transform({ ...daemonSet("promtail-dev"), type: "kubernetes:apps/v1:Deployment" })).toBeUndefined();
+        expect(await transform({ ...daemonSet("promtail-dev"), type: DEPLOYMENT })).toBeUndefined();
     });
 });

@@ -32,6 +32,7 @@ import {
 } from "./support/harness";
 import { analyzeStack } from "./support/policyEngine";
 import { LoadedStack, loadStack } from "../scripts/lib/stackFile";
+import { HELM_RELEASE, NETWORK_POLICY, PROMETHEUS_RULE, SECRET } from "../components/resourceTypes";
 
 const OBJECT_STORAGE = { bucket: "loki-chunks", endpointUrl: "https://s3.example.com", region: "eu-west-1", s3ForcePathStyle: true };
 const LOKI_SECRETS = { lokiS3AccessKeyId: "LOKITESTACCESSKEYID", lokiS3SecretAccessKey: "loki/test+secret=access-key" };
@@ -213,9 +214,7 @@ describe("distributed Loki values", () => {
     });
 
     it("hand the bucket's credentials to Loki only through a Secret in observability-<env>, never as values", () => {
-        const secrets = runs.dev.run.resources.filter(
-            (x) => x.type === "kubernetes:core/v1:Secret" && (x.inputs as any).metadata.name === "loki-dev-object-store",
-        );
+        const secrets = runs.dev.run.resources.filter((x) => x.type === SECRET && (x.inputs as any).metadata.name === "loki-dev-object-store");
         expect(secrets).toHaveLength(1);
         const inputs = secrets[0].inputs as any;
         expect(inputs.metadata).toEqual({
@@ -236,7 +235,7 @@ describe("distributed Loki values", () => {
         // Neither credential is anywhere in the plan a reviewer reads.
         for (const value of Object.values(LOKI_SECRETS)) expect(JSON.stringify(runs.dev.plan)).not.toContain(value);
         // The release waits for the Secret it reads and for the rules ConfigMap.
-        const release = runs.dev.run.resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && x.name === "loki-dev")!;
+        const release = runs.dev.run.resources.find((x) => x.type === HELM_RELEASE && x.name === "loki-dev")!;
         expect(release.dependencies).toEqual(
             expect.arrayContaining([expect.stringMatching(/::loki-dev-object-store$/), expect.stringMatching(/::loki-dev-rules$/)]),
         );
@@ -283,9 +282,7 @@ describe("what follows the mode", () => {
     });
 
     it("admits pushes only to the distributors from the env's agent, queries only to the query-frontends", () => {
-        const policies = resourcesOfType(runs.dev.plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter(
-            (p) => (p.inputs as any).metadata.namespace === "observability-dev",
-        );
+        const policies = resourcesOfType(runs.dev.plan, NETWORK_POLICY).filter((p) => (p.inputs as any).metadata.namespace === "observability-dev");
         const loki = { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki-dev" };
         const ns = (name: string, pods?: Record<string, string>) => ({
             namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
@@ -332,9 +329,7 @@ describe("what follows the mode", () => {
     });
 
     it("LokiDown watches every component of the write, read and rule paths, and a write quorum of ingesters", () => {
-        const rules = (resourcesOfType(runs.dev.plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0].inputs as any).spec.groups.flatMap(
-            (g: any) => g.rules,
-        );
+        const rules = (resourcesOfType(runs.dev.plan, PROMETHEUS_RULE)[0].inputs as any).spec.groups.flatMap((g: any) => g.rules);
         const down = rules.find((x: any) => x.alert === "LokiDown");
         expect(down.expr).toBe(
             'kube_statefulset_status_replicas_ready{namespace="observability-dev",statefulset="loki-dev-ingester"} < 2\n' +
@@ -430,9 +425,8 @@ describe("the ring of distributed Loki", () => {
 
     it("admits memberlist gossip from the env's own Loki pods only", () => {
         for (const env of ["dev", "prod"] as const) {
-            const policy = resourcesOfType(runs[env].plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
-                (p) => (p.inputs as any).metadata.name === `loki-${env}-ingress`,
-            )!.inputs as any;
+            const policy = resourcesOfType(runs[env].plan, NETWORK_POLICY).find((p) => (p.inputs as any).metadata.name === `loki-${env}-ingress`)!
+                .inputs as any;
             // The only rule without ports: Loki's own pods of this release in this namespace.
             expect(policy.spec.ingress.filter((rule: any) => !rule.ports)).toEqual([
                 {
@@ -472,12 +466,12 @@ describe("distributed Loki under the engine", () => {
         const release = (env: "dev" | "prod") =>
             structuredClone(views[env].deployed).map((x) => ({ ...x })) as (EngineViews["deployed"][number] & { props: any })[];
         const dev = release("dev");
-        delete dev.find((x) => x.name === "loki-dev" && x.type === "kubernetes:helm.sh/v3:Release")!.props.values.loki.podSecurityContext;
+        delete dev.find((x) => x.name === "loki-dev" && x.type === HELM_RELEASE)!.props.values.loki.podSecurityContext;
         expect(evaluate(dev).map((v) => `${v.policy}: ${v.message}`)).toEqual([
             "nfs-writers-set-fsgroup: release loki-dev: Loki's compactor writes to NFS class nfs-dev but loki.podSecurityContext.fsGroup is not set",
         ]);
         const prod = release("prod");
-        const values = prod.find((x) => x.name === "loki-prod" && x.type === "kubernetes:helm.sh/v3:Release")!.props.values;
+        const values = prod.find((x) => x.name === "loki-prod" && x.type === HELM_RELEASE)!.props.values;
         values.ingester.persistence.whenDeleted = "Delete";
         values.compactor.persistence.whenDeleted = "Delete";
         expect(evaluate(prod).map((v) => `${v.policy}: ${v.message}`)).toEqual([

@@ -3,6 +3,7 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { isSecretValue } from "../scripts/lib/mockRuntime";
 import { StackRun, resourcesOfType, valuesOf, useBothStacks, STACK_INGRESS_ANNOTATIONS, basicAuthAnnotations } from "./support/harness";
+import { RANDOM_PASSWORD, SECRET } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -230,10 +231,10 @@ describe.each(["dev", "prod"])("monitoring-%s", (env) => {
     it("gives Grafana its admin credentials from a generated secret in its own namespace", () => {
         const g = kps().grafana;
         expect(g.admin).toEqual({ existingSecret: `grafana-admin-${env}`, userKey: "admin-user", passwordKey: "admin-password" });
-        const secret = resourcesOfType(runs[env].plan, "kubernetes:core/v1:Secret").find((r) => r.name === `grafana-admin-${env}-secret`);
+        const secret = resourcesOfType(runs[env].plan, SECRET).find((r) => r.name === `grafana-admin-${env}-secret`);
         expect((secret!.inputs as any).metadata).toMatchObject({ name: `grafana-admin-${env}`, namespace: `monitoring-${env}` });
         expect((secret!.inputs as any).stringData).toBe("[secret]");
-        const generated = resourcesOfType(runs[env].plan, "random:index/randomPassword:RandomPassword");
+        const generated = resourcesOfType(runs[env].plan, RANDOM_PASSWORD);
         expect(generated.find((r) => r.parent!.endsWith(`GrafanaAdmin::grafana-admin-${env}`))!.inputs).toEqual({ length: 32, special: false });
     });
 });

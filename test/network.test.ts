@@ -2,10 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { Plan } from "../scripts/lib/planWriter";
 import { MINIMAL_CONFIG, StackRun, runLoaded, stackFromConfig, useBothStacks } from "./support/harness";
+import { NETWORK_POLICY } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
-
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 /** `<namespace>/<name>` to spec of every NetworkPolicy in the plan. */
 function policies(plan: Plan): Record<string, any> {

@@ -8,6 +8,7 @@ import { OutDirError, PLAN_MARKER, PlaceholderLeakError, checkOutDir } from "../
 import { Plan, writePlan } from "../scripts/lib/planWriter";
 import { StackFileError, loadStack } from "../scripts/lib/stackFile";
 import { MINIMAL_SECRETS, ROOT, runLoaded } from "./support/harness";
+import { RANDOM_PASSWORD } from "../components/resourceTypes";
 
 const tempDirs: string[] = [];
 /** A fresh temporary directory (real path), removed when the file's tests are done. */
@@ -107,7 +108,7 @@ describe("offline plan", () => {
         }
         // With a configured password no RandomPassword is created, and the Secret carries the marker.
         const resources = JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8")) as any[];
-        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.parent.includes("GrafanaAdmin"))).toEqual([]);
+        expect(resources.filter((r) => r.type === RANDOM_PASSWORD && r.parent.includes("GrafanaAdmin"))).toEqual([]);
         expect(resources.find((r) => r.name === "grafana-admin-dev-secret").inputs.stringData).toBe("[secret]");
         const releases = JSON.parse(readFileSync(path.join(out, "releases.json"), "utf8")) as any[];
         for (const r of releases) {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EMPTY_PLAN, PlanSnapshot, diffPlans, diffValues, readPlanDir, renderDiff, show, stacksIn } from "../scripts/lib/planDiff";
 import { writePlan } from "../scripts/lib/planWriter";
 import { StackRun, useBothStacks } from "./support/harness";
+import { HELM_RELEASE } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 const tmp = mkdtempSync(path.join(tmpdir(), "plan-diff-"));
@@ -36,7 +37,7 @@ describe("diffPlans", () => {
         const loki = head.releases.find((r) => r.name === "loki-dev")!;
         loki.version = "18.12.0";
         (head.values["loki-dev"] as any).loki.limits_config.retention_period = "336h";
-        const lokiRelease = head.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "loki-dev")!;
+        const lokiRelease = head.resources.find((r) => r.type === HELM_RELEASE && r.name === "loki-dev")!;
         (lokiRelease.inputs as any).version = "18.12.0";
         (lokiRelease.inputs as any).values.loki.limits_config.retention_period = "336h";
         const removed = head.resources.findIndex((r) => r.name === "local-path-dev-rolebinding");

@@ -10,6 +10,22 @@ import { ViewResource } from "../scripts/lib/engineView";
 import { loadStack } from "../scripts/lib/stackFile";
 import { ROOT, engineViews } from "./support/harness";
 import { validateWith } from "./support/policyEngine";
+import {
+    CLUSTER_ROLE,
+    CONFIG_MAP,
+    DAEMON_SET,
+    DEPLOYMENT,
+    HELM_CHART,
+    HELM_RELEASE,
+    INGRESS,
+    NAMESPACE,
+    PROVIDER_PREFIX,
+    PVC,
+    RANDOM_PASSWORD,
+    SERVICE_MONITOR,
+    STORAGE_CLASS,
+    VALIDATING_WEBHOOK_CONFIGURATION,
+} from "../components/resourceTypes";
 
 /** Each stack as the engine holds it after an up (components without inputs, chart objects rendered). */
 const views = {} as Record<"dev" | "prod", ViewResource[]>;
@@ -39,10 +55,6 @@ const extra = (type: string, name: string, props: Record<string, any>, protect =
 
 const messagesOf = (violations: Violation[], policy: string) => violations.filter((v) => v.policy === policy).map((v) => v.message);
 const run = (resources: CheckedResource[], policy: string) => messagesOf(evaluate(resources), policy);
-
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const CHART = "kubernetes:helm.sh/v4:Chart";
-const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
 
 describe("policy pack", () => {
     it("has one policy per lesson it encodes", () => {
@@ -82,31 +94,31 @@ describe("policy pack", () => {
 
 describe("each policy reports its violation", () => {
     it("prometheus-tsdb-not-on-nfs", () => {
-        const onNfs = broken("dev", RELEASE, "monitoring-dev", (r) => {
+        const onNfs = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => {
             r.props.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName = "nfs-dev";
         });
         expect(run(onNfs, "prometheus-tsdb-not-on-nfs")).toEqual([
             "release monitoring-dev: the Prometheus TSDB is on NFS class nfs-dev; it must be on a local-path class",
         ]);
-        const unset = broken("prod", RELEASE, "monitoring-prod", (r) => delete r.props.values.prometheus.prometheusSpec.storageSpec);
+        const unset = broken("prod", HELM_RELEASE, "monitoring-prod", (r) => delete r.props.values.prometheus.prometheusSpec.storageSpec);
         expect(run(unset, "prometheus-tsdb-not-on-nfs")).toEqual([
             "release monitoring-prod: the Prometheus TSDB has no storage class (prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName); it must be a local-path class, never NFS",
         ]);
     });
 
     it("monitors-labelled-for-own-env", () => {
-        const loki = broken("dev", RELEASE, "loki-dev", (r) => {
+        const loki = broken("dev", HELM_RELEASE, "loki-dev", (r) => {
             r.props.values.monitoring.serviceMonitor.labels = { release: "monitoring-staging" };
         });
         expect(run(loki, "monitors-labelled-for-own-env")).toEqual([
             "release loki-dev: values.monitoring.serviceMonitor must be labelled release=monitoring-dev for its own env only (has release=monitoring-staging)",
         ]);
-        const kps = broken("prod", RELEASE, "monitoring-prod", (r) => delete r.props.values.prometheus.prometheusSpec.ruleSelector);
+        const kps = broken("prod", HELM_RELEASE, "monitoring-prod", (r) => delete r.props.values.prometheus.prometheusSpec.ruleSelector);
         expect(run(kps, "monitors-labelled-for-own-env")).toEqual([
             "release monitoring-prod: prometheus.prometheusSpec.ruleSelector must select release=monitoring-prod only (selects everything)",
         ]);
         const monitor = extra(
-            "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+            SERVICE_MONITOR,
             "fastapi-prod",
             { metadata: { name: "fastapi-prod", namespace: "fastapi-prod", labels: { release: "monitoring-prod", "platform.mlops/env": "dev" } } },
             true,
@@ -121,7 +133,7 @@ describe("each policy reports its violation", () => {
             r.props.spec.template.spec.volumes.find((v: any) => v.name === "run").hostPath.path = "/run/promtail-prod";
         });
         expect(run(promtail, "no-cross-env-reference")).toEqual(["DaemonSet promtail-dev in env dev references env prod: /run/promtail-prod"]);
-        const selector = broken("prod", RELEASE, "monitoring-prod", (r) => {
+        const selector = broken("prod", HELM_RELEASE, "monitoring-prod", (r) => {
             r.props.values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchLabels["platform.mlops/env"] = "dev";
         });
         expect(run(selector, "no-cross-env-reference")).toEqual([
@@ -130,11 +142,11 @@ describe("each policy reports its violation", () => {
     });
 
     it("webhooks-select-own-env", () => {
-        const unscoped = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.prometheusOperator.admissionWebhooks);
+        const unscoped = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => delete r.props.values.prometheusOperator.admissionWebhooks);
         expect(run(unscoped, "webhooks-select-own-env")).toEqual([
             "release monitoring-dev: prometheus-operator admission webhooks must select only namespaces with platform.mlops/env=dev (prometheusOperator.admissionWebhooks.namespaceSelector: none, so every namespace)",
         ]);
-        const byName = broken("prod", RELEASE, "monitoring-prod", (r) => {
+        const byName = broken("prod", HELM_RELEASE, "monitoring-prod", (r) => {
             r.props.values.prometheusOperator.admissionWebhooks.namespaceSelector = {
                 matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }],
             };
@@ -143,10 +155,10 @@ describe("each policy reports its violation", () => {
             'release monitoring-prod: prometheus-operator admission webhooks must select only namespaces with platform.mlops/env=prod (prometheusOperator.admissionWebhooks.namespaceSelector: {"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]})',
         ]);
         // Switched off, the chart renders no webhook; an In expression on the env alone selects it too.
-        const off = broken("dev", RELEASE, "monitoring-dev", (r) => (r.props.values.prometheusOperator.admissionWebhooks = { enabled: false }));
+        const off = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => (r.props.values.prometheusOperator.admissionWebhooks = { enabled: false }));
         expect(run(off, "webhooks-select-own-env")).toEqual([]);
         const webhook = (name: string, namespaceSelector?: unknown) =>
-            extra("kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration", name, {
+            extra(VALIDATING_WEBHOOK_CONFIGURATION, name, {
                 metadata: { name },
                 webhooks: [{ name: `${name}.example.com`, ...(namespaceSelector ? { namespaceSelector } : {}) }],
             });
@@ -159,13 +171,13 @@ describe("each policy reports its violation", () => {
     });
 
     it("controllers-write-own-env", () => {
-        const charts = broken("dev", RELEASE, "monitoring-dev", (r) => delete r.props.values.global);
-        charts.find((r) => r.type === RELEASE && r.name === "nfs-dev")!.props.values.rbac.create = true;
+        const charts = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => delete r.props.values.global);
+        charts.find((r) => r.type === HELM_RELEASE && r.name === "nfs-dev")!.props.values.rbac.create = true;
         expect(run(charts, "controllers-write-own-env")).toEqual([
             "release nfs-dev: rbac.create must be false: the chart's own RBAC grants the provisioner updates of claims and events in every namespace; declare namespaced Roles instead",
             "release monitoring-dev: global.rbac.create must be false: the chart's own RBAC grants prometheus-operator * on Secrets, ConfigMaps, StatefulSets and Prometheus objects in every namespace; declare namespaced Roles instead",
         ]);
-        const clusterRole = broken("prod", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "monitoring-prod-operator-cluster-read", (r) => {
+        const clusterRole = broken("prod", CLUSTER_ROLE, "monitoring-prod-operator-cluster-read", (r) => {
             r.props.rules.push(
                 { apiGroups: [""], resources: ["secrets", "nodes/status"], verbs: ["get", "update"] },
                 { apiGroups: ["apps"], resources: ["*"], verbs: ["*"] },
@@ -178,7 +190,7 @@ describe("each policy reports its violation", () => {
     });
 
     it("nfs-writers-set-fsgroup", () => {
-        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+        const kps = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => {
             delete r.props.values.grafana.securityContext.fsGroup;
             delete r.props.values.alertmanager.alertmanagerSpec.securityContext;
         });
@@ -186,15 +198,15 @@ describe("each policy reports its violation", () => {
             "release monitoring-dev: Grafana writes to NFS class nfs-dev but grafana.securityContext.fsGroup is not set",
             "release monitoring-dev: Alertmanager writes to NFS class nfs-dev but alertmanager.alertmanagerSpec.securityContext.fsGroup is not set",
         ]);
-        const loki = broken("prod", RELEASE, "loki-prod", (r) => delete r.props.values.loki.podSecurityContext);
+        const loki = broken("prod", HELM_RELEASE, "loki-prod", (r) => delete r.props.values.loki.podSecurityContext);
         expect(run(loki, "nfs-writers-set-fsgroup")).toEqual([
             "release loki-prod: Loki writes to NFS class nfs-prod but loki.podSecurityContext.fsGroup is not set",
         ]);
-        const claim = extra("kubernetes:core/v1:PersistentVolumeClaim", "logs", {
+        const claim = extra(PVC, "logs", {
             metadata: { name: "logs", namespace: "storage-dev" },
             spec: { storageClassName: "nfs-dev" },
         });
-        const deployment = broken("dev", "kubernetes:apps/v1:Deployment", "local-path-dev-provisioner", (r) => {
+        const deployment = broken("dev", DEPLOYMENT, "local-path-dev-provisioner", (r) => {
             r.props.spec.template.spec.volumes.push({ name: "logs", persistentVolumeClaim: { claimName: "logs" } });
         });
         expect(run([...deployment, claim], "nfs-writers-set-fsgroup")).toEqual([
@@ -221,27 +233,27 @@ describe("each policy reports its violation", () => {
             "DaemonSet promtail-dev: log agent promtail must set terminationGracePeriodSeconds to at most 10 (has the default 30)",
             "DaemonSet promtail-dev: log agent promtail must not mount NFS or claims (buffer)",
         ]);
-        const asRelease = extra(RELEASE, "promtail-dev", { name: "promtail-dev", chart: "promtail", version: "6.17.1" });
+        const asRelease = extra(HELM_RELEASE, "promtail-dev", { name: "promtail-dev", chart: "promtail", version: "6.17.1" });
         expect(run([...checked(views.dev), asRelease], "log-agent-grace-period")).toEqual([
             "release promtail-dev: log agent chart promtail is a helm.v3.Release, whose DaemonSet no patch or policy can see; render it with helm.v4.Chart and patch terminationGracePeriodSeconds",
         ]);
     });
 
     it("chart-version-pinned", () => {
-        const range = broken("dev", RELEASE, "loki-dev", (r) => (r.props.version = "^18.11.0"));
+        const range = broken("dev", HELM_RELEASE, "loki-dev", (r) => (r.props.version = "^18.11.0"));
         expect(run(range, "chart-version-pinned")).toEqual(['release loki-dev: chart loki version "^18.11.0" is not an exact version (x.y.z)']);
-        const drift = broken("prod", RELEASE, "nfs-prod", (r) => (r.props.version = "4.0.17"));
+        const drift = broken("prod", HELM_RELEASE, "nfs-prod", (r) => (r.props.version = "4.0.17"));
         expect(run(drift, "chart-version-pinned")).toEqual([
             "release nfs-prod: chart nfs-subdir-external-provisioner@4.0.17 differs from its pin 4.0.18 in components/versions.ts and is not declared in the policy config chartSources",
         ]);
-        const otherRepo = broken("dev", RELEASE, "loki-dev", (r) => (r.props.repositoryOpts.repo = "https://grafana.github.io/helm-charts"));
+        const otherRepo = broken("dev", HELM_RELEASE, "loki-dev", (r) => (r.props.repositoryOpts.repo = "https://grafana.github.io/helm-charts"));
         expect(run(otherRepo, "chart-version-pinned")).toEqual([
             "release loki-dev: chart loki from https://grafana.github.io/helm-charts is neither its pin in components/versions.ts (https://grafana-community.github.io/helm-charts) nor declared in the policy config chartSources",
         ]);
     });
 
     it("chart-version-pinned: a helm.v4.Chart is checked through the helm.sh/chart label of what it renders", () => {
-        const children = (view: CheckedResource[]) => view.filter((r) => r.parent === view.find((c) => c.type === CHART)!.urn);
+        const children = (view: CheckedResource[]) => view.filter((r) => r.parent === view.find((c) => c.type === HELM_CHART)!.urn);
         const relabel = (label: string | undefined) => {
             const view = structuredClone(checked(views.prod));
             for (const child of children(view)) {
@@ -263,7 +275,7 @@ describe("each policy reports its violation", () => {
     });
 
     it("explicit-providers: nothing of the program on an engine default provider", () => {
-        const onDefault = broken("dev", "random:index/randomPassword:RandomPassword", "grafana-admin-dev-password", (r: any) => {
+        const onDefault = broken("dev", RANDOM_PASSWORD, "grafana-admin-dev-password", (r: any) => {
             r.provider = "urn:pulumi:dev::mlops-platform::pulumi:providers:random::default_4_21_2";
         });
         expect(run(onDefault, "explicit-providers")).toEqual([
@@ -273,13 +285,13 @@ describe("each policy reports its violation", () => {
         // before the Platform exists), and the one the engine adds for the helm.v4.Chart.
         expect(
             checked(views.dev)
-                .filter((r) => r.type.startsWith("pulumi:providers:"))
+                .filter((r) => r.type.startsWith(PROVIDER_PREFIX))
                 .map((r) => r.urn.split("::").slice(-2).join("::")),
         ).toEqual(["pulumi:providers:pulumi::default", "pulumi:providers:kubernetes::k8s-dev", "mlops:platform:Platform$pulumi:providers:random::random-dev"]);
     });
 
     it("no-plaintext-secret", () => {
-        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+        const kps = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => {
             r.props.values.grafana.adminPassword = "hunter2hunter2hunter2";
             r.props.values.grafana["grafana.ini"].security = { secret_key: "abc", admin_password: "$__file{/etc/secrets/pw}" };
             // A reference to a key inside a Secret is fine; a literal credential beside it is not.
@@ -291,7 +303,7 @@ describe("each policy reports its violation", () => {
         expect(run(kps, "no-plaintext-secret")).toEqual([
             "release monitoring-dev holds plaintext secrets at values.grafana.adminPassword, values.grafana.grafana.ini.security.secret_key, values.extraSecretEnv[1].apiKey; reference an existing Secret instead",
         ]);
-        const configMap = broken("prod", "kubernetes:core/v1:ConfigMap", "local-path-prod-config", (r) => {
+        const configMap = broken("prod", CONFIG_MAP, "local-path-prod-config", (r) => {
             r.props.data["alertmanager.yaml"] = "global:\n  slack_api_url: https://hooks.slack.com/services/T0/B0/xyz\n";
             r.props.data.API_TOKEN = "abc123";
         });
@@ -308,14 +320,14 @@ describe("each policy reports its violation", () => {
     });
 
     it("protected-env-volumes-retained", () => {
-        const resources = broken("prod", "kubernetes:storage.k8s.io/v1:StorageClass", "local-path-prod-class", (r) => (r.props.reclaimPolicy = "Delete"));
-        const ns = resources.find((r) => r.name === "mlflow-prod" && r.type === "kubernetes:core/v1:Namespace")!;
+        const resources = broken("prod", STORAGE_CLASS, "local-path-prod-class", (r) => (r.props.reclaimPolicy = "Delete"));
+        const ns = resources.find((r) => r.name === "mlflow-prod" && r.type === NAMESPACE)!;
         Object.assign(ns, { retainOnDelete: false, protect: false });
-        const nfs = resources.find((r) => r.name === "nfs-prod" && r.type === RELEASE)!;
+        const nfs = resources.find((r) => r.name === "nfs-prod" && r.type === HELM_RELEASE)!;
         nfs.props.values.storageClass.reclaimPolicy = "Delete";
-        const kps = resources.find((r) => r.name === "monitoring-prod" && r.type === RELEASE)!;
+        const kps = resources.find((r) => r.name === "monitoring-prod" && r.type === HELM_RELEASE)!;
         delete kps.props.values.grafana.persistence.annotations;
-        const loki = resources.find((r) => r.name === "loki-prod" && r.type === RELEASE)!;
+        const loki = resources.find((r) => r.name === "loki-prod" && r.type === HELM_RELEASE)!;
         loki.props.values.singleBinary.persistence.whenDeleted = "Delete";
         expect(run(resources, "protected-env-volumes-retained")).toEqual([
             "Namespace mlflow-prod in protected env prod must be protected (protect: true)",
@@ -329,18 +341,18 @@ describe("each policy reports its violation", () => {
         // never protects a read), and is not the program's to protect.
         expect(resources.filter((r) => r.props.metadata?.name === "kube-system").map((r) => [r.name, r.protect])).toEqual([["kube-system-prod", false]]);
         // dev is not a protected env: the same settings are fine there.
-        const dev = broken("dev", "kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-class", (r) => (r.props.reclaimPolicy = "Delete"));
+        const dev = broken("dev", STORAGE_CLASS, "local-path-dev-class", (r) => (r.props.reclaimPolicy = "Delete"));
         expect(run(dev, "protected-env-volumes-retained")).toEqual([]);
     });
 
     it("ingress-has-tls", () => {
-        const loki = broken("dev", RELEASE, "loki-dev", (r) => delete r.props.values.ingress.tls);
+        const loki = broken("dev", HELM_RELEASE, "loki-dev", (r) => delete r.props.values.ingress.tls);
         expect(run(loki, "ingress-has-tls")).toEqual(["release loki-dev: ingress values.ingress has no TLS section"]);
-        const grafana = broken("prod", RELEASE, "monitoring-prod", (r) => {
+        const grafana = broken("prod", HELM_RELEASE, "monitoring-prod", (r) => {
             r.props.values.grafana.ingress.hosts.push("grafana.mlops.internal");
         });
         expect(run(grafana, "ingress-has-tls")).toEqual(["release monitoring-prod: ingress values.grafana.ingress serves grafana.mlops.internal without TLS"]);
-        const ingress = extra("kubernetes:networking.k8s.io/v1:Ingress", "fastapi-dev", {
+        const ingress = extra(INGRESS, "fastapi-dev", {
             metadata: { name: "fastapi-dev", namespace: "fastapi-dev" },
             spec: { rules: [{ host: "fastapi-dev.mlops.internal" }] },
         });
@@ -353,7 +365,7 @@ describe("observability-ingress-authenticated", () => {
     const policy = "observability-ingress-authenticated";
 
     it("reports each Prometheus, Alertmanager and Loki ingress of the charts that lets requests through unauthenticated", () => {
-        const kps = broken("dev", RELEASE, "monitoring-dev", (r) => {
+        const kps = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => {
             const annotations = r.props.values.prometheus.ingress.annotations;
             for (const key of ["auth-type", "auth-secret", "auth-realm"]) delete annotations[`${AUTH}/${key}`];
             delete r.props.values.alertmanager.ingress.annotations[`${AUTH}/auth-secret`];
@@ -365,7 +377,7 @@ describe("observability-ingress-authenticated", () => {
             `release monitoring-dev: ingress values.prometheus.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
             `release monitoring-dev: ingress values.thanosRuler.ingress publishes without authentication: neither ${AUTH}/auth-type with ${AUTH}/auth-secret nor ${AUTH}/auth-url`,
         ]);
-        const loki = broken("prod", RELEASE, "loki-prod", (r) => {
+        const loki = broken("prod", HELM_RELEASE, "loki-prod", (r) => {
             r.props.values.ingress.annotations = { "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
             r.props.values.gateway = { enabled: true, ingress: { enabled: true, annotations: {} } };
         });
@@ -376,7 +388,7 @@ describe("observability-ingress-authenticated", () => {
     });
 
     it("accepts an external auth URL in place of basic auth, and leaves Grafana's own login alone", () => {
-        const external = broken("dev", RELEASE, "monitoring-dev", (r) => {
+        const external = broken("dev", HELM_RELEASE, "monitoring-dev", (r) => {
             r.props.values.prometheus.ingress.annotations = { [`${AUTH}/auth-url`]: "https://auth.example.com/oauth2/auth" };
             expect(r.props.values.grafana.ingress.annotations[`${AUTH}/auth-type`]).toBeUndefined();
         });
@@ -385,7 +397,7 @@ describe("observability-ingress-authenticated", () => {
 
     it("checks Ingress resources by the Prometheus, Alertmanager or Loki Service or host they route to", () => {
         const ingress = (name: string, service: string, annotations: Record<string, string> = {}) =>
-            extra("kubernetes:networking.k8s.io/v1:Ingress", name, {
+            extra(INGRESS, name, {
                 metadata: { name, namespace: "monitoring-dev", annotations },
                 spec: {
                     tls: [{ hosts: [`${name}.mlops.internal`] }],
@@ -414,9 +426,9 @@ describe("observability-ingress-authenticated", () => {
 
 describe("policy pack adapter", () => {
     it("reports each violation of a rule against the offending resource's URN, with the pack config applied", () => {
-        const resources = broken("dev", RELEASE, "loki-dev", (r) => (r.props.version = "18.10.0"));
+        const resources = broken("dev", HELM_RELEASE, "loki-dev", (r) => (r.props.version = "18.10.0"));
         const reported = validateWith("chart-version-pinned", resources);
-        const loki = resources.find((r) => r.name === "loki-dev" && r.type === RELEASE)!;
+        const loki = resources.find((r) => r.name === "loki-dev" && r.type === HELM_RELEASE)!;
         expect(reported).toEqual([
             [
                 "release loki-dev: chart loki@18.10.0 differs from its pin 18.11.0 in components/versions.ts and is not declared in the policy config chartSources",

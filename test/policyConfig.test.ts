@@ -16,9 +16,8 @@ import { HTTP_MIRROR, MIRRORED, OCI_MIRROR } from "./support/chartMirrors";
 import { MINIMAL_CONFIG, ROOT, StackRun, engineViews, runLoaded, stackFromConfig } from "./support/harness";
 import { validateWith } from "./support/policyEngine";
 import { parseStackConfig } from "../scripts/lib/stackFile";
+import { HELM_CHART, HELM_RELEASE } from "../components/resourceTypes";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const CHART = "kubernetes:helm.sh/v4:Chart";
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 let mirrored: StackRun;
@@ -71,15 +70,15 @@ describe("chart-version-pinned with chart mirrors", () => {
 
     it("reports an inexact version even when the policy config declares exactly that", () => {
         const ranged = structuredClone(resources);
-        ranged.find((r) => r.type === RELEASE && r.props.name === "loki-dev")!.props.version = "18.x";
+        ranged.find((r) => r.type === HELM_RELEASE && r.props.name === "loki-dev")!.props.version = "18.x";
         const config = { chartSources: { ...generated()[CHART_POLICY].chartSources, loki: { repo: HTTP_MIRROR, version: "18.x" } } };
         expect(violations(ranged, config)).toEqual(['chart-version-pinned: release loki-dev: chart loki version "18.x" is not an exact version (x.y.z)']);
     });
 
     it("knows an OCI chart by its name for the other policies (a log agent as helm.v3.Release is still caught)", () => {
         // The chart's arguments as the program registers them (the engine keeps none for a helm.v4.Chart).
-        const promtail = mirrored.plan.resources.find((r) => r.type === CHART && r.name === "promtail-dev")!;
-        const asRelease = [...resources, { ...promtail, type: RELEASE, props: promtail.inputs as Record<string, any> }];
+        const promtail = mirrored.plan.resources.find((r) => r.type === HELM_CHART && r.name === "promtail-dev")!;
+        const asRelease = [...resources, { ...promtail, type: HELM_RELEASE, props: promtail.inputs as Record<string, any> }];
         expect(violations(asRelease, generated()[CHART_POLICY]).filter((v) => v.startsWith("log-agent-grace-period"))).toEqual([
             "log-agent-grace-period: release promtail-dev: log agent chart promtail is a helm.v3.Release, whose DaemonSet no patch or policy can see; render it with helm.v4.Chart and patch terminationGracePeriodSeconds",
         ]);

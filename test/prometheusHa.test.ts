@@ -34,6 +34,7 @@ import {
 import { analyzeStack } from "./support/policyEngine";
 import { RunningServer, freePort, requireBinaries, startAlertmanager, startPrometheus } from "./support/realServers";
 import { alertmanagerDir, run, writeFiles } from "./support/validators";
+import { HELM_RELEASE } from "../components/resourceTypes";
 
 const MIMIR = {
     name: "mimir",
@@ -215,7 +216,7 @@ describe("an env with two Prometheus replicas and remote write", () => {
             "mimir-password": "mimir-password-never-printed",
             "thanos-token": "thanos-token-never-printed",
         });
-        const release = ha.run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "monitoring-dev")!;
+        const release = ha.run.resources.find((r) => r.type === HELM_RELEASE && r.name === "monitoring-dev")!;
         expect(release.dependencies).toContain(secret.urn);
         const plan = JSON.stringify(ha.plan);
         for (const credential of ["mimir-password-never-printed", "thanos-token-never-printed"]) expect(plan).not.toContain(credential);
@@ -282,7 +283,7 @@ describe("the engine's view of an env with HA and remote write", () => {
     it("a first preview knows every value but the secrets the program generates", () => {
         const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${r.type.split(":").pop()} ${r.name} ${p}`));
         expect(unknowns).toEqual(generatedSecretUnknowns("dev"));
-        const release = views.firstPreview.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "monitoring-dev")!;
+        const release = views.firstPreview.find((r) => r.type === HELM_RELEASE && r.name === "monitoring-dev")!;
         expect((release.props.values as any).prometheus.prometheusSpec.remoteWrite).toEqual(HA_REMOTE_WRITE);
     });
 

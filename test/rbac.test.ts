@@ -12,6 +12,7 @@ import { isEnvNamespace } from "../components/naming";
 import { Plan } from "../scripts/lib/planWriter";
 import { StackRun, useBothStacks, valuesOf } from "./support/harness";
 import { Access, Authorizer, RbacObject, chartRbac, planRbac } from "./support/rbacModel";
+import { NAMESPACE } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 const ENVS = [
@@ -28,9 +29,7 @@ beforeAll(() => {
 });
 
 const createdNamespaces = (plan: Plan) =>
-    plan.resources
-        .filter((r) => r.type === "kubernetes:core/v1:Namespace")
-        .map((r) => (r.inputs as any).metadata as { name: string; labels: Record<string, string> });
+    plan.resources.filter((r) => r.type === NAMESPACE).map((r) => (r.inputs as any).metadata as { name: string; labels: Record<string, string> });
 
 /** `<api groups> <resources> [<names>]: <verbs>`, the core group as `core`. */
 const fmt = (r: RbacRule) =>

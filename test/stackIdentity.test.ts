@@ -11,6 +11,7 @@ import type { ConfigError } from "../components/config/reader";
 import { ProgramFailure } from "../scripts/lib/mockRuntime";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { MINIMAL_CONFIG, ROOT, STAGING_STACK_FILE, runLoaded, runStackFile, stackFromConfig } from "./support/harness";
+import { KUBERNETES_PROVIDER } from "../components/resourceTypes";
 
 async function rejected(run: Promise<unknown>): Promise<ConfigError> {
     const failure = await run.then(
@@ -76,7 +77,7 @@ describe("the env is the stack's name", () => {
             name: "kube-system-staging",
             inputs: { metadata: { uid: "3f6e2a94-1c7b-4d05-9a8e-52b1d0c47e19" } },
         });
-        expect(run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!.inputs).toEqual({ context: "staging-admin@staging" });
+        expect(run.resources.find((r) => r.type === KUBERNETES_PROVIDER)!.inputs).toEqual({ context: "staging-admin@staging" });
         expect(plan.outputs).toMatchObject({
             env: "staging",
             urls: { grafana: "https://grafana-staging.mlops-staging.internal", airflow: "https://airflow-staging.mlops-staging.internal" },

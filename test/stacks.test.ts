@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { PROJECT, ROOT, StackRun, valuesOf, useBothStacks } from "./support/harness";
 import { parseStackConfig } from "../scripts/lib/stackFile";
+import { DEPLOYMENT, NAMESPACE } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -65,7 +66,7 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
     });
 
     it("creates the env namespaces with the env label", () => {
-        const ns = runs[env].plan.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+        const ns = runs[env].plan.resources.filter((r) => r.type === NAMESPACE);
         expect(ns.map((r) => (r.inputs as any).metadata.name)).toEqual([
             `storage-${env}`,
             `monitoring-${env}`,
@@ -92,8 +93,7 @@ describe.each(["dev", "prod"])("stack %s", (env) => {
         expect(kps["prometheus-node-exporter"].resources).toEqual(byName["node-exporter"]);
         expect(valuesOf(runs[env].plan, `loki-${env}`).singleBinary.resources).toEqual(byName.loki);
         expect(valuesOf(runs[env].plan, `promtail-${env}`).resources).toEqual(byName.promtail);
-        const lp = runs[env].plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === `local-path-${env}-provisioner`)!
-            .inputs as any;
+        const lp = runs[env].plan.resources.find((r) => r.type === DEPLOYMENT && r.name === `local-path-${env}-provisioner`)!.inputs as any;
         expect(lp.spec.template.spec.containers[0].resources).toEqual(byName["local-path-provisioner"]);
     });
 });

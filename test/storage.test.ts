@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { localPathConfigJson } from "../components/storage/localPath";
 import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, valuesOf, useBothStacks } from "./support/harness";
+import { CLUSTER_ROLE, CONFIG_MAP, CRD, DEPLOYMENT, NAMESPACE, STORAGE_CLASS } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -27,19 +28,19 @@ describe.each(["dev", "prod"])("storage-%s", (env) => {
 
     it("installs its own local-path provisioner with env-scoped name, class, role and node directory", () => {
         const plan = runs[env].plan;
-        const sc = resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass")[0].inputs as any;
+        const sc = resourcesOfType(plan, STORAGE_CLASS)[0].inputs as any;
         expect(sc).toMatchObject({
             metadata: { name: `local-path-${env}` },
             provisioner: `local-path.platform.mlops/${env}`,
             volumeBindingMode: "WaitForFirstConsumer",
             reclaimPolicy: env === "prod" ? "Retain" : "Delete",
         });
-        const cm = resourcesOfType(plan, "kubernetes:core/v1:ConfigMap").find((r) => r.name.startsWith("local-path"))!.inputs as any;
+        const cm = resourcesOfType(plan, CONFIG_MAP).find((r) => r.name.startsWith("local-path"))!.inputs as any;
         expect(JSON.parse(cm.data["config.json"])).toEqual({
             nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [`/opt/local-path-provisioner/${env}`] }],
         });
         expect(cm.data["config.json"]).toBe(localPathConfigJson(`/opt/local-path-provisioner/${env}`));
-        const dep = resourcesOfType(plan, "kubernetes:apps/v1:Deployment").find((r) => r.name === `local-path-${env}-provisioner`)!.inputs as any;
+        const dep = resourcesOfType(plan, DEPLOYMENT).find((r) => r.name === `local-path-${env}-provisioner`)!.inputs as any;
         const container = dep.spec.template.spec.containers[0];
         expect(container.image).toBe("rancher/local-path-provisioner:v0.0.37");
         expect(container.command).toEqual([
@@ -57,7 +58,7 @@ describe.each(["dev", "prod"])("storage-%s", (env) => {
             "busybox:1.37.0",
         ]);
         expect(dep.metadata.namespace).toBe(`storage-${env}`);
-        const clusterRoles = resourcesOfType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").filter((r) => r.name.startsWith("local-path"));
+        const clusterRoles = resourcesOfType(plan, CLUSTER_ROLE).filter((r) => r.name.startsWith("local-path"));
         expect(clusterRoles.map((r) => (r.inputs as any).metadata.name)).toEqual([`local-path-provisioner-${env}`]);
     });
 });
@@ -67,13 +68,13 @@ describe("local-path adoption", () => {
         const { plan } = await runLoaded(
             stackFromConfig({ ...MINIMAL_CONFIG, storage: { ...MINIMAL_CONFIG.storage, localPath: { mode: "existing", className: "local-path" } } }),
         );
-        expect(resourcesOfType(plan, "kubernetes:apps/v1:Deployment").filter((r) => r.name.startsWith("local-path"))).toEqual([]);
+        expect(resourcesOfType(plan, DEPLOYMENT).filter((r) => r.name.startsWith("local-path"))).toEqual([]);
         // The class is read, never created.
-        expect(resourcesOfType(plan, "kubernetes:storage.k8s.io/v1:StorageClass")).toEqual([]);
+        expect(resourcesOfType(plan, STORAGE_CLASS)).toEqual([]);
         expect(plan.reads.map((r) => [r.type, r.name])).toEqual([
-            ["kubernetes:core/v1:Namespace", "kube-system-dev"],
-            ["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "crds-dev-prometheuses"],
-            ["kubernetes:storage.k8s.io/v1:StorageClass", "local-path-dev-existing"],
+            [NAMESPACE, "kube-system-dev"],
+            [CRD, "crds-dev-prometheuses"],
+            [STORAGE_CLASS, "local-path-dev-existing"],
         ]);
         expect(valuesOf(plan, "monitoring-dev").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("local-path");
     });

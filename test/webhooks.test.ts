@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Plan } from "../scripts/lib/planWriter";
 import { StackRun, useBothStacks, valuesOf } from "./support/harness";
 import { kubePrometheusStackWebhooks, selects } from "./support/webhookModel";
+import { NAMESPACE } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 const ENVS = [
@@ -16,9 +17,7 @@ const ENVS = [
 ] as const;
 
 const createdNamespaces = (plan: Plan) =>
-    plan.resources
-        .filter((r) => r.type === "kubernetes:core/v1:Namespace")
-        .map((r) => (r.inputs as any).metadata as { name: string; labels: Record<string, string> });
+    plan.resources.filter((r) => r.type === NAMESPACE).map((r) => (r.inputs as any).metadata as { name: string; labels: Record<string, string> });
 
 describe.each(ENVS)("%s's prometheus-operator admission webhooks", (env, other) => {
     const kps = () => valuesOf(runs[env].plan, `monitoring-${env}`);

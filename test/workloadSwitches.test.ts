@@ -13,6 +13,25 @@ import { Plan } from "../scripts/lib/planWriter";
 import { MINIMAL_CONFIG, MINIMAL_SECRETS, PROJECT, StackRun, allStrings, runLoaded, stackFromConfig, withWorkloadsOff } from "./support/harness";
 import { checkLogql, promtoolCheckRules, useLogqlChecker, writeFiles } from "./support/validators";
 import { parseStackConfig } from "../scripts/lib/stackFile";
+import {
+    CONFIG_MAP,
+    DEPLOYMENT,
+    HELM_RELEASE,
+    HPA,
+    INGRESS,
+    NAMESPACE,
+    NETWORK_POLICY,
+    PDB,
+    PROMETHEUS_RULE,
+    PVC,
+    RANDOM_BYTES,
+    RANDOM_PASSWORD,
+    ROLE,
+    ROLE_BINDING,
+    SECRET,
+    SERVICE,
+    SERVICE_MONITOR,
+} from "../components/resourceTypes";
 
 const BASE = {
     ...MINIMAL_CONFIG,
@@ -25,18 +44,9 @@ const BASE = {
 
 const switchedOff = (off: readonly WorkloadName[], without: readonly string[]) => withWorkloadsOff(BASE, off, without);
 
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const SECRET = "kubernetes:core/v1:Secret";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const SERVICE = "kubernetes:core/v1:Service";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const DEFAULT_DENY = ["default-deny", "allow-dns", "allow-same-namespace", "allow-ingress-controller", "allow-prometheus", "allow-external-egress"];
 const policies = (namespace: string, names: string[]) => names.map((n) => `${NETWORK_POLICY} ${namespace}-${n}`);
 /** The Roles the env's controllers get in each namespace it creates (test/rbac.test.ts has their rules). */
-const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
-const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const controllerRoles = (namespace: string) => [
     `${ROLE} ${namespace}/monitoring-dev-operator`,
     `${ROLE_BINDING} ${namespace}/monitoring-dev-operator-binding`,
@@ -54,11 +64,11 @@ const OWN: Record<WorkloadName, string[]> = {
         "mlops:workloads:FastapiServing fastapi-dev",
         `${DEPLOYMENT} fastapi-dev-deployment`,
         `${SERVICE} fastapi-dev-service`,
-        "kubernetes:monitoring.coreos.com/v1:ServiceMonitor fastapi-dev-servicemonitor",
+        `${SERVICE_MONITOR} fastapi-dev-servicemonitor`,
         `${INGRESS} fastapi-dev-ingress`,
-        "kubernetes:core/v1:PersistentVolumeClaim fastapi-dev-logs",
-        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler fastapi-dev-hpa",
-        "kubernetes:policy/v1:PodDisruptionBudget fastapi-dev-pdb",
+        `${PVC} fastapi-dev-logs`,
+        `${HPA} fastapi-dev-hpa`,
+        `${PDB} fastapi-dev-pdb`,
         `${SECRET} app-secrets-dev-fastapi`,
         `${CONFIG_MAP} dashboards-dev-fastapi-overview-dev`,
         `${CONFIG_MAP} dashboards-dev-fastapi-models-dev`,
@@ -79,15 +89,15 @@ const OWN: Record<WorkloadName, string[]> = {
         `${NAMESPACE} airflow-dev`,
         ...controllerRoles("airflow-dev"),
         "mlops:workloads:Airflow airflow-dev",
-        "kubernetes:helm.sh/v3:Release airflow-dev-release",
+        `${HELM_RELEASE} airflow-dev-release`,
         `${SECRET} airflow-dev-metadata`,
         `${SECRET} airflow-dev-fernet-key`,
         `${SECRET} airflow-dev-api-secret-key`,
         `${SECRET} airflow-dev-jwt-secret`,
         `${SECRET} airflow-dev-object-store-connection`,
-        "random:index/randomBytes:RandomBytes airflow-dev-fernet-key",
-        "random:index/randomPassword:RandomPassword airflow-dev-api-secret-key",
-        "random:index/randomPassword:RandomPassword airflow-dev-jwt-secret",
+        `${RANDOM_BYTES} airflow-dev-fernet-key`,
+        `${RANDOM_PASSWORD} airflow-dev-api-secret-key`,
+        `${RANDOM_PASSWORD} airflow-dev-jwt-secret`,
         `${SECRET} app-secrets-dev-airflow`,
         `${CONFIG_MAP} dashboards-dev-data-pipeline-dev`,
         ...policies("airflow-dev", [...DEFAULT_DENY, "allow-env-calls"]),
@@ -200,7 +210,7 @@ const CASES: Case[] = [
         off: ["fastapi", "mlflow", "airflow"],
         unneededSecrets: ["appSlackWebhookUrl", "mlflowDatabasePassword", "airflowDatabasePassword", "s3AccessKeyId", "s3SecretAccessKey"],
         // The shared app Secret's component and its generated reload token have no reader left.
-        alsoRemoved: ["mlops:workloads:AppSecrets app-secrets-dev", "random:index/randomPassword:RandomPassword app-secrets-dev-reload-token"],
+        alsoRemoved: ["mlops:workloads:AppSecrets app-secrets-dev", `${RANDOM_PASSWORD} app-secrets-dev-reload-token`],
         namespaces: PLATFORM_NAMESPACES,
         envCallPolicies: {},
         alertGroups: { "logging.dev": LOGGING_ALERTS, "storage.dev": STORAGE_ALERTS },
@@ -320,7 +330,7 @@ describe.each(CASES)("switched off: $off", (c) => {
     it("has no alert rules for them, and the rule files still pass promtool and Loki's parser", () => {
         expect(ruleGroups(run.plan, "prometheus.yaml")).toEqual(c.alertGroups);
         expect(ruleGroups(run.plan, "loki-fake.yaml")).toEqual(c.logAlertGroups);
-        const rule = inputsOf(run.plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0];
+        const rule = inputsOf(run.plan, PROMETHEUS_RULE)[0];
         expect(rule.spec).toEqual(yaml.load(run.plan.artifacts["rules/prometheus.yaml"]));
         const dir = writeFiles({ "rules.yaml": run.plan.artifacts["rules/prometheus.yaml"] });
         const res = promtoolCheckRules(path.join(dir, "rules.yaml"));

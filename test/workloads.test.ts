@@ -4,6 +4,7 @@ import { postgresUri } from "../components/workloads/postgres";
 import { MOCK_RANDOM_RESULT, isSecretValue } from "../scripts/lib/mockRuntime";
 import { MINIMAL_CONFIG, STACK_INGRESS_ANNOTATIONS, StackRun, resourcesOfType, runLoaded, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
 import * as pulumi from "@pulumi/pulumi";
+import { HPA, PDB, POD_MONITOR, RANDOM_BYTES, RANDOM_PASSWORD, SECRET, SERVICE_MONITOR } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -18,7 +19,7 @@ const obj = (env: string, type: string, name: string) => {
 /** Inputs as the provider receives them, secrets unwrapped: only for asserting secret shapes. */
 const rawSecretData = (env: string, namespace: string, name: string) => {
     const rec = runs[env].run.resources.find(
-        (r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === name && (r.inputs as any).metadata.namespace === namespace,
+        (r) => r.type === SECRET && (r.inputs as any).metadata.name === name && (r.inputs as any).metadata.namespace === namespace,
     )!;
     const data = (rec.inputs as any).stringData;
     expect(isSecretValue(data)).toBe(true);
@@ -99,10 +100,9 @@ describe.each(["dev", "prod"])("FastAPI serving in %s", (env) => {
             selector,
             ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
         });
-        const monitors = [
-            ...resourcesOfType(runs[env].plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"),
-            ...resourcesOfType(runs[env].plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor"),
-        ].filter((r) => JSON.stringify(r.inputs).includes("fastapi"));
+        const monitors = [...resourcesOfType(runs[env].plan, SERVICE_MONITOR), ...resourcesOfType(runs[env].plan, POD_MONITOR)].filter((r) =>
+            JSON.stringify(r.inputs).includes("fastapi"),
+        );
         expect(monitors).toHaveLength(1);
         const sm = monitors[0].inputs as any;
         expect(sm.metadata.namespace).toBe(ns);
@@ -136,7 +136,7 @@ describe.each(["dev", "prod"])("FastAPI serving in %s", (env) => {
         const slack = runs[env].run.stack.config["mlops-platform:appSlackWebhookUrl"];
         // No fastapiReloadToken in the stack files: the token is the env's one RandomPassword of 40 characters.
         const token = runs[env].plan.resources.filter((r) => r.name === `app-secrets-${env}-reload-token`);
-        expect(token.map((r) => [r.type, r.inputs])).toEqual([["random:index/randomPassword:RandomPassword", { length: 40, special: false }]]);
+        expect(token.map((r) => [r.type, r.inputs])).toEqual([[RANDOM_PASSWORD, { length: 40, special: false }]]);
         for (const consumer of [ns, `airflow-${env}`]) {
             expect(rawSecretData(env, consumer, `workload-app-${env}`)).toEqual({ SLACK_WEBHOOK_URL: slack, RELOAD_SECRET_TOKEN: MOCK_RANDOM_RESULT });
         }
@@ -150,7 +150,7 @@ describe("a configured reload token", () => {
         const { run, plan } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, fastapiReloadToken: token }, ["fastapiReloadToken"]));
         expect(plan.resources.filter((r) => r.name.endsWith("-reload-token"))).toEqual([]);
         const data = run.resources
-            .filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "workload-app-dev")
+            .filter((r) => r.type === SECRET && (r.inputs as any).metadata.name === "workload-app-dev")
             .map((r) => ((r.inputs as any).stringData as { value: Record<string, string> }).value.RELOAD_SECRET_TOKEN);
         expect(data).toEqual([token, token]);
     });
@@ -159,8 +159,8 @@ describe("a configured reload token", () => {
 describe("FastAPI scale", () => {
     it("dev runs one replica with no disruption budget or autoscaler", () => {
         expect(obj("dev", "apps/v1:Deployment", "fastapi-dev").spec.replicas).toBe(1);
-        expect(resourcesOfType(runs.dev.plan, "kubernetes:policy/v1:PodDisruptionBudget")).toEqual([]);
-        expect(resourcesOfType(runs.dev.plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toEqual([]);
+        expect(resourcesOfType(runs.dev.plan, PDB)).toEqual([]);
+        expect(resourcesOfType(runs.dev.plan, HPA)).toEqual([]);
     });
 
     it("prod autoscales from 2 pods spread over nodes, lets disruptions take one pod at a time, and leaves the count to the autoscaler", () => {
@@ -390,9 +390,9 @@ describe.each(["dev", "prod"])("Airflow in %s", (env) => {
             .map((r) => [r.type, r.name, r.inputs]);
         // Fixed names and inputs: Pulumi keeps each value in state and never regenerates it on `up`.
         expect(generated).toEqual([
-            ["random:index/randomBytes:RandomBytes", `airflow-${env}-fernet-key`, { length: 32 }],
-            ["random:index/randomPassword:RandomPassword", `airflow-${env}-api-secret-key`, { length: 32, special: false }],
-            ["random:index/randomPassword:RandomPassword", `airflow-${env}-jwt-secret`, { length: 64, special: false }],
+            [RANDOM_BYTES, `airflow-${env}-fernet-key`, { length: 32 }],
+            [RANDOM_PASSWORD, `airflow-${env}-api-secret-key`, { length: 32, special: false }],
+            [RANDOM_PASSWORD, `airflow-${env}-jwt-secret`, { length: 64, special: false }],
         ]);
     });
 });

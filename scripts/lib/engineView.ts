@@ -16,10 +16,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { splitChartLocation } from "../../components/chartSources";
+import { HELM_CHART, PROVIDER_PREFIX, SECRET, STACK, kubernetesType, providerType } from "../../components/resourceTypes";
 import { ProgramRun, ResourceRecord, UNKNOWN, isSecretValue, secretValue } from "./mockRuntime";
-
-export const STACK_TYPE = "pulumi:pulumi:Stack";
-export const HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 
 export interface ViewResource {
     readonly urn: string;
@@ -64,11 +62,6 @@ export interface ViewOptions {
 }
 
 const providerUrnOf = (ref: string | undefined) => (ref ? ref.slice(0, ref.lastIndexOf("::")) : undefined);
-
-/** `kubernetes:apps/v1:DaemonSet` for apps/v1 DaemonSet, `kubernetes:core/v1:Secret` for v1 Secret. */
-export function kubernetesType(apiVersion: string, kind: string): string {
-    return `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
-}
 
 function packageVersion(pkg: string): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -135,12 +128,12 @@ async function renderedChildren(rec: ResourceRecord, provider: string | undefine
 /** The engine's resource list for the stack of `run` (a first preview if `run.preview`, else deployed). */
 export async function engineView(run: ProgramRun, options: ViewOptions): Promise<ViewResource[]> {
     const { project, stack } = run.stack;
-    const stackUrn = `urn:pulumi:${stack}::${project}::${STACK_TYPE}::${project}-${stack}`;
+    const stackUrn = `urn:pulumi:${stack}::${project}::${STACK}::${project}-${stack}`;
     const defaultProviders = new Map<string, ViewResource>();
     const defaultProvider = (pkg: string, name: string): string => {
-        const urn = `urn:pulumi:${stack}::${project}::pulumi:providers:${pkg}::${name}`;
+        const urn = `urn:pulumi:${stack}::${project}::${providerType(pkg)}::${name}`;
         if (!defaultProviders.has(urn)) {
-            defaultProviders.set(urn, { urn, type: `pulumi:providers:${pkg}`, name, custom: true, protect: false, props: {}, dependencies: [] });
+            defaultProviders.set(urn, { urn, type: providerType(pkg), name, custom: true, protect: false, props: {}, dependencies: [] });
         }
         return urn;
     };
@@ -148,7 +141,7 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
     const view: ViewResource[] = [
         {
             urn: stackUrn,
-            type: STACK_TYPE,
+            type: STACK,
             name: `${project}-${stack}`,
             custom: false,
             protect: false,
@@ -157,7 +150,7 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
         },
     ];
     for (const rec of run.resources) {
-        const isProvider = rec.type.startsWith("pulumi:providers:");
+        const isProvider = rec.type.startsWith(PROVIDER_PREFIX);
         let provider = providerUrnOf(rec.provider);
         if (rec.custom && !isProvider && !provider) {
             const pkg = rec.type.split(":")[0]!;
@@ -174,7 +167,7 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
             props: rec.custom ? providerChecked(rec.type, rec.inputs) : {},
             dependencies: rec.dependencies,
         });
-        if (rec.type === HELM_CHART_V4) {
+        if (rec.type === HELM_CHART) {
             defaultProvider("pulumi", "default");
             // The chart's objects are managed by the Kubernetes provider the chart was given (the stack's explicit one).
             view.push(...(await renderedChildren(rec, providerUrnOf(rec.provider), options)));
@@ -187,7 +180,7 @@ const plain = (v: unknown) => (isSecretValue(v) ? v.value : v);
 
 /** The inputs as the provider's Check returns them: for a Secret, `stringData` merged into base64 `data`. */
 export function providerChecked(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    if (type !== "kubernetes:core/v1:Secret" || inputs.stringData === undefined) return inputs;
+    if (type !== SECRET || inputs.stringData === undefined) return inputs;
     const { stringData, data, ...rest } = inputs;
     const [given, encoded] = [plain(stringData), plain(data)];
     const base64 = (v: unknown) => {

@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_STACK_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
+import { CRD, HELM_RELEASE, NAMESPACE, RANDOM_BYTES, RANDOM_PASSWORD } from "../../components/resourceTypes";
 import { prometheusOperator } from "../../components/versions";
 import { LoadedStack } from "./stackFile";
 
@@ -107,11 +108,6 @@ export function pinnedKubeSystemUid(stack: LoadedStack): string | undefined {
     }
 }
 
-/** Type of the CRD object an env reads (components/monitoring/crdRequirement.ts). */
-export const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
-/** Type of the kube-system Namespace every stack reads (components/cluster.ts). */
-export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
-
 /** The key of an object in `RunOptions.live`: its type and ID (`<namespace>/<name>`, or the name). */
 export const liveKey = (type: string, id: string) => `${type}::${id}`;
 
@@ -132,7 +128,7 @@ type LiveObjects = Readonly<Record<string, Record<string, unknown> | null>>;
 
 /** What the mocks' cluster holds unless a run says otherwise: the stack's own cluster, after `pulumi up -s cluster`. */
 function defaultLive(stack: LoadedStack): LiveObjects {
-    return { [liveKey(NAMESPACE_TYPE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(stack) ?? MOCK_KUBE_SYSTEM_UID) };
+    return { [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(pinnedKubeSystemUid(stack) ?? MOCK_KUBE_SYSTEM_UID) };
 }
 
 /**
@@ -149,7 +145,7 @@ function readState(type: string, id: string, inputs: Record<string, unknown>, li
         if (state === null) throw new EngineError(`resource '${id}' does not exist`);
         return state!;
     }
-    if (type === CRD_TYPE && id.endsWith(".monitoring.coreos.com")) return operatorCrd(id, prometheusOperator.version);
+    if (type === CRD && id.endsWith(".monitoring.coreos.com")) return operatorCrd(id, prometheusOperator.version);
     return mockState(type, id, inputs);
 }
 
@@ -158,7 +154,7 @@ function readState(type: string, id: string, inputs: Record<string, unknown>, li
  * output resolves as unknown in a dry run. Reads (`.get`) run against the cluster in a preview too.
  */
 function previewState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    if (type.startsWith("random:") || type === "kubernetes:helm.sh/v3:Release") return inputs;
+    if (type.startsWith("random:") || type === HELM_RELEASE) return inputs;
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
     return type.startsWith("kubernetes:") ? { ...inputs, metadata: { name, ...metadata } } : inputs;
 }
@@ -166,14 +162,14 @@ function previewState(type: string, name: string, inputs: Record<string, unknown
 /** `name` is the object name: the ID for reads (`Namespace.get`), the logical name otherwise. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
-        case "random:index/randomPassword:RandomPassword":
+        case RANDOM_PASSWORD:
             return { ...inputs, result: MOCK_RANDOM_RESULT, bcryptHash: MOCK_BCRYPT_HASH };
-        case "random:index/randomBytes:RandomBytes": {
+        case RANDOM_BYTES: {
             // Bytes whose base64 form has both `+` and `/`, so URL-safe re-encoding is exercised.
             const bytes = Buffer.alloc(Number(inputs.length ?? 32), 0xfb);
             return { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
         }
-        case "kubernetes:helm.sh/v3:Release":
+        case HELM_RELEASE:
             return { ...inputs, status: { name: inputs.name, namespace: inputs.namespace, status: "deployed" } };
         default: {
             // Kubernetes objects get their name back, as the API server would answer.

@@ -7,13 +7,11 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ChartSource, splitChartLocation } from "../../components/chartSources";
+import { HELM_CHART, HELM_RELEASE } from "../../components/resourceTypes";
 import { MOCK_BCRYPT_HASH, MOCK_RANDOM_RESULT, ProgramRun, ResourceRecord, isSecretValue } from "./mockRuntime";
 import { OutGuard, PlaceholderLeakError, checkOutDir, defaultGuard, replaceDir, writeMarker } from "./planOutput";
 
 export const SECRET_MARKER = "[secret]";
-
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
 
 export interface ReleaseEntry {
     stack: string;

@@ -18,6 +18,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { CHART_SOURCE_ANNOTATION } from "../../components/chartSources";
+import { HELM_RELEASE } from "../../components/resourceTypes";
 import { charts } from "../../components/versions";
 import { UNKNOWN_MARKERS } from "../../policy/pack";
 
@@ -110,7 +111,7 @@ const publicRepo = (chart: string): string => {
 export function withPublicChartRepos(resources: CapturedResource[], mirror: string): CapturedResource[] {
     const out = resources.map((r) => {
         const props = structuredClone(r.props) as Record<string, any>;
-        if (r.type === "kubernetes:helm.sh/v3:Release" && props.repositoryOpts?.repo === mirror) {
+        if (r.type === HELM_RELEASE && props.repositoryOpts?.repo === mirror) {
             props.repositoryOpts.repo = publicRepo(String(props.chart));
         }
         const annotations = props.metadata?.annotations;

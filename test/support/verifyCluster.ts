@@ -10,6 +10,7 @@ import { NULL_RECEIVER } from "../../components/monitoring/alertmanagerConfig";
 import { SYSTEM_NAMESPACE, envNames } from "../../components/naming";
 import { VerifyOutputs } from "../../scripts/lib/verify/outputs";
 import { isSecretValue } from "../../scripts/lib/mockRuntime";
+import { SECRET } from "../../components/resourceTypes";
 import { FakeLoki, LogStream, startFakeGrafana, startFakeLoki, startMetricsTarget } from "./fakeServices";
 import { StackRun } from "./harness";
 import { PrometheusSetup, RunningServer, freePort, startAlertmanager, startPrometheus } from "./realServers";
@@ -40,7 +41,7 @@ export const CHART_DEFAULT_ALERTMANAGER_CONFIG = {
 /** The Alertmanager config the program renders for the env (its Secret's `alertmanager.yaml`), as is. */
 export function programAlertmanagerConfig(run: StackRun, env: string): Record<string, any> {
     const secretName = envNames(env, "").secrets.alertmanagerConfig;
-    const secret = run.run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as any)?.name === secretName);
+    const secret = run.run.resources.find((r) => r.type === SECRET && (r.inputs.metadata as any)?.name === secretName);
     const stringData = secret?.inputs.stringData;
     if (!isSecretValue(stringData)) throw new Error(`the ${env} stack renders no secret ${secretName}`);
     const config = yaml.load((stringData.value as Record<string, string>)["alertmanager.yaml"]) as Record<string, any>;

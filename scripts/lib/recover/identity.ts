@@ -4,9 +4,8 @@
  * adopts objects of its own env; anything it cannot place for certain is refused, never guessed.
  */
 import { SYSTEM_NAMESPACE, isEnvClusterScopedName, isEnvNamespace } from "../../../components/naming";
+import { HELM_RELEASE } from "../../../components/resourceTypes";
 import { StateResource } from "./exportedState";
-
-export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 export interface KubeObject {
     /** `v1` for the core group, `<group>/<version>` otherwise. */
@@ -84,7 +83,7 @@ function placeInEnv(r: StateResource, env: string, kind: string, namespaced: boo
 /** The Helm release or Kubernetes object of a pending create, or why it cannot be adopted. */
 export function kubeObjectOf(r: StateResource, env: string): KubeObject | Refusal {
     const inputs = r.inputs ?? {};
-    if (r.type === HELM_RELEASE_TYPE) {
+    if (r.type === HELM_RELEASE) {
         // A release's name and namespace are top-level inputs; the Release has no metadata.
         const name = str(inputs.name);
         const namespace = str(inputs.namespace);
