@@ -38,7 +38,7 @@ const BY_TYPE: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Kubernetes object types: everything of the kubernetes package that is not a Helm or YAML wrapper. */
-const isKubernetesObject = (type: string) => type.startsWith("kubernetes:") && !/^kubernetes:(helm\.sh|yaml|kustomize)\//.test(type);
+export const isKubernetesObject = (type: string) => type.startsWith("kubernetes:") && !/^kubernetes:(helm\.sh|yaml|kustomize)\//.test(type);
 
 /** The dotted paths of what the provider computes for a resource of `type`. */
 export function computedOutputPaths(type: string): readonly string[] {

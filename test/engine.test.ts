@@ -26,7 +26,7 @@ import {
     STACK,
     STORAGE_CLASS,
 } from "../components/resourceTypes";
-import { ViewResource, unknownPaths } from "../scripts/lib/engineView";
+import { ViewResource, programUnknowns, unknownPaths } from "../scripts/lib/engineView";
 import { RULES } from "../policy/rules";
 import { UNKNOWN, liveKey } from "../scripts/lib/mockRuntime";
 import { loadStack, loadStackFile } from "../scripts/lib/stackFile";
@@ -81,9 +81,12 @@ describe.each(ENV_STACKS)("stack %s under the engine", (stack) => {
         env = views.previewRun.outputs.env as string;
     });
 
-    it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
-        const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
-        expect(unknowns).toEqual(generatedSecretUnknowns(env));
+    it("a first preview knows every name: the only unknowns are secrets the program generates and what providers compute", () => {
+        expect(programUnknowns(views.firstPreview)).toEqual(generatedSecretUnknowns(env));
+        // What a stack policy receives of a new resource: its inputs and its provider's outputs, unknown as yet.
+        const computed = views.firstPreview.filter((r) => unknownPaths(r.props, UNKNOWN).length > programUnknowns([r]).length);
+        expect([...new Set(computed.map((r) => kindOf(r.type)))].sort()).toEqual(["RandomBytes", "RandomPassword", "Release"]);
+        expect(find(views.firstPreview, HELM_RELEASE, `loki-${env}`).props).toMatchObject({ status: UNKNOWN, resourceNames: UNKNOWN });
     });
 
     it("the outputs contract is fully known in a first preview, storage classes included", () => {
@@ -224,7 +227,7 @@ describe.each(CLUSTER_STACKS)("cluster stack %s under the engine", (stack) => {
     });
 
     it("knows everything in a first preview, outputs included", () => {
-        expect(views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${r.name} ${p}`))).toEqual([]);
+        expect(programUnknowns(views.firstPreview)).toEqual([]);
         expect(views.previewRun.outputs).toEqual({
             prometheusOperatorCrds: {
                 chart: "prometheus-operator-crds",
@@ -540,9 +543,8 @@ describe("a stack running Alloy under the engine", () => {
         expect(await analyzeStack(views.deployed)).toEqual([]);
     });
 
-    it("a first preview knows every name: the only unknowns are secrets the program generates", () => {
-        const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${kindOf(r.type)} ${r.name} ${p}`));
-        expect(unknowns).toEqual(generatedSecretUnknowns("dev"));
+    it("a first preview knows every name: the only unknowns are secrets the program generates and what providers compute", () => {
+        expect(programUnknowns(views.firstPreview)).toEqual(generatedSecretUnknowns("dev"));
     });
 
     it.each(["firstPreview", "deployed"] as const)(

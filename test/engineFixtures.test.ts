@@ -7,17 +7,15 @@
  * what the engine sees, the fixtures are stale and the first test here says so.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { computedOutputPaths } from "../policy/computedOutputs";
 import { UNKNOWN_MARKERS } from "../policy/pack";
 import { CONFIG_MAP, HELM_CHART, HELM_RELEASE, PVC, STACK } from "../components/resourceTypes";
-import { ViewResource, unknownPaths } from "../scripts/lib/engineView";
+import { ViewResource, programUnknowns } from "../scripts/lib/engineView";
 import { ProgramRun, runProgram } from "../scripts/lib/mockRuntime";
 import { loadStack } from "../scripts/lib/stackFile";
 import { ENGINE_STACKS, EnginePhase, EngineResource, EngineStack, asView, engineDeployed, engineManifest, enginePreview } from "./support/engineFixtures";
 import { ROOT, generatedSecretUnknowns, loadIndex } from "./support/harness";
 import { analyzeStack } from "./support/policyEngine";
 
-const unknownsIn = (props: Record<string, unknown>) => [...UNKNOWN_MARKERS].flatMap((m) => unknownPaths(props, m));
 
 const PHASES: readonly EnginePhase[] = ["first", "deployed"];
 const envOf = (stack: EngineStack) => (stack === "cluster" ? undefined : stack);
@@ -61,12 +59,7 @@ describe.each(ENGINE_STACKS)("stack %s", (stack) => {
     it("a first preview: every unknown is an output the provider computes or secret material the program generates", () => {
         const env = envOf(stack);
         const generated = new Set(env ? generatedSecretUnknowns(env) : []);
-        const undecided = enginePreview(stack, "first").resources.flatMap((r) =>
-            unknownsIn(r.props)
-                .filter((p) => !computedOutputPaths(r.type).some((c) => p === c || p.startsWith(`${c}.`) || p.startsWith(`${c}[`)))
-                .map((p) => `${r.type.split(":").pop()} ${r.name} ${p}`)
-                .filter((line) => !generated.has(line)),
-        );
+        const undecided = programUnknowns(asView(enginePreview(stack, "first").resources), UNKNOWN_MARKERS).filter((line) => !generated.has(line));
         expect(undecided).toEqual([]);
     });
 

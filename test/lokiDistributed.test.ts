@@ -11,7 +11,7 @@ import { envNames } from "../components/naming";
 import { requestTotals, workloadInventory } from "../components/sizing";
 import { evaluate } from "../policy/rules";
 import { UNKNOWN, ProgramFailure, isSecretValue } from "../scripts/lib/mockRuntime";
-import { unknownPaths } from "../scripts/lib/engineView";
+import { programUnknowns, unknownPaths } from "../scripts/lib/engineView";
 import { expectedJobs } from "../scripts/lib/verify/prometheus";
 import { envScope } from "../scripts/lib/verify/scope";
 import { VerifyContext } from "../scripts/lib/verify/context";
@@ -449,8 +449,7 @@ describe("distributed Loki under the engine", () => {
     });
 
     it.each(["dev", "prod"] as const)("%s: a first preview knows every name; only generated secrets are unknown", (env) => {
-        const unknowns = views[env].firstPreview.flatMap((x) => unknownPaths(x.props, UNKNOWN).map((p) => `${x.type.split(":").pop()} ${x.name} ${p}`));
-        expect(unknowns).toEqual(generatedSecretUnknowns(env));
+        expect(programUnknowns(views[env].firstPreview)).toEqual(generatedSecretUnknowns(env));
         expect(unknownPaths(views[env].previewRun.outputs, UNKNOWN)).toEqual([]);
     });
 

@@ -14,8 +14,8 @@ import { ConfigError } from "../components/config/reader";
 import { prometheusRuleGroups } from "../components/monitoring/alertRules";
 import { envNames } from "../components/naming";
 import { workloadInventory } from "../components/sizing";
-import { ProgramFailure, UNKNOWN, isSecretValue } from "../scripts/lib/mockRuntime";
-import { unknownPaths } from "../scripts/lib/engineView";
+import { ProgramFailure, isSecretValue } from "../scripts/lib/mockRuntime";
+import { programUnknowns } from "../scripts/lib/engineView";
 import { loadStack, parseStackConfig } from "../scripts/lib/stackFile";
 import { SlackStandIn, startSlackStandIn } from "./support/fakeServices";
 import {
@@ -281,8 +281,7 @@ describe("the engine's view of an env with HA and remote write", () => {
     });
 
     it("a first preview knows every value but the secrets the program generates", () => {
-        const unknowns = views.firstPreview.flatMap((r) => unknownPaths(r.props, UNKNOWN).map((p) => `${r.type.split(":").pop()} ${r.name} ${p}`));
-        expect(unknowns).toEqual(generatedSecretUnknowns("dev"));
+        expect(programUnknowns(views.firstPreview)).toEqual(generatedSecretUnknowns("dev"));
         const release = views.firstPreview.find((r) => r.type === HELM_RELEASE && r.name === "monitoring-dev")!;
         expect((release.props.values as any).prometheus.prometheusSpec.remoteWrite).toEqual(HA_REMOTE_WRITE);
     });

@@ -8,7 +8,11 @@
  *   a remote component (helm.v4.Chart) brings `pulumi:providers:pulumi::default` along;
  * - component resources keep no inputs (a helm.v4.Chart neither: its chart and version are only on
  *   the objects it renders, in their `helm.sh/chart` label);
- * - in a first preview (`run.preview`), inputs computed from other resources are the unknown marker;
+ * - in a first preview (`run.preview`), inputs computed from other resources are the unknown marker,
+ *   and so is every output its provider has yet to compute (a Release's `status` and
+ *   `resourceNames`, a random value): a stack policy receives inputs merged with outputs. A
+ *   Kubernetes object's preview is the API server's dry run of it, without `status`; its server
+ *   defaults are not modelled here (test/fixtures/engine holds the engine's own);
  * - a read (`.get`) is the object it found, unprotected (the engine records a read as `external` and
  *   never protected; the policy API shows neither flag, only `protect: false`).
  * A helm.v4.Chart's objects are rendered by the provider, not the program: `renderers` stands in for
@@ -17,6 +21,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { splitChartLocation } from "../../components/chartSources";
 import { HELM_CHART, PROVIDER_PREFIX, SECRET, STACK, kubernetesType, providerType } from "../../components/resourceTypes";
+import { computedOutputPaths, isKubernetesObject } from "../../policy/computedOutputs";
 import { ProgramRun, ResourceRecord, UNKNOWN, isSecretValue, secretValue } from "./mockRuntime";
 
 export interface ViewResource {
@@ -164,7 +169,7 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
             parent: rec.parent ?? stackUrn,
             provider: rec.custom ? provider : undefined,
             protect: rec.read ? false : rec.protect,
-            props: rec.custom ? providerChecked(rec.type, rec.inputs) : {},
+            props: rec.custom ? withProviderOutputs(rec, run.preview, providerChecked(rec.type, rec.inputs)) : {},
             dependencies: rec.dependencies,
         });
         if (rec.type === HELM_CHART) {
@@ -174,6 +179,18 @@ export async function engineView(run: ProgramRun, options: ViewOptions): Promise
         }
     }
     return [view[0]!, ...defaultProviders.values(), ...view.slice(1)];
+}
+
+/**
+ * What a stack policy receives of a custom resource: its inputs, merged with the outputs its
+ * provider computes (policy/computedOutputs.ts). In a first preview those are unknown, except a
+ * Kubernetes object's, whose preview is a dry run that the provider returns without `status`; once
+ * deployed they have values the program never reads, which the mocks do not make up.
+ */
+function withProviderOutputs(rec: ResourceRecord, preview: boolean, props: Record<string, unknown>): Record<string, unknown> {
+    if (!preview || rec.read || rec.type.startsWith(PROVIDER_PREFIX) || isKubernetesObject(rec.type)) return props;
+    const computed = computedOutputPaths(rec.type).filter((p) => !p.includes("."));
+    return { ...props, ...Object.fromEntries(computed.map((p) => [p, UNKNOWN])) };
 }
 
 const plain = (v: unknown) => (isSecretValue(v) ? v.value : v);
@@ -206,4 +223,18 @@ export function unknownPaths(value: unknown, marker: string, path = ""): string[
         return Object.entries(value).flatMap(([k, v]) => unknownPaths(v, marker, path ? `${path}.${k}` : k));
     }
     return [];
+}
+
+/**
+ * Every unknown in a view that the program decides, as `<Kind> <name> <path>`: unknowns in what the
+ * provider computes (policy/computedOutputs.ts) are left out, as the policy pack leaves them out.
+ */
+export function programUnknowns(view: readonly ViewResource[], markers: Iterable<string> = [UNKNOWN]): string[] {
+    const computed = (type: string, p: string) => computedOutputPaths(type).some((c) => p === c || p.startsWith(`${c}.`) || p.startsWith(`${c}[`));
+    return view.flatMap((r) =>
+        [...markers]
+            .flatMap((m) => unknownPaths(r.props, m))
+            .filter((p) => !computed(r.type, p))
+            .map((p) => `${r.type.split(":").pop()} ${r.name} ${p}`),
+    );
 }
