@@ -3,7 +3,8 @@
  * language host turns into ts-node's `transpileOnly`); `npm test` and CI check the types instead
  * (`tsc --noCheck false`). This loads the program exactly as the language host would, in a plain
  * Node process, so a TypeScript setup that cannot transpile (TS5011 under TypeScript 6 without
- * `rootDir`) fails here rather than on a user's `pulumi preview`.
+ * `rootDir`) fails here rather than on a user's `pulumi preview`. ts-node transpiles with SWC
+ * (tsconfig.json's "ts-node" section, which ts-node reads whatever Pulumi passes).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,24 +16,25 @@ import { ROOT, runStack } from "./support/harness";
 
 const DRIVER = path.join(ROOT, "test", "support", "loadLikePulumi.cjs");
 
-function loadLikePulumi(stack: string, env: NodeJS.ProcessEnv = {}): { transpileOnly: boolean; resources: number; loadMs: number } {
+function loadLikePulumi(stack: string, env: NodeJS.ProcessEnv = {}): { transpileOnly: boolean; transpiler: string; resources: number; loadMs: number } {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "pulumi-load-")), `${stack}.json`);
     writeFileSync(file, JSON.stringify(loadStack(ROOT, stack, { placeholderSecrets: true })));
     // The mode must come from tsconfig.json alone, as for a user who sets nothing.
     const inherited = { ...process.env };
     delete inherited.PULUMI_NODEJS_TRANSPILE_ONLY;
+    delete inherited.LOAD_TRANSPILER;
     return JSON.parse(execFileSync(process.execPath, [DRIVER, file], { env: { ...inherited, ...env }, encoding: "utf8" })) as never;
 }
 
 describe("the program under Pulumi's Node.js language host", () => {
-    it("tsconfig.json tells the language host to transpile only, with an explicit rootDir", () => {
-        const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
-        expect([tsconfig.compilerOptions.noCheck, tsconfig.compilerOptions.rootDir]).toEqual([true, "."]);
+    it("tsconfig.json tells the language host to transpile only, with SWC and an explicit rootDir", () => {
+        const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown>; "ts-node": unknown };
+        expect([tsconfig.compilerOptions.noCheck, tsconfig.compilerOptions.rootDir, tsconfig["ts-node"]]).toEqual([true, ".", { swc: true }]);
     });
 
-    it.each(["cluster", "dev", "prod"])("loads the %s stack in transpile-only mode and registers every resource", async (stack) => {
+    it.each(["cluster", "dev", "prod"])("loads the %s stack transpile-only with SWC and registers every resource", async (stack) => {
         const expected = (await runStack(stack)).run.resources.length;
         const loaded = loadLikePulumi(stack);
-        expect([loaded.transpileOnly, loaded.resources]).toEqual([true, expected]);
+        expect([loaded.transpileOnly, loaded.transpiler, loaded.resources]).toEqual([true, "swc", expected]);
     });
 });

@@ -4,8 +4,12 @@
  * `noCheck` compiler option — then index.ts required, here under Pulumi's mock runtime. Plain Node,
  * no tsx or vitest transform in between, so what compiles the program is what Pulumi would use.
  *
+ * tsconfig.json's "ts-node" section asks for SWC as the transpiler, and ts-node reads it whatever
+ * Pulumi passes; LOAD_TRANSPILER=typescript (or a type-checked load) uses TypeScript's own instead,
+ * for comparison (npm run bench).
+ *
  * usage: node test/support/loadLikePulumi.cjs <stack.json>   (stack.json: a LoadedStack)
- * prints one JSON line: { transpileOnly, resources, loadMs }
+ * prints one JSON line: { transpileOnly, transpiler, resources, loadMs }
  */
 const fs = require("node:fs");
 const path = require("node:path");
@@ -18,9 +22,11 @@ const tsConfigPath = path.join(root, "tsconfig.json");
 const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
 const transpileOnly = process.env.PULUMI_NODEJS_TRANSPILE_ONLY ? process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true" : compilerOptions.noCheck;
 const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+const typescriptTranspiler = process.env.LOAD_TRANSPILER === "typescript" || transpileOnly === false;
 require(tsnodeRequire).register({
     compiler: typescriptRequire,
     transpileOnly,
+    ...(typescriptTranspiler ? { swc: false } : {}),
     project: tsConfigPath,
     skipProject: false,
     compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
@@ -62,7 +68,7 @@ pulumi.runtime
         await (program instanceof Function ? program() : program);
         const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
         await pulumi.runtime.waitForRPCs?.();
-        process.stdout.write(JSON.stringify({ transpileOnly: transpileOnly === true, resources, loadMs: Math.round(loadMs) }) + "\n");
+        process.stdout.write(JSON.stringify({ transpileOnly: transpileOnly === true, transpiler: typescriptTranspiler ? "typescript" : "swc", resources, loadMs: Math.round(loadMs) }) + "\n");
     })
     .catch((err) => {
         process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
