@@ -29,8 +29,9 @@ const SERVER_SET_METADATA = [
 const BY_TYPE: Readonly<Record<string, readonly string[]>> = {
     [HELM_RELEASE]: ["status", "resourceNames"],
     [HELM_CHART]: ["resources"],
-    [RANDOM_PASSWORD]: ["result", "bcryptHash"],
-    "random:index/randomString:RandomString": ["result"],
+    // The provider sets `id` ("none") as a property of its own, unknown until created.
+    [RANDOM_PASSWORD]: ["result", "bcryptHash", "id"],
+    "random:index/randomString:RandomString": ["result", "id"],
     [RANDOM_BYTES]: ["base64", "hex"],
     "random:index/randomId:RandomId": ["b64Std", "b64Url", "dec", "hex"],
     "random:index/randomUuid:RandomUuid": ["result"],

@@ -17,7 +17,7 @@ WORK="${REALRUN_WORK:-/tmp/realrun}"
 CHART_REPO_URL="${CHART_REPO_URL:-http://127.0.0.1:${CHART_PORT:-8879}/}"
 OUT="$ROOT/test/fixtures/engine"
 RAW="$(mktemp -d)"
-trap 'rm -rf "$RAW"; "$REALRUN/stop-cluster.sh" >/dev/null 2>&1 || true' EXIT
+trap '[ -n "${CAPTURE_KEEP_RAW:-}" ] && echo "raw capture kept in $RAW" || rm -rf "$RAW"; "$REALRUN/stop-cluster.sh" >/dev/null 2>&1 || true' EXIT
 
 "$REALRUN/start-cluster.sh" --fresh
 "$REALRUN/serve-charts.sh"

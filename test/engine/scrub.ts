@@ -107,8 +107,23 @@ const publicRepo = (chart: string): string => {
     return pin.repo;
 };
 
-/** The resources with the harness's chart mirror replaced by each chart's public repository. */
+/**
+ * The resources with the harness's chart mirror replaced by each chart's public repository: a
+ * Release's `repositoryOpts.repo`, the chart-source annotation on what a helm.v4.Chart renders, and
+ * any `{chart, repo, source}` a component or the Stack outputs (the mirror is an `override`, the
+ * public repository the `pin`).
+ */
 export function withPublicChartRepos(resources: CapturedResource[], mirror: string): CapturedResource[] {
+    const visit = (v: unknown): void => {
+        if (Array.isArray(v)) return v.forEach(visit);
+        if (typeof v !== "object" || v === null) return;
+        const o = v as Record<string, any>;
+        if (o.repo === mirror && typeof o.chart === "string") {
+            o.repo = publicRepo(o.chart);
+            if (o.source === "override") o.source = "pin";
+        }
+        Object.values(o).forEach(visit);
+    };
     const out = resources.map((r) => {
         const props = structuredClone(r.props) as Record<string, any>;
         if (r.type === HELM_RELEASE && props.repositoryOpts?.repo === mirror) {
@@ -120,6 +135,7 @@ export function withPublicChartRepos(resources: CapturedResource[], mirror: stri
             const label = String(props.metadata.labels?.["helm.sh/chart"] ?? "");
             annotations[CHART_SOURCE_ANNOTATION] = publicRepo(label.slice(0, label.lastIndexOf("-")));
         }
+        visit(props);
         return { ...r, props };
     });
     const left = out.filter((r) => JSON.stringify(r.props).includes(mirror)).map((r) => r.urn);
