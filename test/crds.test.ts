@@ -81,7 +81,7 @@ describe("the cluster stack", () => {
         });
         expect(cluster.run.resources.find((r) => r.name === "kube-system-cluster-stack")!.dependencies).toEqual([
             // dependsOn a component waits for what it holds: the chart, and so every CRD it renders.
-            "urn:pulumi:cluster::mlops-platform::mlops:cluster:PrometheusOperatorCrds$kubernetes:helm.sh/v4:Chart::prometheus-operator-crds",
+            "urn:pulumi:cluster::mlops-platform::mlops:cluster:ClusterShared$mlops:cluster:PrometheusOperatorCrds$kubernetes:helm.sh/v4:Chart::prometheus-operator-crds",
         ]);
         // It reads only the kube-system Namespace, whose UID it pins; it reads no CRD (it installs them).
         expect(cluster.plan.reads.map((r) => [r.type, r.name, r.object])).toEqual([[NAMESPACE, "kube-system-cluster", kubeSystemNamespace(CLUSTER_PIN)]]);

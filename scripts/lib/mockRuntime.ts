@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_STACK_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
-import { CRD, HELM_RELEASE, NAMESPACE, RANDOM_BYTES, RANDOM_PASSWORD } from "../../components/resourceTypes";
+import { CRD, HELM_RELEASE, NAMESPACE, RANDOM_BYTES, RANDOM_PASSWORD, STACK } from "../../components/resourceTypes";
 import { prometheusOperator } from "../../components/versions";
 import { LoadedStack } from "./stackFile";
 
@@ -195,13 +195,24 @@ type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
 type OutputsReq = { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined };
 
 /** The URN each alias of a registration names, as the engine forms it: a child's type follows its parent's. */
+/**
+ * A resource's URN as the engine forms it: its type qualified by its parent's whole qualified type
+ * (`mlops:platform:Platform$mlops:ingress:IngressAuth$kubernetes:core/v1:Secret`), except under the
+ * root Stack. Pulumi's mock monitor keeps only the parent's last type, which is not what the engine
+ * records (test/fixtures/engine).
+ */
+export function engineUrn(stack: Pick<LoadedStack, "project" | "stack">, parent: string | undefined, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    const qualified = parentType && parentType !== STACK ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${stack.stack}::${stack.project}::${qualified}::${name}`;
+}
+
 function aliasUrns(req: Req, stack: LoadedStack): string[] {
     return (req.getAliasesList?.() ?? []).map((alias) => {
         const { urn, spec = {} } = alias.toObject();
         if (urn) return urn;
         const parent = spec.noparent ? "" : spec.parenturn || req.getParent();
-        const parentType = parent ? `${parent.split("::")[2]}$` : "";
-        return `urn:pulumi:${spec.stack || stack.stack}::${spec.project || stack.project}::${parentType}${spec.type || req.getType()}::${spec.name || req.getName()}`;
+        return engineUrn({ stack: spec.stack || stack.stack, project: spec.project || stack.project }, parent, spec.type || req.getType(), spec.name || req.getName());
     });
 }
 
@@ -305,7 +316,9 @@ export async function runProgram(stack: LoadedStack, loadProgram: () => Promise<
     // The mock API does not expose parents; the monitor's requests carry them.
     const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: Req, cb: Callback) => void> & {
         registerResourceOutputs: (req: OutputsReq, cb: (err: unknown, resp: unknown) => void) => void;
+        newUrn: (parent: string, type: string, name: string) => string;
     };
+    monitor.newUrn = (parent, type, name) => engineUrn(stack, parent, type, name);
     for (const method of ["registerResource", "readResource"]) {
         const original = monitor[method].bind(monitor);
         monitor[method] = (req: Req, cb: Callback) =>

@@ -27,7 +27,7 @@ export interface PendingState {
     readonly stack: string;
     readonly env: string;
     readonly objects: PendingObject[];
-    /** Pending creates that have no object in the cluster: random values and providers. */
+    /** Pending creates that have no object in the cluster: random values, providers and components. */
     readonly unbacked: Array<{ readonly urn: string; readonly type: string; readonly name: string }>;
     /** Pending operations other than creates. */
     readonly others: Array<{ readonly urn: string; readonly type: string; readonly name: string; readonly opType: string }>;
@@ -108,7 +108,9 @@ export function classifyPending(input: PlanInput): PendingState {
             );
             continue;
         }
-        if (r.type.startsWith("random:") || r.type.startsWith("pulumi:providers:")) {
+        // A component (custom: false) holds nothing in the cluster: like a random value or a
+        // provider, it is cleared and registered again by the next up.
+        if (r.custom === false || r.type.startsWith("random:") || r.type.startsWith("pulumi:providers:")) {
             unbacked.push({ urn: r.urn, type: r.type, name });
             continue;
         }
@@ -183,7 +185,9 @@ export function resolvePlan(state: PendingState, context: string, found: Readonl
     for (const u of state.unbacked) {
         const note = u.type.startsWith("random:")
             ? randomNote(u.urn, state, imported)
-            : "cleared: a provider has no object in the cluster; the next `pulumi up` registers it again";
+            : u.type.startsWith("pulumi:providers:")
+              ? "cleared: a provider has no object in the cluster; the next `pulumi up` registers it again"
+              : "cleared: a component has no object in the cluster; the next `pulumi up` registers it again";
         steps.push({ action: "clear", ...u, note });
     }
     for (const o of state.others) {
