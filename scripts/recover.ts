@@ -2,10 +2,11 @@
  * npm run recover -- <stack> [options]   (see USAGE in scripts/lib/recover/args.ts, docs/operations.md "An interrupted up")
  *
  * After a killed `pulumi up`: repairs a broken local file backend, checks the stack's locks, asks
- * the cluster which pending creates exist, and prints (or, with --apply, runs) the one
- * `pulumi refresh` that imports those and clears the rest. Never needs a terminal.
+ * the cluster which pending creates exist, and prints (or, with --apply, runs) the `pulumi refresh`
+ * that clears every pending operation and the `pulumi import --file` that adopts the objects the
+ * cluster has. Never needs a terminal.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { USAGE, parseArgs } from "./lib/recover/args";
 import { StackLock, describeLock, fileBackendRoot, inspectBackend, inspectLocks, renderInspection, repairBackend } from "./lib/recover/backend";
@@ -17,6 +18,8 @@ import {
     classifyPending,
     existenceChecks,
     recoveryCommands,
+    importCommand,
+    importFile,
     renderPlan,
     renderPlanJson,
     resolvePlan,
@@ -70,7 +73,7 @@ function main(): number {
     // URNs and stack files use the bare name; Pulumi commands get the name as the user gave it.
     const short = stack.split("/").pop()!;
     const project = projectName(ROOT);
-    const { env } = stackSettings(ROOT, project, short);
+    const { env, protect } = stackSettings(ROOT, project, short);
     // With --json, stdout carries only the plan document.
     const info = (text: string) => (args.json ? process.stderr : process.stdout).write(text);
 
@@ -126,7 +129,17 @@ function main(): number {
         info(`Stack ${stack} has no pending operations: nothing to recover.\n`);
         return 0;
     }
-    const commands = plan.steps.length ? recoveryCommands(plan, stack, staleLocks.length > 0) : [cancelCommand(stack)];
+    // The import document holds names, IDs and URNs only (no secret); out/ is not tracked.
+    const file = importFile(plan, pending);
+    let importArgv: string[] | undefined;
+    if (file) {
+        const dir = path.join(ROOT, "out", "recover", short);
+        mkdirSync(dir, { recursive: true });
+        const target = path.join(dir, "import.json");
+        writeFileSync(target, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+        importArgv = importCommand(stack, path.relative(process.cwd(), target) || target, protect);
+    }
+    const commands = plan.steps.length ? recoveryCommands(plan, stack, staleLocks.length > 0, importArgv) : [cancelCommand(stack)];
     if (cluster?.secretKubeconfig) info(`The cluster was asked with the stack's secret kubeconfig (\`pulumi config get kubeconfig --stack ${stack}\`).\n`);
     const extra = { locks: staleLocks, ...(cluster && { context: cluster.context }) };
     process.stdout.write(args.json ? renderPlanJson(plan, commands, stack, extra) : renderPlan(plan, commands, stack));
@@ -138,8 +151,8 @@ function main(): number {
             const problems = verifyRecovered(plan, exportStack(run, stack), `the output of pulumi stack export --stack ${stack}`);
             if (problems.length) {
                 throw new RecoverError(
-                    `the refresh ran, but the state is not recovered:\n${problems.map((p) => `  ${p}`).join("\n")}\n` +
-                        `Do not run \`pulumi up\` yet: it would fail with \`already exists\` on such objects. See README "An interrupted up".`,
+                    `the refresh and the import ran, but the state is not recovered:\n${problems.map((p) => `  ${p}`).join("\n")}\n` +
+                        `Do not run \`pulumi up\` yet: it would fail with \`already exists\` on such objects. See docs/operations.md "An interrupted up".`,
                 );
             }
         }

@@ -16,7 +16,8 @@ export const USAGE = `usage: npm run recover -- <stack> [options]
 
 Recovers a stack after a killed \`pulumi up\` (docs/operations.md "An interrupted up"): checks a local file
 backend and the stack's locks, asks the stack's cluster (kubectl, cluster.context) which pending
-creates exist, and prints the one \`pulumi refresh\` that imports those and clears the rest.
+creates exist, and prints the \`pulumi refresh\` that clears every pending operation and the
+\`pulumi import --file\` (out/recover/<stack>/import.json) that adopts the objects the cluster has.
 Without --apply nothing is changed; every command runs without a terminal.
   --state <file>        the output of \`pulumi stack export --stack <stack>\` (default: run that command)
   --backend-dir <dir>   the file backend's root, the directory that holds .pulumi

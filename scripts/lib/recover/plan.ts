@@ -1,10 +1,12 @@
 /**
  * The recovery plan for a stack left with pending operations by a killed `pulumi up`, carried out
- * by Pulumi itself with one `pulumi refresh`: a pending create whose object the cluster has is
- * turned into an import of that object (`--import-pending-creates <URN> <ID>`), every other pending
- * create is dropped (`--clear-pending-creates`; the next `up` creates it), and the refresh drops
- * pending updates and deletes as any refresh does. Nothing here runs a program: the checks of the
- * cluster and the commands are built here and run elsewhere.
+ * by Pulumi itself: one `pulumi refresh --clear-pending-creates` drops every pending create (and,
+ * as any refresh does, pending updates and deletes), then one `pulumi import --file` adopts each
+ * object the cluster has, under the parent and provider the killed run gave it; the next `up`
+ * creates the rest. The refresh's own `--import-pending-creates` is not used: under Pulumi 3.274
+ * the refresh accepts it and records nothing (the realrun harness showed it), so the objects would
+ * be left in neither the state nor the pending list. Nothing here runs a program: the checks of
+ * the cluster and the commands are built here and run elsewhere.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -21,6 +23,9 @@ export interface PendingObject {
     readonly type: string;
     readonly name: string;
     readonly object: KubeObject;
+    readonly parent?: string;
+    /** The provider's URN (the state's reference without its `::<id>`). */
+    readonly provider?: string;
 }
 
 export interface PendingState {
@@ -41,8 +46,10 @@ export type Step =
           readonly urn: string;
           readonly type: string;
           readonly name: string;
-          /** The provider's import ID, given to the refresh. */
+          /** The provider's import ID. */
           readonly id: string;
+          readonly parent?: string;
+          readonly provider?: string;
           /** The read-only command that found it, and what it printed. */
           readonly check: string;
           readonly found: string[];
@@ -90,6 +97,8 @@ export function classifyPending(input: PlanInput): PendingState {
     // Another stack's export would point every command at the wrong stack's objects: refuse it as a whole.
     const foreign = [...state.resources, ...state.pending.map((p) => p.resource)].find((r) => !r.urn.startsWith(prefix));
     if (foreign) throw new RecoverError(`${input.source} is not the state of stack ${stack} of project ${project}: it holds ${foreign.urn}`);
+    // A pending component is imported again (as a component) when an object under it is imported.
+    const pendingComponents = new Set(state.pending.filter((p) => p.type === "creating" && p.resource.custom === false).map((p) => p.resource.urn));
     for (const op of state.pending) {
         const r = op.resource;
         const name = urnName(r.urn);
@@ -119,8 +128,8 @@ export function classifyPending(input: PlanInput): PendingState {
             refusals.push(object);
             continue;
         }
-        if (r.parent && !recorded.has(r.parent)) {
-            refusals.push(new Refusal(r, `its parent ${r.parent} is not in the state`));
+        if (r.parent && !recorded.has(r.parent) && !pendingComponents.has(r.parent)) {
+            refusals.push(new Refusal(r, `its parent ${r.parent} is neither in the state nor a pending component`));
             continue;
         }
         const provider = r.provider ? splitProviderRef(r.provider) : undefined;
@@ -128,7 +137,7 @@ export function classifyPending(input: PlanInput): PendingState {
             refusals.push(new Refusal(r, `its provider ${r.provider} is not in the state, so the refresh could not read it`));
             continue;
         }
-        objects.push({ urn: r.urn, type: r.type, name, object });
+        objects.push({ urn: r.urn, type: r.type, name, object, parent: r.parent, provider: provider?.urn });
     }
     if (refusals.length) throw new RecoverError(refusals.map(String).join("\n"));
     return { stack, env, objects, unbacked, others, recorded: state.resources, pending: state.pending };
@@ -170,7 +179,7 @@ export function resolvePlan(state: PendingState, context: string, found: Readonl
         const check = commandLine(existenceCommand(o.object, context));
         steps.push(
             names.length
-                ? { action: "import", urn: o.urn, type: o.type, name: o.name, id: o.object.id, check, found: [...names] }
+                ? { action: "import", urn: o.urn, type: o.type, name: o.name, id: o.object.id, parent: o.parent, provider: o.provider, check, found: [...names] }
                 : {
                       action: "clear",
                       urn: o.urn,
@@ -182,12 +191,20 @@ export function resolvePlan(state: PendingState, context: string, found: Readonl
         );
     }
     const imported = new Set(steps.filter((s) => s.action === "import").map((s) => s.urn));
+    // Components an imported object sits under (directly or not) are imported with it, as components.
+    const parents = new Map(state.pending.map((p) => [p.resource.urn, p.resource.parent]));
+    const holding = new Set<string>();
+    for (const s of steps) {
+        for (let p = s.action === "import" ? s.parent : undefined; p && parents.has(p); p = parents.get(p)) holding.add(p);
+    }
     for (const u of state.unbacked) {
         const note = u.type.startsWith("random:")
             ? randomNote(u.urn, state, imported)
             : u.type.startsWith("pulumi:providers:")
               ? "cleared: a provider has no object in the cluster; the next `pulumi up` registers it again"
-              : "cleared: a component has no object in the cluster; the next `pulumi up` registers it again";
+              : holding.has(u.urn)
+                ? "cleared, then imported again as a component with the objects under it, so that they keep their URNs"
+                : "cleared: a component has no object in the cluster; the next `pulumi up` registers it again";
         steps.push({ action: "clear", ...u, note });
     }
     for (const o of state.others) {
@@ -207,18 +224,70 @@ export function resolvePlan(state: PendingState, context: string, found: Readonl
 /** The command that removes the stack's locks; Pulumi's own advice for a lock left by a killed run. */
 export const cancelCommand = (stack: string): string[] => ["pulumi", "cancel", "--stack", stack, "--yes", "--non-interactive"];
 
-/** The one refresh that settles every pending operation of the plan; `stack` as the user named it. */
+/** The refresh that drops every pending operation of the plan; `stack` as the user named it. */
 export function refreshCommand(plan: RecoveryPlan, stack: string): string[] {
-    // Each URN and each ID is an occurrence of its own: the flag is a string array read in pairs.
-    const imports = plan.steps.flatMap((s) => (s.action === "import" ? ["--import-pending-creates", s.urn, "--import-pending-creates", s.id] : []));
-    // Only when something is left to clear: a listed URN that matched no pending create is then not silently dropped.
-    const clear = plan.steps.some((s) => s.action === "clear") ? ["--clear-pending-creates"] : [];
-    return ["pulumi", "refresh", "--stack", stack, "--yes", "--non-interactive", "--skip-preview", ...imports, ...clear];
+    const creates = plan.steps.some((s) => s.action !== "refresh") ? ["--clear-pending-creates"] : [];
+    return ["pulumi", "refresh", "--stack", stack, "--yes", "--non-interactive", "--skip-preview", ...creates];
 }
 
-/** The commands `--apply` runs, in order: the stale lock's removal first when there is one. */
-export function recoveryCommands(plan: RecoveryPlan, stack: string, staleLock: boolean): string[][] {
-    return [...(staleLock ? [cancelCommand(stack)] : []), refreshCommand(plan, stack)];
+/** One entry of a `pulumi import --file` document; parent and provider are names of the nameTable or of other entries. */
+export interface ImportEntry {
+    readonly type: string;
+    readonly name: string;
+    readonly logicalName: string;
+    readonly id?: string;
+    readonly component?: true;
+    readonly parent?: string;
+    readonly provider?: string;
+}
+
+export interface ImportFile {
+    readonly nameTable: Record<string, string>;
+    readonly resources: ImportEntry[];
+}
+
+const logicalName = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+/**
+ * The `pulumi import --file` document that adopts every object the plan imports, with exactly the
+ * URN the program registers: under its parent (a recorded resource, or a pending component imported
+ * here as a component first) and its provider. Undefined when nothing is imported.
+ */
+export function importFile(plan: RecoveryPlan, state: PendingState): ImportFile | undefined {
+    const imports = plan.steps.filter((s): s is Extract<Step, { action: "import" }> => s.action === "import");
+    if (!imports.length) return undefined;
+    const recorded = new Set(state.recorded.map((r) => r.urn));
+    const pendingComponents = new Map(state.pending.filter((p) => p.resource.custom === false).map((p) => [p.resource.urn, p.resource]));
+    const nameTable: Record<string, string> = {};
+    const entries = new Map<string, ImportEntry>();
+    const keyOf = (urn: string): string => {
+        if (recorded.has(urn)) {
+            nameTable[urn] = urn;
+            return urn;
+        }
+        const component = pendingComponents.get(urn)!;
+        if (!entries.has(urn)) {
+            const parent = component.parent ? keyOf(component.parent) : undefined;
+            entries.set(urn, { type: component.type, name: `r${entries.size}`, logicalName: logicalName(urn), component: true, ...(parent && { parent }) });
+        }
+        return entries.get(urn)!.name;
+    };
+    for (const s of imports) {
+        const parent = s.parent ? keyOf(s.parent) : undefined;
+        const provider = s.provider ? keyOf(s.provider) : undefined;
+        entries.set(s.urn, { type: s.type, name: `r${entries.size}`, logicalName: logicalName(s.urn), id: s.id, ...(parent && { parent }), ...(provider && { provider }) });
+    }
+    return { nameTable, resources: [...entries.values()] };
+}
+
+/** Where the import document goes, and the command that runs it (`protect` as the stack's program sets it). */
+export function importCommand(stack: string, file: string, protect: boolean): string[] {
+    return ["pulumi", "import", "--stack", stack, "--file", file, "--yes", "--non-interactive", "--skip-preview", "--generate-code=false", `--protect=${protect}`];
+}
+
+/** The commands `--apply` runs, in order: the stale lock's removal first when there is one, the refresh, the import. */
+export function recoveryCommands(plan: RecoveryPlan, stack: string, staleLock: boolean, importArgv?: string[]): string[][] {
+    return [...(staleLock ? [cancelCommand(stack)] : []), refreshCommand(plan, stack), ...(importArgv ? [importArgv] : [])];
 }
 
 export const upCommand = (stack: string): string[] => ["pulumi", "up", "--stack", stack];
@@ -242,8 +311,8 @@ export function renderPlanJson(plan: RecoveryPlan, commands: readonly string[][]
 }
 
 /**
- * What the state must look like after the refresh: no pending operation left, and every import
- * recorded. Returns one line per problem (empty: recovered).
+ * What the state must look like after the refresh and the import: no pending operation left, and
+ * every import recorded. Returns one line per problem (empty: recovered).
  */
 export function verifyRecovered(plan: RecoveryPlan, exportText: string, source: string): string[] {
     const state = parseExportedState(exportText, source);
@@ -252,7 +321,7 @@ export function verifyRecovered(plan: RecoveryPlan, exportText: string, source: 
         ...state.pending.map((p) => `still pending: ${p.resource.type} ${urnName(p.resource.urn)} (${p.type})`),
         ...plan.steps
             .filter((s) => s.action === "import" && !recorded.has(s.urn))
-            .map((s) => `not recorded by the refresh: ${s.type} ${s.name} (${(s as { id: string }).id}), which exists in the cluster`),
+            .map((s) => `not recorded by the import: ${s.type} ${s.name} (${(s as { id: string }).id}), which exists in the cluster`),
     ];
 }
 
