@@ -2,8 +2,8 @@
  * The recovery plan for a stack left with pending operations by a killed `pulumi up`, carried out
  * by Pulumi itself: one `pulumi refresh --clear-pending-creates` drops every pending create (and,
  * as any refresh does, pending updates and deletes), then one `pulumi import --file` adopts each
- * object the cluster has, under the parent and provider the killed run gave it; the next `up`
- * creates the rest. The refresh's own `--import-pending-creates` is not used: under Pulumi 3.274
+ * object the cluster has, under the parent and provider the killed run gave it and with the inputs
+ * it sent, and a last refresh reads those objects back; the next `up` creates the rest. The refresh's own `--import-pending-creates` is not used: under Pulumi 3.274
  * the refresh accepts it and records nothing (the realrun harness showed it), so the objects would
  * be left in neither the state nor the pending list. Nothing here runs a program: the checks of
  * the cluster and the commands are built here and run elsewhere.
@@ -26,6 +26,8 @@ export interface PendingObject {
     readonly parent?: string;
     /** The provider's URN (the state's reference without its `::<id>`). */
     readonly provider?: string;
+    /** What the killed run sent for it, as the export has it (secrets encrypted). */
+    readonly inputs: Record<string, unknown>;
 }
 
 export interface PendingState {
@@ -50,6 +52,8 @@ export type Step =
           readonly id: string;
           readonly parent?: string;
           readonly provider?: string;
+          /** The inputs the killed run sent for it (secrets encrypted as in the export). */
+          readonly inputs: Record<string, unknown>;
           /** The read-only command that found it, and what it printed. */
           readonly check: string;
           readonly found: string[];
@@ -137,7 +141,7 @@ export function classifyPending(input: PlanInput): PendingState {
             refusals.push(new Refusal(r, `its provider ${r.provider} is not in the state, so the refresh could not read it`));
             continue;
         }
-        objects.push({ urn: r.urn, type: r.type, name, object, parent: r.parent, provider: provider?.urn });
+        objects.push({ urn: r.urn, type: r.type, name, object, parent: r.parent, provider: provider?.urn, inputs: r.inputs ?? {} });
     }
     if (refusals.length) throw new RecoverError(refusals.map(String).join("\n"));
     return { stack, env, objects, unbacked, others, recorded: state.resources, pending: state.pending };
@@ -179,7 +183,7 @@ export function resolvePlan(state: PendingState, context: string, found: Readonl
         const check = commandLine(existenceCommand(o.object, context));
         steps.push(
             names.length
-                ? { action: "import", urn: o.urn, type: o.type, name: o.name, id: o.object.id, parent: o.parent, provider: o.provider, check, found: [...names] }
+                ? { action: "import", urn: o.urn, type: o.type, name: o.name, id: o.object.id, parent: o.parent, provider: o.provider, inputs: o.inputs, check, found: [...names] }
                 : {
                       action: "clear",
                       urn: o.urn,
@@ -239,6 +243,8 @@ export interface ImportEntry {
     readonly component?: true;
     readonly parent?: string;
     readonly provider?: string;
+    readonly inputs?: Record<string, unknown>;
+    readonly outputs?: Record<string, unknown>;
 }
 
 export interface ImportFile {
@@ -275,7 +281,20 @@ export function importFile(plan: RecoveryPlan, state: PendingState): ImportFile 
     for (const s of imports) {
         const parent = s.parent ? keyOf(s.parent) : undefined;
         const provider = s.provider ? keyOf(s.provider) : undefined;
-        entries.set(s.urn, { type: s.type, name: `r${entries.size}`, logicalName: logicalName(s.urn), id: s.id, ...(parent && { parent }), ...(provider && { provider }) });
+        // The inputs the killed run sent, as inputs and as outputs: the import then reads nothing, and the
+        // state holds exactly what the program declares (an import that reads the object takes every live
+        // field as an input, and the next up replaces a Service over its clusterIP); the refresh after it
+        // reads the live object into the outputs.
+        entries.set(s.urn, {
+            type: s.type,
+            name: `r${entries.size}`,
+            logicalName: logicalName(s.urn),
+            id: s.id,
+            ...(parent && { parent }),
+            ...(provider && { provider }),
+            inputs: s.inputs,
+            outputs: s.inputs,
+        });
     }
     return { nameTable, resources: [...entries.values()] };
 }
@@ -285,9 +304,12 @@ export function importCommand(stack: string, file: string, protect: boolean): st
     return ["pulumi", "import", "--stack", stack, "--file", file, "--yes", "--non-interactive", "--skip-preview", "--generate-code=false", `--protect=${protect}`];
 }
 
-/** The commands `--apply` runs, in order: the stale lock's removal first when there is one, the refresh, the import. */
+/** The refresh after the import: it reads each adopted object from the cluster into its outputs. */
+export const readBackCommand = (stack: string): string[] => ["pulumi", "refresh", "--stack", stack, "--yes", "--non-interactive", "--skip-preview"];
+
+/** The commands `--apply` runs, in order: the stale lock's removal first when there is one, the refresh, the import and its read-back. */
 export function recoveryCommands(plan: RecoveryPlan, stack: string, staleLock: boolean, importArgv?: string[]): string[][] {
-    return [...(staleLock ? [cancelCommand(stack)] : []), refreshCommand(plan, stack), ...(importArgv ? [importArgv] : [])];
+    return [...(staleLock ? [cancelCommand(stack)] : []), refreshCommand(plan, stack), ...(importArgv ? [importArgv, readBackCommand(stack)] : [])];
 }
 
 export const upCommand = (stack: string): string[] => ["pulumi", "up", "--stack", stack];
