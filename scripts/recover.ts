@@ -57,7 +57,7 @@ function renderLocks(locks: readonly StackLock[], stack: string): string {
         .map(
             (l) =>
                 `Stale lock ${describeLock(l)}: that process no longer runs; \`${commandLine(cancelCommand(stack))}\` removes it ` +
-                "(--apply runs it only with --clear-stale-lock)",
+                "(--apply runs it)",
         )
         .join("\n")}\n`;
 }
@@ -89,12 +89,6 @@ function main(): number {
         staleLocks = locks.filter((l) => l.state === "stale");
         info(renderLocks(staleLocks, stack));
         if (inspection.fatal) throw new RecoverError(`stack ${stack} cannot be recovered from this backend`);
-        if (args.apply && staleLocks.length && !args.clearStaleLock) {
-            throw new RecoverError(
-                `stack ${stack} has a stale lock left by a killed run; re-run with --clear-stale-lock to have --apply remove it with ` +
-                    `\`${commandLine(cancelCommand(stack))}\`, or run that command yourself. Nothing was changed.`,
-            );
-        }
         if (inspection.actions.length) {
             if (!args.repairBackend) throw new RecoverError(`the file backend of stack ${stack} is broken; re-run with --repair-backend to repair it`);
             info(

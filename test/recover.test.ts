@@ -1,6 +1,7 @@
 /**
  * `npm run recover`'s plan: the pending creates of an interrupted up are looked up in the cluster;
- * existing ones become imports of one `pulumi refresh`, the rest are cleared; foreign objects are refused.
+ * one `pulumi refresh` clears them all, one `pulumi import --file` adopts the existing ones with the
+ * inputs the killed run sent, a last refresh reads them back; foreign objects are refused.
  */
 import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,8 @@ import { RecoverError } from "../scripts/lib/recover/errors";
 import {
     classifyPending,
     existenceChecks,
+    importCommand,
+    importFile,
     recoveryCommands,
     refreshCommand,
     renderPlan,
@@ -75,34 +78,14 @@ describe("the real interrupted state", () => {
             ["clear", "mlflow-dev-deployment", "not in the cluster (mlflow-dev/mlflow-dev): cleared; the next `pulumi up` creates it"],
             ["import", "app-secrets-dev-airflow", "airflow-dev/workload-app-dev"],
         ]);
-        expect(recoveryCommands(plan, "dev", false)).toEqual([
-            [
-                "pulumi",
-                "refresh",
-                "--stack",
-                "dev",
-                "--yes",
-                "--non-interactive",
-                "--skip-preview",
-                "--import-pending-creates",
-                URN.release,
-                "--import-pending-creates",
-                "storage-dev/nfs-dev",
-                "--import-pending-creates",
-                URN.dashboard,
-                "--import-pending-creates",
-                "monitoring-dev/dashboard-platform-k8s-dev",
-                "--import-pending-creates",
-                URN.secret,
-                "--import-pending-creates",
-                "monitoring-dev/grafana-admin-dev",
-                "--import-pending-creates",
-                URN.appSecret,
-                "--import-pending-creates",
-                "airflow-dev/workload-app-dev",
-                "--clear-pending-creates",
-            ],
+        const importArgv = importCommand("dev", "out/recover/dev/import.json", false);
+        expect(recoveryCommands(plan, "dev", false, importArgv).map(commandLine)).toEqual([
+            "pulumi refresh --stack dev --yes --non-interactive --skip-preview --clear-pending-creates",
+            "pulumi import --stack dev --file out/recover/dev/import.json --yes --non-interactive --skip-preview --generate-code=false --protect=false",
+            "pulumi refresh --stack dev --yes --non-interactive --skip-preview",
         ]);
+        // prod's program protects everything, and so does its import.
+        expect(importCommand("prod", "f.json", true).at(-1)).toBe("--protect=true");
         // A stale lock is removed first; the stack is named as the user gave it.
         expect(recoveryCommands(plan, "organization/mlops-platform/dev", true)[0]).toEqual([
             "pulumi",
@@ -116,7 +99,7 @@ describe("the real interrupted state", () => {
 
     it("prints each pending create with what the cluster said, then the commands", () => {
         const plan = resolvePlan(devPending(), CONTEXT, FOUND_BUT_DEPLOYMENT);
-        const text = renderPlan(plan, recoveryCommands(plan, "dev", false), "dev");
+        const text = renderPlan(plan, recoveryCommands(plan, "dev", false, importCommand("dev", "out/recover/dev/import.json", false)), "dev");
         expect(text.split("\n").slice(0, 12)).toEqual([
             "Recovery of stack dev (env dev): 5 pending operation(s)",
             "  import  kubernetes:helm.sh/v3:Release nfs-dev",
@@ -133,10 +116,9 @@ describe("the real interrupted state", () => {
         ]);
         expect(text.split("Commands (--apply runs them):\n")[1]).toBe(
             [
-                `  pulumi refresh --stack dev --yes --non-interactive --skip-preview --import-pending-creates '${URN.release}' --import-pending-creates storage-dev/nfs-dev ` +
-                    `--import-pending-creates '${URN.dashboard}' --import-pending-creates monitoring-dev/dashboard-platform-k8s-dev ` +
-                    `--import-pending-creates '${URN.secret}' --import-pending-creates monitoring-dev/grafana-admin-dev ` +
-                    `--import-pending-creates '${URN.appSecret}' --import-pending-creates airflow-dev/workload-app-dev --clear-pending-creates`,
+                "  pulumi refresh --stack dev --yes --non-interactive --skip-preview --clear-pending-creates",
+                "  pulumi import --stack dev --file out/recover/dev/import.json --yes --non-interactive --skip-preview --generate-code=false --protect=false",
+                "  pulumi refresh --stack dev --yes --non-interactive --skip-preview",
                 "Then review and deploy:",
                 "  pulumi up --stack dev",
                 "",
@@ -144,30 +126,62 @@ describe("the real interrupted state", () => {
         );
     });
 
-    it("leaves --clear-pending-creates out when everything exists, and imports nothing when nothing does", () => {
-        const all = new Map([...FOUND_BUT_DEPLOYMENT].map(([k]) => [k, ["x/y"]]));
-        expect(refreshCommand(resolvePlan(devPending(), CONTEXT, all), "dev")).not.toContain("--clear-pending-creates");
-        const none = new Map([...FOUND_BUT_DEPLOYMENT].map(([k]) => [k, []]));
-        expect(refreshCommand(resolvePlan(devPending(), CONTEXT, none), "dev")).toEqual([
-            "pulumi",
-            "refresh",
-            "--stack",
-            "dev",
-            "--yes",
-            "--non-interactive",
-            "--skip-preview",
-            "--clear-pending-creates",
+    it("adopts each found object under its parent and provider with the inputs the killed run sent, and nothing when nothing is found", () => {
+        const pending = devPending();
+        const plan = resolvePlan(pending, CONTEXT, FOUND_BUT_DEPLOYMENT);
+        const file = importFile(plan, pending)!;
+        expect(file.nameTable).toEqual({
+            [URN.nfs]: URN.nfs,
+            [URN.k8sProvider]: URN.k8sProvider,
+            [URN.dashboards]: URN.dashboards,
+            [URN.grafanaAdmin]: URN.grafanaAdmin,
+            [URN.appSecrets]: URN.appSecrets,
+        });
+        expect(file.resources.map((r) => [r.name, r.type, r.logicalName, r.id, r.parent, r.provider])).toEqual([
+            ["r0", "kubernetes:helm.sh/v3:Release", "nfs-dev", "storage-dev/nfs-dev", URN.nfs, URN.k8sProvider],
+            ["r1", "kubernetes:core/v1:ConfigMap", "dashboards-dev-platform-k8s-dev", "monitoring-dev/dashboard-platform-k8s-dev", URN.dashboards, URN.k8sProvider],
+            ["r2", "kubernetes:core/v1:Secret", "grafana-admin-dev-secret", "monitoring-dev/grafana-admin-dev", URN.grafanaAdmin, URN.k8sProvider],
+            ["r3", "kubernetes:core/v1:Secret", "app-secrets-dev-airflow", "airflow-dev/workload-app-dev", URN.appSecrets, URN.k8sProvider],
         ]);
+        // Inputs and outputs are what the export recorded for the pending create, secrets still encrypted.
+        const recorded = (urn: string) => pending.pending.find((p) => p.resource.urn === urn)!.resource.inputs;
+        for (const [i, urn] of [URN.release, URN.dashboard, URN.secret, URN.appSecret].entries()) {
+            expect([file.resources[i]!.inputs, file.resources[i]!.outputs]).toEqual([recorded(urn), recorded(urn)]);
+        }
+        expect(JSON.stringify(file)).not.toMatch(/"stringData":\{"[a-z-]+":"[^{]/);
+        const none = new Map([...FOUND_BUT_DEPLOYMENT].map(([k]) => [k, []]));
+        expect(importFile(resolvePlan(pending, CONTEXT, none), pending)).toBeUndefined();
+        expect(refreshCommand(resolvePlan(pending, CONTEXT, none), "dev")).toContain("--clear-pending-creates");
     });
 
-    it("checks after the refresh that nothing is pending and every import is recorded", () => {
+    it("imports a pending component above an imported object as a component, and clears one with nothing under it", () => {
+        const component = { urn: URN.dashboards, custom: false, type: "mlops:monitoring:Dashboards", parent: URN.platform };
+        const doc = interruptedState([pendingCreate(component), DEFAULT_PENDING[1]!]);
+        doc.deployment.resources = doc.deployment.resources.filter((r: { urn: string }) => r.urn !== URN.dashboards);
+        const pending = classifyPending({ stack: "dev", project: PROJECT, env: "dev", exportText: exportText(doc), source: "s" });
+        const plan = resolvePlan(pending, CONTEXT, new Map([[URN.dashboard, ["configmap/dashboard-platform-k8s-dev"]]]));
+        expect(plan.steps.find((s) => s.urn === URN.dashboards)).toMatchObject({
+            action: "clear",
+            note: "cleared, then imported again as a component with the objects under it, so that they keep their URNs",
+        });
+        expect(importFile(plan, pending)!.resources.map((r) => [r.name, r.type, r.logicalName, r.component ?? false, r.parent])).toEqual([
+            ["r0", "mlops:monitoring:Dashboards", "dashboards-dev", true, URN.platform],
+            ["r1", "kubernetes:core/v1:ConfigMap", "dashboards-dev-platform-k8s-dev", false, "r0"],
+        ]);
+        const nothing = resolvePlan(pending, CONTEXT, new Map([[URN.dashboard, []]]));
+        expect(nothing.steps.find((s) => s.urn === URN.dashboards)).toMatchObject({
+            note: "cleared: a component has no object in the cluster; the next `pulumi up` registers it again",
+        });
+    });
+
+    it("checks after the commands that nothing is pending and every import is recorded", () => {
         const plan = resolvePlan(devPending(), CONTEXT, FOUND_BUT_DEPLOYMENT);
         const doc = interruptedState([]);
         expect(verifyRecovered(plan, exportText(doc), "after")).toEqual([
-            "not recorded by the refresh: kubernetes:helm.sh/v3:Release nfs-dev (storage-dev/nfs-dev), which exists in the cluster",
-            "not recorded by the refresh: kubernetes:core/v1:ConfigMap dashboards-dev-platform-k8s-dev (monitoring-dev/dashboard-platform-k8s-dev), which exists in the cluster",
-            "not recorded by the refresh: kubernetes:core/v1:Secret grafana-admin-dev-secret (monitoring-dev/grafana-admin-dev), which exists in the cluster",
-            "not recorded by the refresh: kubernetes:core/v1:Secret app-secrets-dev-airflow (airflow-dev/workload-app-dev), which exists in the cluster",
+            "not recorded by the import: kubernetes:helm.sh/v3:Release nfs-dev (storage-dev/nfs-dev), which exists in the cluster",
+            "not recorded by the import: kubernetes:core/v1:ConfigMap dashboards-dev-platform-k8s-dev (monitoring-dev/dashboard-platform-k8s-dev), which exists in the cluster",
+            "not recorded by the import: kubernetes:core/v1:Secret grafana-admin-dev-secret (monitoring-dev/grafana-admin-dev), which exists in the cluster",
+            "not recorded by the import: kubernetes:core/v1:Secret app-secrets-dev-airflow (airflow-dev/workload-app-dev), which exists in the cluster",
         ]);
         doc.deployment.resources.push(...[URN.release, URN.dashboard, URN.secret, URN.appSecret].map((urn) => ({ urn, type: "t", id: "i" })));
         expect(verifyRecovered(plan, exportText(doc), "after")).toEqual([]);

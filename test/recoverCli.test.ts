@@ -4,7 +4,7 @@
  * backend in a temporary directory.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -121,14 +121,9 @@ const KUBECTL_CALLS = [
     `kubectl --context ${CONTEXT} get deployment.v1.apps mlflow-dev -n mlflow-dev -o name --ignore-not-found`,
     `kubectl --context ${CONTEXT} get secret workload-app-dev -n airflow-dev -o name --ignore-not-found`,
 ];
-const REFRESH = [
-    "pulumi refresh --stack dev --yes --non-interactive --skip-preview",
-    `--import-pending-creates ${URN.release} --import-pending-creates storage-dev/nfs-dev`,
-    `--import-pending-creates ${URN.dashboard} --import-pending-creates monitoring-dev/dashboard-platform-k8s-dev`,
-    `--import-pending-creates ${URN.secret} --import-pending-creates monitoring-dev/grafana-admin-dev`,
-    `--import-pending-creates ${URN.appSecret} --import-pending-creates airflow-dev/workload-app-dev`,
-    "--clear-pending-creates",
-].join(" ");
+const REFRESH = "pulumi refresh --stack dev --yes --non-interactive --skip-preview --clear-pending-creates";
+const IMPORT = "pulumi import --stack dev --file out/recover/dev/import.json --yes --non-interactive --skip-preview --generate-code=false --protect=false";
+const READBACK = "pulumi refresh --stack dev --yes --non-interactive --skip-preview";
 const EXPORT = "pulumi stack export --stack dev";
 const CANCEL = "pulumi cancel --stack dev --yes --non-interactive";
 
@@ -163,61 +158,63 @@ describe("npm run recover without a terminal", () => {
             `  import  kubernetes:helm.sh/v3:Release nfs-dev\n      found secret/sh.helm.release.v1.nfs-dev.v1 (${KUBECTL_CALLS[0]}): imported as storage-dev/nfs-dev\n`,
         );
         expect(run.stdout.split("Commands (--apply runs them):\n")[1]).toBe(
-            `  ${REFRESH.replace(/(urn:\S+)/g, "'$1'")}\nThen review and deploy:\n  pulumi up --stack dev\n`,
+            `  ${REFRESH}\n  ${IMPORT}\n  ${READBACK}\nThen review and deploy:\n  pulumi up --stack dev\n`,
         );
     });
 
-    it("--apply runs one refresh with --yes --non-interactive, imports paired, then checks the state", async () => {
+    it("--apply runs the refresh, the import and the read-back with --yes --non-interactive, then checks the state", async () => {
         const f = fake(realExport(), EXISTING, recoveredExport());
         const run = await runRecover(["dev", "--backend-dir", backendWith({ "dev.json": CHECKPOINT }), "--apply"], f.env);
         expect(run.code).toBe(0);
-        expect(f.calls()).toEqual([EXPORT, ...KUBECTL_CALLS, REFRESH, EXPORT]);
-        expect(run.stderr).toBe(`$ ${REFRESH.replace(/(urn:\S+)/g, "'$1'")}\n`);
+        expect(f.calls()).toEqual([EXPORT, ...KUBECTL_CALLS, REFRESH, IMPORT, READBACK, EXPORT]);
+        expect(run.stderr).toBe(`$ ${REFRESH}\n$ ${IMPORT}\n$ ${READBACK}\n`);
         expect(run.stdout.endsWith("Recovered. Review and deploy: pulumi up --stack dev\n")).toBe(true);
+        // The import document: the four objects the cluster has, owner-only like the state it comes from.
+        const file = path.join(ROOT, "out", "recover", "dev", "import.json");
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(JSON.parse(readFileSync(file, "utf8")).resources.map((r: { id: string }) => r.id)).toEqual([
+            "storage-dev/nfs-dev",
+            "monitoring-dev/dashboard-platform-k8s-dev",
+            "monitoring-dev/grafana-admin-dev",
+            "airflow-dev/workload-app-dev",
+        ]);
     });
 
-    it("--apply fails when the refresh left an existing object unrecorded", async () => {
+    it("--apply fails when the commands left an existing object unrecorded", async () => {
         const f = fake(realExport(), EXISTING);
         const run = await runRecover(["dev", "--backend-dir", backendWith({ "dev.json": CHECKPOINT }), "--apply"], f.env);
         expect(run.code).toBe(1);
         expect(f.calls().at(-1)).toBe(EXPORT);
-        expect(run.stderr.split("\n").slice(1, 3)).toEqual([
-            "the refresh ran, but the state is not recovered:",
+        expect(run.stderr.split("\n").slice(3, 5)).toEqual([
+            "the refresh and the import ran, but the state is not recovered:",
             "  still pending: kubernetes:helm.sh/v3:Release nfs-dev (creating)",
         ]);
         expect(run.stderr).toContain("Do not run `pulumi up` yet");
     });
 
-    it("stops on a stale lock under --apply until --clear-stale-lock, then cancels it before the refresh", async () => {
+    it("reports a stale lock of this machine with the command that clears it, and --apply runs that command first", async () => {
         const f = fake(realExport(), EXISTING, recoveredExport());
         const root = backendWith({ "dev.json": CHECKPOINT, ...staleLock(DEAD_PID) });
         const lockFile = ".pulumi/locks/organization/mlops-platform/dev/9f1c.json";
 
-        const stopped = await runRecover(["dev", "--backend-dir", root, "--apply"], f.env);
-        expect(stopped.code).toBe(1);
-        expect(stopped.stderr).toBe(
-            "stack dev has a stale lock left by a killed run; re-run with --clear-stale-lock to have --apply remove it with " +
-                `\`${CANCEL}\`, or run that command yourself. Nothing was changed.\n`,
-        );
-        expect(stopped.stdout).toContain(
-            `Stale lock ${lockFile}: created by ci@${hostname()} (pid ${DEAD_PID}) at 2026-11-25T16:29:28Z: that process no longer runs; \`${CANCEL}\` removes it`,
-        );
-        expect(f.calls()).toEqual([]);
-        expect(existsSync(path.join(root, lockFile))).toBe(true);
-
         const planned = await runRecover(["dev", "--backend-dir", root], f.env);
         expect(planned.code).toBe(0);
-        expect(planned.stdout).toContain(`Commands (--apply runs them):\n  ${CANCEL}\n  pulumi refresh --stack dev`);
+        expect(planned.stdout).toContain(
+            `Stale lock ${lockFile}: created by ci@${hostname()} (pid ${DEAD_PID}) at 2026-11-25T16:29:28Z: that process no longer runs; \`${CANCEL}\` removes it (--apply runs it)`,
+        );
+        expect(planned.stdout).toContain(`Commands (--apply runs them):\n  ${CANCEL}\n  ${REFRESH}`);
+        expect(f.calls()).toEqual([EXPORT, ...KUBECTL_CALLS]);
+        expect(existsSync(path.join(root, lockFile))).toBe(true);
 
-        const cleared = await runRecover(["dev", "--backend-dir", root, "--apply", "--clear-stale-lock"], f.env);
-        expect(cleared.code).toBe(0);
-        expect(f.calls()).toEqual([EXPORT, ...KUBECTL_CALLS, EXPORT, ...KUBECTL_CALLS, CANCEL, REFRESH, EXPORT]);
+        const applied = await runRecover(["dev", "--backend-dir", root, "--apply"], f.env);
+        expect(applied.code).toBe(0);
+        expect(f.calls()).toEqual([EXPORT, ...KUBECTL_CALLS, EXPORT, ...KUBECTL_CALLS, CANCEL, REFRESH, IMPORT, READBACK, EXPORT]);
     });
 
     it("refuses a lock held by a running process or another machine, running nothing", async () => {
         const f = fake(realExport(), EXISTING);
         const live = backendWith({ "dev.json": CHECKPOINT, ...staleLock(process.pid) });
-        const run = await runRecover(["dev", "--backend-dir", live, "--apply", "--clear-stale-lock"], f.env);
+        const run = await runRecover(["dev", "--backend-dir", live, "--apply"], f.env);
         expect(run.code).toBe(1);
         expect(run.stderr).toBe(
             `stack dev is locked by a running process, .pulumi/locks/organization/mlops-platform/dev/9f1c.json: created by ci@${hostname()} (pid ${process.pid}) ` +
@@ -227,7 +224,7 @@ describe("npm run recover without a terminal", () => {
             "dev.json": CHECKPOINT,
             "locks/organization/mlops-platform/dev/1.json": JSON.stringify({ pid: 12, username: "ci", hostname: `not-${hostname()}`, timestamp: "t" }),
         });
-        const foreign = await runRecover(["dev", "--backend-dir", other, "--apply", "--clear-stale-lock"], f.env);
+        const foreign = await runRecover(["dev", "--backend-dir", other, "--apply"], f.env);
         expect(foreign.code).toBe(1);
         expect(foreign.stderr).toContain(
             `stack dev is locked from another machine, .pulumi/locks/organization/mlops-platform/dev/1.json: created by ci@not-${hostname()} (pid 12) at t`,
@@ -274,7 +271,7 @@ describe("npm run recover without a terminal", () => {
         expect(existsSync(stackFile(root, "dev.json.attrs"))).toBe(false);
         const report = JSON.parse(json.stdout);
         expect(report.context).toBe(CONTEXT);
-        expect(report.commands).toEqual([REFRESH.split(" ")]);
+        expect(report.commands).toEqual([REFRESH.split(" "), IMPORT.split(" "), READBACK.split(" ")]);
         expect(report.then).toEqual(["pulumi", "up", "--stack", "dev"]);
         expect(report.steps.map((s: { action: string }) => s.action)).toEqual(["import", "import", "import", "clear", "import"]);
 

@@ -6,7 +6,6 @@ export interface RecoverArgs {
     readonly stateFile?: string;
     readonly backendDir?: string;
     readonly repairBackend: boolean;
-    readonly clearStaleLock: boolean;
     readonly apply: boolean;
     readonly json: boolean;
     readonly help: boolean;
@@ -23,15 +22,15 @@ Without --apply nothing is changed; every command runs without a terminal.
   --backend-dir <dir>   the file backend's root, the directory that holds .pulumi
                         (default: PULUMI_BACKEND_URL's file:// path, else the home directory)
   --repair-backend      repair a broken file backend (every file changed is backed up first)
-  --clear-stale-lock    with --apply: remove a lock left by a killed run on this machine
-                        (\`pulumi cancel --stack <stack> --yes --non-interactive\`); not implied by --apply
-  --apply               --repair-backend, then run the plan's pulumi commands (never \`pulumi up\`)
+  --apply               --repair-backend, then run the plan's pulumi commands (never \`pulumi up\`),
+                        first \`pulumi cancel --stack <stack> --yes --non-interactive\` when the stack's
+                        lock was left by a process of this machine that no longer runs
   --json                print the plan as JSON
   -h, --help            print this help
 Exit codes: 0 planned or applied, 1 refused or not recoverable, 2 bad arguments or a missing Pulumi CLI.`;
 
 export function parseArgs(argv: readonly string[]): RecoverArgs {
-    const out: { -readonly [K in keyof RecoverArgs]: RecoverArgs[K] } = { repairBackend: false, clearStaleLock: false, apply: false, json: false, help: false };
+    const out: { -readonly [K in keyof RecoverArgs]: RecoverArgs[K] } = { repairBackend: false, apply: false, json: false, help: false };
     const value = (i: number, flag: string): string => {
         const v = argv[i];
         if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} expects a value`);
@@ -43,7 +42,6 @@ export function parseArgs(argv: readonly string[]): RecoverArgs {
         else if (a === "--state") out.stateFile = value(++i, a);
         else if (a === "--backend-dir") out.backendDir = value(++i, a);
         else if (a === "--repair-backend") out.repairBackend = true;
-        else if (a === "--clear-stale-lock") out.clearStaleLock = true;
         else if (a === "--apply") out.apply = out.repairBackend = true;
         else if (a === "--json") out.json = true;
         else if (!a.startsWith("-") && out.stack === undefined) out.stack = a;
