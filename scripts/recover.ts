@@ -54,11 +54,7 @@ function refuseLocks(locks: readonly StackLock[], stack: string): void {
 function renderLocks(locks: readonly StackLock[], stack: string): string {
     if (!locks.length) return "Locks: none\n";
     return `${locks
-        .map(
-            (l) =>
-                `Stale lock ${describeLock(l)}: that process no longer runs; \`${commandLine(cancelCommand(stack))}\` removes it ` +
-                "(--apply runs it)",
-        )
+        .map((l) => `Stale lock ${describeLock(l)}: that process no longer runs; \`${commandLine(cancelCommand(stack))}\` removes it ` + "(--apply runs it)")
         .join("\n")}\n`;
 }
 

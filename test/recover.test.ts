@@ -139,7 +139,14 @@ describe("the real interrupted state", () => {
         });
         expect(file.resources.map((r) => [r.name, r.type, r.logicalName, r.id, r.parent, r.provider])).toEqual([
             ["r0", "kubernetes:helm.sh/v3:Release", "nfs-dev", "storage-dev/nfs-dev", URN.nfs, URN.k8sProvider],
-            ["r1", "kubernetes:core/v1:ConfigMap", "dashboards-dev-platform-k8s-dev", "monitoring-dev/dashboard-platform-k8s-dev", URN.dashboards, URN.k8sProvider],
+            [
+                "r1",
+                "kubernetes:core/v1:ConfigMap",
+                "dashboards-dev-platform-k8s-dev",
+                "monitoring-dev/dashboard-platform-k8s-dev",
+                URN.dashboards,
+                URN.k8sProvider,
+            ],
             ["r2", "kubernetes:core/v1:Secret", "grafana-admin-dev-secret", "monitoring-dev/grafana-admin-dev", URN.grafanaAdmin, URN.k8sProvider],
             ["r3", "kubernetes:core/v1:Secret", "app-secrets-dev-airflow", "airflow-dev/workload-app-dev", URN.appSecrets, URN.k8sProvider],
         ]);

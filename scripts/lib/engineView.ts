@@ -195,11 +195,16 @@ function withProviderOutputs(rec: ResourceRecord, preview: boolean, props: Recor
 
 const plain = (v: unknown) => (isSecretValue(v) ? v.value : v);
 
-/** The inputs as the provider's Check returns them: for a Secret, `stringData` merged into base64 `data`. */
+/**
+ * The inputs as the provider's Check returns them: for a Secret, `stringData` merged into base64
+ * `data`, unless a value in them is unknown: then the provider leaves the inputs as they are (a
+ * first preview of a Secret of generated values shows `stringData` unknown, test/fixtures/engine).
+ */
 export function providerChecked(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
     if (type !== SECRET || inputs.stringData === undefined) return inputs;
     const { stringData, data, ...rest } = inputs;
     const [given, encoded] = [plain(stringData), plain(data)];
+    if (unknownPaths(given, UNKNOWN).length || unknownPaths(encoded, UNKNOWN).length) return inputs;
     const base64 = (v: unknown) => {
         const s = plain(v);
         return typeof s === "string" && s !== UNKNOWN ? Buffer.from(s).toString("base64") : s;

@@ -51,7 +51,7 @@ deployed() {
     pulumi stack output -s "$stack" --json > "$RAW/$stack-outputs.json"
     pulumi stack export -s "$stack" > "$RAW/$stack-state.json"
     (cd "$ROOT" && npx --no-install tsx test/engine/scrub.ts deployed --stack "$stack" \
-        --outputs "$RAW/$stack-outputs.json" --state "$RAW/$stack-state.json" --config "$RAW/$stack-config.json" \
+        --outputs "$RAW/$stack-outputs.json" --state "$RAW/$stack-state.json" --config "$RAW/$stack-config.json" --chart-mirror "$CHART_REPO_URL" \
         --machine-path "$WORK" --machine-path "$RR" --machine-path "$HOME" --out "$OUT/$stack-deployed-state.json")
 }
 

@@ -163,7 +163,15 @@ function main(argv: string[]): void {
         const keep = ["urn", "type", "custom", "protect", "retainOnDelete", "external", "parent", "provider"];
         write({
             stack: one("stack"),
-            outputs: scrubbed(readJson(one("outputs")), secrets, machinePaths),
+            // The Stack's outputs name chart sources too: as in the previews, the mirror becomes the pin.
+            outputs: scrubbed(
+                withPublicChartRepos(
+                    [{ urn: "", type: "", name: "", protect: false, dependencies: [], props: readJson(one("outputs")) }],
+                    one("chart-mirror"),
+                )[0]!.props,
+                secrets,
+                machinePaths,
+            ),
             resources: (state.deployment.resources ?? []).map((r) => Object.fromEntries(keep.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]))),
         });
     } else if (mode === "manifest") {

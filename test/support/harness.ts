@@ -81,15 +81,15 @@ export function useBothStacks(): Record<"dev" | "prod", StackRun> {
  * secrets the program generates (`@pulumi/random`), as `<kind> <resource name> <path>`.
  */
 export const generatedSecretUnknowns = (env: string): string[] => [
-    `Secret ingress-auth-${env}-credentials data`,
-    `Secret grafana-admin-${env}-secret data`,
-    `Secret app-secrets-${env}-fastapi data`,
-    `Secret app-secrets-${env}-airflow data`,
-    `Secret ingress-auth-${env}-htpasswd-monitoring data`,
-    `Secret ingress-auth-${env}-htpasswd-observability data`,
-    `Secret airflow-${env}-api-secret-key data`,
-    `Secret airflow-${env}-jwt-secret data`,
-    `Secret airflow-${env}-fernet-key data`,
+    `Secret ingress-auth-${env}-credentials stringData`,
+    `Secret grafana-admin-${env}-secret stringData`,
+    `Secret app-secrets-${env}-fastapi stringData`,
+    `Secret app-secrets-${env}-airflow stringData`,
+    `Secret ingress-auth-${env}-htpasswd-monitoring stringData`,
+    `Secret ingress-auth-${env}-htpasswd-observability stringData`,
+    `Secret airflow-${env}-api-secret-key stringData`,
+    `Secret airflow-${env}-jwt-secret stringData`,
+    `Secret airflow-${env}-fernet-key stringData`,
 ];
 
 /** Secret config every stack needs (set with `pulumi config set --secret` in real stacks). */

@@ -183,7 +183,18 @@ export function resolvePlan(state: PendingState, context: string, found: Readonl
         const check = commandLine(existenceCommand(o.object, context));
         steps.push(
             names.length
-                ? { action: "import", urn: o.urn, type: o.type, name: o.name, id: o.object.id, parent: o.parent, provider: o.provider, inputs: o.inputs, check, found: [...names] }
+                ? {
+                      action: "import",
+                      urn: o.urn,
+                      type: o.type,
+                      name: o.name,
+                      id: o.object.id,
+                      parent: o.parent,
+                      provider: o.provider,
+                      inputs: o.inputs,
+                      check,
+                      found: [...names],
+                  }
                 : {
                       action: "clear",
                       urn: o.urn,
@@ -301,7 +312,19 @@ export function importFile(plan: RecoveryPlan, state: PendingState): ImportFile 
 
 /** Where the import document goes, and the command that runs it (`protect` as the stack's program sets it). */
 export function importCommand(stack: string, file: string, protect: boolean): string[] {
-    return ["pulumi", "import", "--stack", stack, "--file", file, "--yes", "--non-interactive", "--skip-preview", "--generate-code=false", `--protect=${protect}`];
+    return [
+        "pulumi",
+        "import",
+        "--stack",
+        stack,
+        "--file",
+        file,
+        "--yes",
+        "--non-interactive",
+        "--skip-preview",
+        "--generate-code=false",
+        `--protect=${protect}`,
+    ];
 }
 
 /** The refresh after the import: it reads each adopted object from the cluster into its outputs. */
