@@ -32,14 +32,31 @@ export interface StackRun {
     readonly plan: Plan;
 }
 
-/** Secret config only the user's machine holds is stood in for by placeholders unless `opts` says otherwise. */
+/**
+ * Secret config only the user's machine holds is stood in for by placeholders unless `opts` says otherwise.
+ * The stack file is loaded once per test process for the same options: its placeholders are random
+ * per load, and one load is what lets every test that runs this stack share one run.
+ */
 export async function runStack(stack: string, opts: StackOptions = {}): Promise<StackRun> {
-    return runLoaded(loadStack(ROOT, stack, { placeholderSecrets: true, ...opts }));
+    return runLoaded(loadedOnce(["stack", stack, opts], () => loadStack(ROOT, stack, { placeholderSecrets: true, ...opts })));
 }
 
 /** The same for a stack file anywhere (the staging fixture). */
 export async function runStackFile(file: string, opts: StackOptions = {}): Promise<StackRun> {
-    return runLoaded(loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts }));
+    return runLoaded(loadedOnce(["file", file, opts], () => loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts })));
+}
+
+const LOADED_STACKS = Symbol.for("mlops-platform/test-harness/loadedStacks");
+const loadedStacks: Map<string, LoadedStack> = ((globalThis as Record<symbol, unknown>)[LOADED_STACKS] ??= new Map()) as Map<string, LoadedStack>;
+
+function loadedOnce(key: unknown[], load: () => LoadedStack): LoadedStack {
+    const k = JSON.stringify(key);
+    let loaded = loadedStacks.get(k);
+    if (!loaded) {
+        loaded = load();
+        loadedStacks.set(k, loaded);
+    }
+    return loaded;
 }
 
 /**
