@@ -56,7 +56,13 @@ describe("workflows", () => {
     it("check, plan, diff and preview every pull request", () => {
         const pr = workflow("pr.yml");
         expect(Object.keys(pr.jobs)).toEqual(["checks", "plan-diff", "preview"]);
-        expect(pr.jobs.checks.steps.map((s: any) => s.run).filter(Boolean)).toEqual(["npm run build", "npm run lint", "npm run format:check", "npm test"]);
+        expect(pr.jobs.checks.steps.map((s: any) => s.run).filter(Boolean)).toEqual([
+            "npm run build",
+            "npm run lint",
+            "npm run format:check",
+            "npm test",
+            "npm run test:integration",
+        ]);
         const diff = pr.jobs["plan-diff"].steps;
         expect(diff[1].with.ref).toBe("${{ github.event.pull_request.base.sha }}");
         expect(diff.find((s: any) => s.name === "Diff").run).toBe(
@@ -146,7 +152,7 @@ describe("workflows", () => {
         expect(action.runs.steps[0]).toEqual({ uses: "actions/setup-node@v4", with: { "node-version-file": ".nvmrc", cache: "npm" } });
     });
 
-    it("give every job that runs npm test the validators and servers the tests need", () => {
+    it("give every job that runs npm test the validators and servers the tests need, and run the integration tier after it", () => {
         const action = yaml.load(readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")) as Record<string, any>;
         const toolSteps = action.runs.steps.filter((s: any) => s.if === "inputs.test-tools == 'true'");
         expect(toolSteps.map((s: any) => s.uses ?? s.run.trim().split("\n").pop())).toEqual([
@@ -160,6 +166,8 @@ describe("workflows", () => {
                 if (test < 0) continue;
                 const setup = steps.findIndex((s) => s.uses === "./.github/actions/setup");
                 expect([file, name, setup >= 0 && setup < test, steps[setup]?.with?.["test-tools"]]).toEqual([file, name, true, "true"]);
+                // npm test is the fast tier: the checks that need the tools are the integration tier's.
+                expect([file, name, steps.findIndex((s) => s.run === "npm run test:integration") > test]).toEqual([file, name, true]);
             }
         }
     });
