@@ -111,7 +111,8 @@ describe("two replicas firing one alert reach Slack once (real Prometheus and Al
     };
 
     const alertsIn = async (am: RunningServer) => (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { labels: Record<string, string> }[];
-    const until = async (what: string, done: () => Promise<boolean> | boolean, ms = 20_000) => {
+    /** Polls `done`; the bound is generous because a busy machine slows the servers, and only a hang should fail. */
+    const until = async (what: string, done: () => Promise<boolean> | boolean, ms = 120_000) => {
         const deadline = Date.now() + ms;
         while (!(await done())) {
             if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
