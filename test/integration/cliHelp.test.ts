@@ -17,7 +17,9 @@ const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"
 const commands = Object.entries(scripts).filter(([name]) => !TOOL_INVOCATIONS.includes(name));
 
 it("knows every npm script: each is a tool invocation or a script of its own", () => {
-    expect(Object.keys(scripts).sort()).toEqual([...TOOL_INVOCATIONS, "bench", "bench:tests", "plan", "plan:diff", "policy-config", "recover", "verify"].sort());
+    expect(Object.keys(scripts).sort()).toEqual(
+        [...TOOL_INVOCATIONS, "bench", "bench:tests", "plan", "plan:diff", "policy-config", "recover", "verify"].sort(),
+    );
     for (const [name, command] of commands) expect(command, name).toMatch(/^tsx scripts\/\w+\.ts$/);
 });
 
