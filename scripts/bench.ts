@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { NamedError } from "./lib/errors";
 import { loadProgramFresh } from "./lib/loadProgram";
 import { LoadedStack, StackFileError, UnknownStackError, loadStack } from "./lib/stackFile";
+import { formatTable } from "./lib/table";
 
 const ROOT = path.resolve(__dirname, "..");
 const WARMUP = 1;
@@ -97,14 +98,7 @@ async function main(): Promise<void> {
         const heap = process.memoryUsage().heapUsed / MIB;
         rows.push([name, String(RUNS), program.toFixed(1), empty.toFixed(1), (program - empty).toFixed(1), heap.toFixed(1)]);
     }
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const row of [header, ...rows])
-        console.log(
-            row
-                .map((c, i) => c.padEnd(widths[i]))
-                .join("  ")
-                .trimEnd(),
-        );
+    console.log(formatTable(header, rows));
     for (const name of stacks) {
         const file = path.join(mkdtempSync(path.join(tmpdir(), "bench-load-")), `${name}.json`);
         writeFileSync(file, JSON.stringify(loadStack(ROOT, name, { placeholderSecrets: true })));

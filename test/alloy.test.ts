@@ -1,6 +1,7 @@
 /**
- * Grafana Alloy as an env's log agent (`logging.agent: alloy`): Promtail's guarantees, its config
- * checked by Alloy's own parser and printer, and the switch from Promtail as one config change.
+ * Grafana Alloy as an env's log agent (`logging.agent: alloy`): Promtail's guarantees and the switch
+ * from Promtail as one config change; its config under Alloy's own parser and printer is
+ * test/integration/alloyFmt.test.ts.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,6 @@ import { writePlan } from "../scripts/lib/planWriter";
 import { alloyConfig } from "../components/logging/alloy";
 import { helmTplLiteral } from "../components/logging/alloyConfig";
 import { envNames } from "../components/naming";
-import { AlloyFmtResult, alloyFmt, alloyFormatter } from "../scripts/lib/alloyFmt";
 import { diffPlans } from "../scripts/lib/planDiff";
 import { alloyStandIn } from "./support/chartStandIns";
 import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, valuesOf, withWorkloadsOff } from "./support/harness";
@@ -28,13 +28,6 @@ beforeAll(async () => {
     promtail = await runLoaded(stackFromConfig(MINIMAL_CONFIG));
     alloy = await runLoaded(stackFromConfig(ALLOY_CONFIG));
 });
-
-/** tools/alloy-fmt: Alloy's parser and printer, built once (cold: seconds, the syntax module is small). */
-const formatter = { bin: "" };
-beforeAll(() => {
-    formatter.bin = alloyFormatter();
-}, 600_000);
-const fmt = (content: string, helmTpl = false): AlloyFmtResult => alloyFmt(formatter.bin, content, { helmTpl });
 
 describe("the alloy-dev release", () => {
     const values = () => valuesOf(alloy.plan, "alloy-dev");
@@ -263,31 +256,6 @@ describe("the alloy-dev release", () => {
                 '\t\ttarget_label  = "__path__"',
             ].join("\n"),
         );
-    });
-});
-
-describe("the Alloy config under Alloy's own parser and printer (tools/alloy-fmt)", () => {
-    it("parses, and is already in `alloy fmt` form", () => {
-        const config = alloy.plan.artifacts["alloy/config.alloy"]!;
-        const res = fmt(config);
-        expect(res.status, res.report).toBe(0);
-        expect(res.formatted).toBe(config);
-    });
-
-    it("is what the chart's ConfigMap holds once Helm's tpl has rendered the values", () => {
-        const res = fmt(valuesOf(alloy.plan, "alloy-dev").alloy.configMap.content, true);
-        expect(res.status, res.report).toBe(0);
-        expect(res.formatted).toBe(alloy.plan.artifacts["alloy/config.alloy"]);
-        // Unescaped, tpl would try to run stage.template's Go template and fail on ToLower.
-        const raw = fmt(alloy.plan.artifacts["alloy/config.alloy"]!, true);
-        expect(raw.status).toBe(2);
-        expect(raw.report).toContain('function "ToLower" not defined');
-    });
-
-    it("rejects a broken config, so the checks above are not vacuous", () => {
-        const res = fmt('loki.write "loki" {\n\tendpoint {\n\t\turl = "http://x"\n\t}\n');
-        expect(res.status).toBe(1);
-        expect(res.report).toContain("expected }");
     });
 });
 

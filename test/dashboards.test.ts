@@ -1,54 +1,15 @@
 /**
- * Dashboards and datasources as code: every PromQL expression passes promtool (wrapped in a
- * synthetic rules file), every LogQL expression passes Loki's parser, log panels run range
- * queries, legends only use grouped labels, and queries only name the env's namespaces.
+ * Dashboards and datasources as code: legends only use grouped labels, and queries only name the
+ * env's namespaces. The expressions under promtool and Loki's parser (and log panels running range
+ * queries) are test/integration/dashboards.test.ts.
  */
-import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { StackRun, resourcesOfType, useBothStacks, valuesOf } from "./support/harness";
-import { checkLogql, promtoolCheckRules, useLogqlChecker, writeFiles } from "./support/validators";
+import { DashboardJson, dashboardsIn, targetsOf } from "./support/dashboards";
 import { CONFIG_MAP } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
-const checker = useLogqlChecker();
-
-interface Target {
-    refId: string;
-    datasource: { type: string; uid: string };
-    expr: string;
-    legendFormat?: string;
-    queryType?: string;
-}
-interface PanelJson {
-    id: number;
-    type: string;
-    title: string;
-    datasource: { type: string; uid: string };
-    targets: Target[];
-}
-interface DashboardJson {
-    uid: string;
-    title: string;
-    panels: PanelJson[];
-    templating: { list: { name: string; type: string; query: unknown; current?: { value: string } }[] };
-}
-
-const dashboardsOf = (env: string): DashboardJson[] =>
-    Object.entries(runs[env].plan.artifacts)
-        .filter(([f]) => f.startsWith("dashboards/"))
-        .map(([, json]) => JSON.parse(json) as DashboardJson);
-
-/** Grafana's built-in intervals and each variable's test value, as Grafana would interpolate them. */
-const SAMPLES: Record<string, string> = { __rate_interval: "5m", __interval: "1m", __range: "1h", handler: "/predict", variant: "champion", pipeline: ".+" };
-const interpolate = (expr: string) => expr.replace(/\$\{?(\w+)\}?/g, (m, name: string) => SAMPLES[name] ?? m);
-
-const targetsOf = (d: DashboardJson) => d.panels.flatMap((p) => p.targets.map((t) => ({ panel: p, target: t, id: `${d.uid}/${p.id}/${t.refId}` })));
-
-/** Every expression as a recording rule (distinct names: promtool lints duplicates), one group per target so promtool names the panel. */
-function promRulesFile(items: { id: string; expr: string }[]): string {
-    return yaml.dump({ groups: items.map((i, n) => ({ name: i.id, rules: [{ record: `dashboard:expr:${n}`, expr: i.expr }] })) }, { lineWidth: -1 });
-}
+const dashboardsOf = (env: string): DashboardJson[] => dashboardsIn(runs[env].plan);
 
 describe.each(["dev", "prod"])("dashboards-%s", (env) => {
     const other = env === "dev" ? "prod" : "dev";
@@ -85,34 +46,6 @@ describe.each(["dev", "prod"])("dashboards-%s", (env) => {
         }
     });
 
-    it("every PromQL expression passes promtool check rules", () => {
-        const items = dashboardsOf(env).flatMap((d) =>
-            targetsOf(d)
-                .filter((t) => t.target.datasource.type === "prometheus")
-                .map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })),
-        );
-        expect(items.length).toBe(29);
-        for (const i of items) expect(i.expr, i.id).not.toContain("$");
-        const dir = writeFiles({ "dashboards.yaml": promRulesFile(items) });
-        const res = promtoolCheckRules(path.join(dir, "dashboards.yaml"));
-        expect(res.status, res.report).toBe(0);
-        expect(res.stdout, res.report).toContain(`SUCCESS: ${items.length} rules found`);
-    });
-
-    it("every LogQL expression parses, and every log panel runs range queries", () => {
-        const loki = dashboardsOf(env).flatMap((d) => targetsOf(d).filter((t) => t.target.datasource.type === "loki"));
-        expect(loki.length).toBeGreaterThanOrEqual(8);
-        for (const { target, id } of loki) expect(target.queryType, id).toBe("range");
-        const logPanels = dashboardsOf(env).flatMap((d) => d.panels.filter((p) => p.type === "logs"));
-        expect(logPanels.length).toBeGreaterThanOrEqual(5);
-        for (const p of logPanels) expect(p.datasource.uid).toBe(`loki-${env}`);
-        const { failures, result } = checkLogql(
-            checker.bin,
-            loki.map((t) => ({ id: t.id, expr: interpolate(t.target.expr) })),
-        );
-        expect(failures, result.report).toEqual([]);
-    });
-
     it("legends only use labels the query groups by", () => {
         for (const d of dashboardsOf(env)) {
             for (const { target, id } of targetsOf(d)) {
@@ -137,14 +70,5 @@ describe.each(["dev", "prod"])("dashboards-%s", (env) => {
             }
         }
         expect(count).toBeGreaterThan(30);
-    });
-});
-
-describe("dashboard validation catches mistakes with the validator's message", () => {
-    it("promtool names the panel of a broken PromQL expression", () => {
-        const dir = writeFiles({ "dashboards.yaml": promRulesFile([{ id: "fastapi-overview-dev/1/A", expr: "sum(rate(http_requests_total[5m])" }]) });
-        const res = promtoolCheckRules(path.join(dir, "dashboards.yaml"));
-        expect(res.status, res.report).not.toBe(0);
-        expect(res.stdout + res.stderr).toContain('group "fastapi-overview-dev/1/A", rule 1, "dashboard:expr:0": could not parse expression');
     });
 });

@@ -5,7 +5,19 @@
  */
 import { describe, expect, it } from "vitest";
 import { MOCK_BCRYPT_HASH, MOCK_RANDOM_RESULT, ResourceRecord, isSecretValue } from "../scripts/lib/mockRuntime";
-import { MINIMAL_CONFIG, StackRun, allStrings, basicAuthAnnotations, runLoaded, runStack, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
+import { loadStack } from "../scripts/lib/stackFile";
+import {
+    MINIMAL_CONFIG,
+    ROOT,
+    StackRun,
+    allStrings,
+    basicAuthAnnotations,
+    runLoaded,
+    runLoadedFresh,
+    stackFromConfig,
+    useBothStacks,
+    valuesOf,
+} from "./support/harness";
 import { RANDOM_PASSWORD, SECRET } from "../components/resourceTypes";
 
 const runs = useBothStacks();
@@ -73,7 +85,8 @@ describe.each(["dev", "prod"] as const)("basic auth, the default, in %s", (env) 
         const generated = underIngressAuth(runs[env], env).filter((r) => r.type === RANDOM_PASSWORD);
         expect(generated.map((r) => [r.name, r.inputs])).toEqual([[`ingress-auth-${env}-password`, { length: 32, special: false }]]);
         expect(generated[0]!.provider).toMatch(new RegExp(`::random-${env}::`));
-        const again = underIngressAuth(await runStack(env), env).filter((r) => r.type === RANDOM_PASSWORD);
+        // A second evaluation of its own (runLoaded would hand back the shared first one).
+        const again = underIngressAuth(await runLoadedFresh(loadStack(ROOT, env, { placeholderSecrets: true })), env).filter((r) => r.type === RANDOM_PASSWORD);
         expect(again.map((r) => r.inputs)).toEqual(generated.map((r) => r.inputs));
     });
 

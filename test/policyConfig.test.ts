@@ -3,7 +3,6 @@
  * config declares it (as `npm run policy-config -- <stack>` writes it from the stack file), and an
  * inexact version never.
  */
-import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -17,8 +16,6 @@ import { MINIMAL_CONFIG, ROOT, StackRun, engineViews, runLoaded, stackFromConfig
 import { validateWith } from "./support/policyEngine";
 import { parseStackConfig } from "../scripts/lib/stackFile";
 import { HELM_CHART, HELM_RELEASE } from "../components/resourceTypes";
-
-const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 let mirrored: StackRun;
 /** The mirrored stack as the engine holds it after an up (a helm.v4.Chart known by what it renders). */
@@ -121,14 +118,5 @@ describe("npm run policy-config", () => {
         expect(() => policyPackConfigForStack(dir, "dev")).toThrow(
             'mlops-platform:charts.loki.version: expected an exact chart version x.y.z (no range, no v prefix), got "~18.11"',
         );
-    });
-
-    it("writes the config of a stack without mirrors to stdout or to --out", () => {
-        const expected = '{\n  "chart-version-pinned": {\n    "chartSources": {}\n  }\n}\n';
-        const cli = (...args: string[]) => execFileSync(process.execPath, [TSX_CLI, "scripts/policyConfig.ts", ...args], { cwd: ROOT, encoding: "utf8" });
-        expect(cli("dev")).toBe(expected);
-        const out = path.join(mkdtempSync(path.join(tmpdir(), "policy-config-")), "nested", "policy-config.json");
-        expect(cli("prod", "--out", out)).toBe("");
-        expect(readFileSync(out, "utf8")).toBe(expected);
     });
 });

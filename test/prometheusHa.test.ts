@@ -1,23 +1,21 @@
 /**
  * Prometheus HA and remote write (issue 12, item 4): replicas with a replica and an env external
- * label, remote-write targets with credentials from secret config only, Alertmanager as a cluster
- * of its own env's replicas, and alerts that reach Slack once although two replicas fire them.
+ * label, remote-write targets with credentials from secret config only, and Alertmanager as a
+ * cluster of its own env's replicas. That promtool accepts the remote_write section and that alerts
+ * reach Slack once although two replicas fire them (real servers) is test/integration/prometheusHa.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parsePlatformConfig } from "../components/config/schema";
 import { requiredSecretPlaceholders } from "../components/config/workloads";
 import { ConfigError } from "../components/config/reader";
-import { prometheusRuleGroups } from "../components/monitoring/alertRules";
-import { envNames } from "../components/naming";
 import { workloadInventory } from "../components/sizing";
 import { ProgramFailure, isSecretValue } from "../scripts/lib/mockRuntime";
 import { programUnknowns } from "../scripts/lib/engineView";
 import { loadStack, parseStackConfig } from "../scripts/lib/stackFile";
-import { SlackStandIn, startSlackStandIn } from "./support/fakeServices";
 import {
     EngineViews,
     MINIMAL_CONFIG,
@@ -32,36 +30,8 @@ import {
     valuesOf,
 } from "./support/harness";
 import { analyzeStack } from "./support/policyEngine";
-import { RunningServer, freePort, requireBinaries, startAlertmanager, startPrometheus } from "./support/realServers";
-import { alertmanagerDir, run, writeFiles } from "./support/validators";
+import { HA_CONFIG, HA_MONITORING, MIMIR, THANOS, haStack, operatorRendering } from "./support/prometheusHa";
 import { HELM_RELEASE } from "../components/resourceTypes";
-
-const MIMIR = {
-    name: "mimir",
-    url: "https://mimir.example.com/api/v1/push",
-    auth: "basic",
-    headers: { "X-Scope-OrgID": "mlops-dev" },
-    queueConfig: {
-        capacity: 20000,
-        minShards: 2,
-        maxShards: 30,
-        maxSamplesPerSend: 5000,
-        batchSendDeadline: "10s",
-        minBackoff: "100ms",
-        maxBackoff: "10s",
-        retryOnRateLimit: true,
-    },
-    writeRelabelConfigs: [
-        { action: "drop", sourceLabels: ["__name__"], regex: "(?i)go_.*|process_.*" },
-        { action: "labeldrop", regex: "pod_template_hash" },
-        { action: "replace", sourceLabels: ["namespace"], regex: "(.*)-dev", targetLabel: "team_namespace", replacement: "$1" },
-    ],
-};
-const THANOS = { name: "thanos", url: "https://thanos-receive.example.com/api/v1/receive", auth: "bearer" };
-const HA_MONITORING = { prometheus: { replicas: 2, remoteWrite: [MIMIR, THANOS] }, alertmanager: { replicas: 2 } };
-const HA_AUTH = { mimir: { username: "mlops-dev", password: "mimir-password-never-printed" }, thanos: { token: "thanos-token-never-printed" } };
-const HA_CONFIG = { ...MINIMAL_CONFIG, monitoring: HA_MONITORING, prometheusRemoteWriteAuth: HA_AUTH };
-const haStack = () => stackFromConfig(HA_CONFIG, ["prometheusRemoteWriteAuth"]);
 
 const SECRET = "prometheus-remote-write-dev";
 const ref = (key: string) => ({ name: SECRET, key });
@@ -77,20 +47,6 @@ const HA_REMOTE_WRITE = [
     },
     { name: "thanos", url: THANOS.url, authorization: { type: "Bearer", credentials: ref("thanos-token") } },
 ];
-
-/**
- * What prometheus-operator v0.93 makes of the Prometheus values for one replica (pod): its
- * external labels and alert relabelings (pkg/prometheus/promcfg.go, buildExternalLabels and the
- * `alert_relabel_configs` it writes). The replica and instance labels win over `externalLabels`.
- */
-function operatorRendering(spec: Record<string, any>, namespace: string, crName: string, pod: string) {
-    const replica: string = spec.replicaExternalLabelName ?? "prometheus_replica";
-    const instance: string = spec.prometheusExternalLabelName ?? "prometheus";
-    return {
-        externalLabels: { ...spec.externalLabels, ...(instance ? { [instance]: `${namespace}/${crName}` } : {}), ...(replica ? { [replica]: pod } : {}) },
-        alertRelabelConfigs: replica ? [{ action: "labeldrop", regex: replica.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") }] : [],
-    };
-}
 
 /**
  * The peers prometheus-operator v0.93 gives each Alertmanager replica (pkg/alertmanager/statefulset.go):
@@ -227,30 +183,6 @@ describe("an env with two Prometheus replicas and remote write", () => {
         const cfg = parseStackConfig(stack);
         const replicas = Object.fromEntries(workloadInventory(cfg).map((w) => [w.workload, w.replicas]));
         expect([replicas.prometheus, replicas.alertmanager]).toEqual([2, 2]);
-    });
-
-    it("renders a remote_write section Prometheus accepts (promtool check config, as the operator writes it)", () => {
-        const snake = (o: Record<string, unknown>) =>
-            Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
-        // pkg/prometheus/promcfg.go: the operator inlines the Secret's values; retryOnRateLimit is retry_on_http_429.
-        const remoteWrite = kps().prometheus.prometheusSpec.remoteWrite.map((rw: any) => ({
-            name: rw.name,
-            url: rw.url,
-            ...(rw.headers ? { headers: rw.headers } : {}),
-            ...(rw.basicAuth ? { basic_auth: { username: "u", password: "p" } } : {}),
-            ...(rw.authorization ? { authorization: { type: rw.authorization.type, credentials: "t" } } : {}),
-            ...(rw.writeRelabelConfigs ? { write_relabel_configs: rw.writeRelabelConfigs.map(snake) } : {}),
-            ...(rw.queueConfig
-                ? {
-                      queue_config: Object.fromEntries(
-                          Object.entries(snake(rw.queueConfig)).map(([k, v]) => [k === "retry_on_rate_limit" ? "retry_on_http_429" : k, v]),
-                      ),
-                  }
-                : {}),
-        }));
-        const dir = writeFiles({ "prometheus.yml": yaml.dump({ global: { external_labels: { env: "dev" } }, remote_write: remoteWrite }) }, "remote-write");
-        const res = run("promtool", ["check", "config", path.join(dir, "prometheus.yml")]);
-        expect(res.status, res.report).toBe(0);
     });
 
     it("a stack file holding the credentials as one secure value plans offline with a placeholder of their shape", async () => {
@@ -559,116 +491,4 @@ describe("bad HA and remote-write config is rejected with the key, what was expe
         expect((failure as ProgramFailure).resources).toEqual([]);
         expect(((failure as ProgramFailure).cause as Error).message).toContain(`${RW}.url: ${URL_EXPECTED}, got "http://mimir.example.com/api/v1/push"`);
     });
-});
-
-/**
- * Two Prometheus replicas rendered as the operator renders the program's values, the program's own
- * FastAPIInstanceDown rule (its `for` cut to 0s), a down FastAPI target both replicas scrape, and
- * the program's Alertmanager config with its Slack receiver pointed at a stand-in.
- */
-describe("two replicas firing one alert reach Slack once (real Prometheus and Alertmanager)", () => {
-    const servers: RunningServer[] = [];
-    let ha: StackRun;
-    let slack: SlackStandIn;
-    let downTarget: string;
-    const names = envNames("dev", MINIMAL_CONFIG.domain);
-
-    beforeAll(async () => {
-        requireBinaries();
-        // Short grouping so the test sees the first notification within seconds.
-        ha = await runLoaded(stackFromConfig({ ...HA_CONFIG, alerting: { groupWait: "1s", groupInterval: "5m" } }, ["prometheusRemoteWriteAuth"]));
-        slack = await startSlackStandIn();
-        servers.push(slack);
-        downTarget = `127.0.0.1:${await freePort()}`;
-    });
-    afterAll(async () => {
-        await Promise.all(servers.map((s) => s.stop()));
-    });
-
-    const start = async <T extends RunningServer>(server: Promise<T>) => {
-        const s = await server;
-        servers.push(s);
-        return s;
-    };
-    const host = (s: RunningServer) => s.url.replace("http://", "");
-
-    /** The program's Alertmanager config, its Slack webhook file holding the stand-in's URL. */
-    const alertmanagerConfig = () => {
-        const dir = alertmanagerDir(ha.plan.artifacts);
-        const webhook = path.join(dir, "slack-url");
-        writeFileSync(webhook, `${slack.url}/services/T000/B000/stand-in`);
-        return readFileSync(path.join(dir, "alertmanager.yaml"), "utf8").replace(`/etc/alertmanager/secrets/${names.secrets.alertmanagerSlack}/url`, webhook);
-    };
-
-    const instanceDownRule = () => {
-        const rule = prometheusRuleGroups(names, { tsdbClaimBytes: 1, workloads: { fastapi: true, mlflow: true, airflow: true }, logAgent: "promtail" })
-            .flatMap((g) => g.rules)
-            .find((r) => r.alert === "FastAPIInstanceDown")!;
-        return { groups: [{ name: "fastapi.dev", rules: [{ ...rule, for: "0s" }] }] };
-    };
-
-    /** One replica: `alertRelabelConfigs` replaced (to show what the labeldrop is for) when given. */
-    const replica = (i: number, alertmanagers: RunningServer[], alertRelabelConfigs?: unknown[]) => {
-        const spec = valuesOf(ha.plan, "monitoring-dev").prometheus.prometheusSpec;
-        const rendered = operatorRendering(spec, "monitoring-dev", "monitoring-dev-prometheus", `prometheus-monitoring-dev-prometheus-${i}`);
-        return startPrometheus({
-            openMetrics: [],
-            ruleFiles: { "monitoring-dev-platform-alerts-dev-0f3c.yaml": instanceDownRule() },
-            scrapeJobs: [{ job: names.workloads.fastapi.job, targets: [downTarget], labels: { namespace: names.namespaces.fastapi } }],
-            externalLabels: rendered.externalLabels,
-            alerting: {
-                alert_relabel_configs: alertRelabelConfigs ?? rendered.alertRelabelConfigs,
-                alertmanagers: [{ static_configs: [{ targets: alertmanagers.map(host) }] }],
-            },
-        });
-    };
-
-    const alertsIn = async (am: RunningServer) => (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { labels: Record<string, string> }[];
-    const until = async (what: string, done: () => Promise<boolean> | boolean, ms = 20_000) => {
-        const deadline = Date.now() + ms;
-        while (!(await done())) {
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await new Promise((r) => setTimeout(r, 200));
-        }
-    };
-
-    it("the operator drops the replica label from alerts, so both replicas' alerts are one alert in each cluster member, one Slack message", async () => {
-        const gossip = [await freePort(), await freePort()].map((p) => `127.0.0.1:${p}`);
-        const config = alertmanagerConfig();
-        const cluster = await Promise.all(
-            gossip.map((address) => start(startAlertmanager(config, { address, peers: gossip.filter((p) => p !== address), peerTimeout: "2s" }))),
-        );
-        await Promise.all([0, 1].map((i) => start(replica(i, cluster))));
-        await until("the first Slack message", () => slack.messages.length > 0);
-        await until("both replicas' alerts in both members", async () => {
-            const received = await Promise.all(cluster.map(alertsIn));
-            return received.every((a) => a.length === 1);
-        });
-        // The second member waits one peer timeout for the first one's notification log entry: wait past it.
-        await new Promise((r) => setTimeout(r, 5000));
-        expect(slack.messages.map((m) => m.attachments?.[0]?.title)).toEqual(["[DEV][FIRING:1] FastAPIInstanceDown in fastapi-dev"]);
-        for (const am of cluster) {
-            expect((await alertsIn(am)).map((a) => a.labels)).toEqual([
-                {
-                    alertname: "FastAPIInstanceDown",
-                    env: "dev",
-                    instance: downTarget,
-                    job: "fastapi-dev",
-                    namespace: "fastapi-dev",
-                    prometheus: "monitoring-dev/monitoring-dev-prometheus",
-                    severity: "critical",
-                },
-            ]);
-        }
-    }, 60_000);
-
-    it("without that labeldrop the replicas' alerts differ and Alertmanager keeps both", async () => {
-        const am = await start(startAlertmanager(alertmanagerConfig()));
-        await Promise.all([0, 1].map((i) => start(replica(i, [am], []))));
-        await until("two alerts", async () => (await alertsIn(am)).length === 2);
-        expect((await alertsIn(am)).map((a) => a.labels.prometheus_replica).sort()).toEqual([
-            "prometheus-monitoring-dev-prometheus-0",
-            "prometheus-monitoring-dev-prometheus-1",
-        ]);
-    }, 60_000);
 });

@@ -6,8 +6,11 @@
 import { spawnSync } from "node:child_process";
 import { goTool } from "./goTool";
 
+/** tools/alloy-fmt as goTool builds it. */
+export const ALLOY_FMT = { tool: "alloy-fmt", what: "Alloy's configuration parser and printer", cacheEnv: "ALLOY_FMT_CACHE" } as const;
+
 export function alloyFormatter(): string {
-    return goTool("alloy-fmt", "Alloy's configuration parser and printer", "ALLOY_FMT_CACHE");
+    return goTool(ALLOY_FMT.tool, ALLOY_FMT.what, ALLOY_FMT.cacheEnv);
 }
 
 export interface AlloyFmtResult {

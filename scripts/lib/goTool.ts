@@ -17,14 +17,20 @@ function goBinary(tool: string, what: string): string {
     throw new Error(`go is required to build tools/${tool} (${what}) but was not found on PATH or in /usr/local/go/bin: install Go from https://go.dev/dl/`);
 }
 
+/** Where tools/<tool>'s binary for this source version is cached (it may not be built yet); `cacheEnv` overrides the cache dir. */
+export function goToolPath(tool: string, cacheEnv: string): string {
+    const hash = createHash("sha256");
+    for (const f of ["go.mod", "go.sum", "main.go"]) hash.update(readFileSync(path.join(TOOLS, tool, f)));
+    const cache = process.env[cacheEnv] ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "mlops-platform");
+    return path.join(cache, `${tool}-${hash.digest("hex").slice(0, 16)}`);
+}
+
 /** Path of tools/<tool>'s binary, built if this source version has no cached build yet; `cacheEnv` overrides the cache dir. */
 export function goTool(tool: string, what: string, cacheEnv: string): string {
     const source = path.join(TOOLS, tool);
-    const hash = createHash("sha256");
-    for (const f of ["go.mod", "go.sum", "main.go"]) hash.update(readFileSync(path.join(source, f)));
-    const cache = process.env[cacheEnv] ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "mlops-platform");
-    const bin = path.join(cache, `${tool}-${hash.digest("hex").slice(0, 16)}`);
+    const bin = goToolPath(tool, cacheEnv);
     if (existsSync(bin)) return bin;
+    const cache = path.dirname(bin);
     mkdirSync(cache, { recursive: true });
     const go = goBinary(tool, what);
     // Build into a temp name and rename, so an interrupted build never leaves a broken binary.

@@ -5,9 +5,12 @@
 import { spawnSync } from "node:child_process";
 import { goTool } from "./goTool";
 
+/** tools/logql-check as goTool builds it. */
+export const LOGQL_CHECK = { tool: "logql-check", what: "Loki's LogQL parser", cacheEnv: "LOGQL_CHECK_CACHE" } as const;
+
 /** Path of the checker binary, built if this source version has no cached build yet. */
 export function logqlChecker(): string {
-    return goTool("logql-check", "Loki's LogQL parser", "LOGQL_CHECK_CACHE");
+    return goTool(LOGQL_CHECK.tool, LOGQL_CHECK.what, LOGQL_CHECK.cacheEnv);
 }
 
 export interface LogqlFailure {

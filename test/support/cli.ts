@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "n
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "./harness";
+import { PROCESS_TEST_TIMEOUT } from "./timeouts";
 
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
@@ -22,7 +23,7 @@ export function runCli(script: string, args: readonly string[], opts: { cwd?: st
     const started = Date.now();
     const env = { ...process.env, ...opts.env };
     return new Promise((resolve) => {
-        execFile(process.execPath, [TSX_CLI, script, ...args], { cwd: opts.cwd ?? ROOT, env, timeout: 60_000 }, (err, stdout, stderr) => {
+        execFile(process.execPath, [TSX_CLI, script, ...args], { cwd: opts.cwd ?? ROOT, env, timeout: PROCESS_TEST_TIMEOUT }, (err, stdout, stderr) => {
             resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr, ms: Date.now() - started });
         });
     });

@@ -32,20 +32,78 @@ export interface StackRun {
     readonly plan: Plan;
 }
 
-/** Secret config only the user's machine holds is stood in for by placeholders unless `opts` says otherwise. */
+/**
+ * Secret config only the user's machine holds is stood in for by placeholders unless `opts` says otherwise.
+ * The stack file is loaded once per test process for the same options: its placeholders are random
+ * per load, and one load is what lets every test that runs this stack share one run.
+ */
 export async function runStack(stack: string, opts: StackOptions = {}): Promise<StackRun> {
-    return runLoaded(loadStack(ROOT, stack, { placeholderSecrets: true, ...opts }));
+    return runLoaded(loadedOnce(["stack", stack, opts], () => loadStack(ROOT, stack, { placeholderSecrets: true, ...opts })));
 }
 
 /** The same for a stack file anywhere (the staging fixture). */
 export async function runStackFile(file: string, opts: StackOptions = {}): Promise<StackRun> {
-    return runLoaded(loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts }));
+    return runLoaded(loadedOnce(["file", file, opts], () => loadStackFile(ROOT, file, { placeholderSecrets: true, ...opts })));
 }
 
-/** `options` may stand in for a first preview, or for a cluster whose objects differ from the stack's own (`live`). */
-export async function runLoaded(loaded: LoadedStack, options: RunOptions = {}): Promise<StackRun> {
+const LOADED_STACKS = Symbol.for("mlops-platform/test-harness/loadedStacks");
+const loadedStacks: Map<string, LoadedStack> = ((globalThis as Record<symbol, unknown>)[LOADED_STACKS] ??= new Map()) as Map<string, LoadedStack>;
+
+function loadedOnce(key: unknown[], load: () => LoadedStack): LoadedStack {
+    const k = JSON.stringify(key);
+    let loaded = loadedStacks.get(k);
+    if (!loaded) {
+        loaded = load();
+        loadedStacks.set(k, loaded);
+    }
+    return loaded;
+}
+
+/**
+ * Runs of this test process, by everything a run depends on: the loaded stack (project, stack name,
+ * config, secret keys, placeholders) and the run options. The program reads nothing else (no
+ * environment, no files), so a run with identical inputs would record the same resources, and
+ * test files that evaluate the same stack again and again (per describe, per env) share one run.
+ * Only successful runs are kept: a failing one runs again and fails the same way. Shared results
+ * are frozen, so a test that tried to edit one (instead of a structuredClone) fails at once
+ * rather than changing what later tests see.
+ */
+const SHARED_RUNS = Symbol.for("mlops-platform/test-harness/sharedRuns");
+const sharedRuns: Map<string, Promise<unknown>> = ((globalThis as Record<symbol, unknown>)[SHARED_RUNS] ??= new Map()) as Map<string, Promise<unknown>>;
+
+function memo<T>(kind: string, loaded: LoadedStack, options: RunOptions, make: () => Promise<T>): Promise<T> {
+    const key = JSON.stringify([kind, loaded, options]);
+    let result = sharedRuns.get(key) as Promise<T> | undefined;
+    if (!result) {
+        result = make().then(deepFreeze);
+        sharedRuns.set(key, result);
+        result.catch(() => sharedRuns.delete(key));
+    }
+    return result;
+}
+
+/** Freezes plain objects and arrays all the way down; the stack a run was given stays the caller's. */
+function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+    if (typeof value !== "object" || value === null || seen.has(value) || Object.isFrozen(value)) return value;
+    const proto = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+    seen.add(value);
+    for (const [k, v] of Object.entries(value)) if (k !== "stack") deepFreeze(v, seen);
+    return Object.freeze(value);
+}
+
+/** A run that shares nothing with earlier ones: for tests about what a second evaluation does. */
+export async function runLoadedFresh(loaded: LoadedStack, options: RunOptions = {}): Promise<StackRun> {
     const run = await runProgram(loaded, loadIndex, options);
     return { run, plan: buildPlan(run) };
+}
+
+/**
+ * `options` may stand in for a first preview, or for a cluster whose objects differ from the stack's own (`live`).
+ * Runs with identical inputs are shared within a test file (see `sharedRuns`); the result is read-only.
+ */
+export function runLoaded(loaded: LoadedStack, options: RunOptions = {}): Promise<StackRun> {
+    return memo("run", loaded, options, () => runLoadedFresh(loaded, options));
 }
 
 /** The engine's view of a stack in a first preview of a new stack, and after an up. */
@@ -56,14 +114,16 @@ export interface EngineViews {
 }
 
 /** Runs a stack twice: as the engine's first preview on a fresh cluster, and as deployed; `live` is what reads find. */
-export async function engineViews(loaded: LoadedStack, live?: RunOptions["live"]): Promise<EngineViews> {
-    const previewRun = await runProgram(loaded, loadIndex, { preview: true, live });
-    const deployedRun = await runProgram(loaded, loadIndex, { live });
-    return {
-        previewRun,
-        firstPreview: await engineView(previewRun, { renderers: CHART_STAND_INS, crdsInstalled: false }),
-        deployed: await engineView(deployedRun, { renderers: CHART_STAND_INS, crdsInstalled: true }),
-    };
+export function engineViews(loaded: LoadedStack, live?: RunOptions["live"]): Promise<EngineViews> {
+    return memo("engineViews", loaded, { live }, async () => {
+        const previewRun = (await runLoaded(loaded, { preview: true, live })).run;
+        const deployedRun = (await runLoaded(loaded, { live })).run;
+        return {
+            previewRun,
+            firstPreview: await engineView(previewRun, { renderers: CHART_STAND_INS, crdsInstalled: false }),
+            deployed: await engineView(deployedRun, { renderers: CHART_STAND_INS, crdsInstalled: true }),
+        };
+    });
 }
 
 /** Runs the real dev and prod stack files once for a test file (fills `runs` in beforeAll). */

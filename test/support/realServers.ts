@@ -15,6 +15,9 @@ const BINARIES = { prometheus: "prometheus", promtool: "promtool", alertmanager:
 
 const onPath = (name: string) => (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, name)));
 
+/** How long a server may take to answer ready, and Prometheus to scrape every target once. */
+const READY_WITHIN_MS = 120_000;
+
 export function requireBinaries(): void {
     const missing = Object.values(BINARIES).filter((b) => !onPath(b));
     if (missing.length) {
@@ -58,7 +61,8 @@ async function startProcess(binary: string, args: (port: number) => string[], re
         }
         rmSync(dir, { recursive: true, force: true });
     };
-    const deadline = Date.now() + 20_000;
+    // A generous bound: a start-up stretches on a busy machine; one that never answers still fails, with its log.
+    const deadline = Date.now() + READY_WITHIN_MS;
     while (Date.now() < deadline) {
         if (child.exitCode !== null) break;
         const ok = await fetch(url + readyPath).then(
@@ -121,14 +125,14 @@ export async function startPrometheus(setup: PrometheusSetup): Promise<RunningSe
  * until its first scrape; the checks must see real health.
  */
 async function untilEveryTargetScraped(url: string, count: number): Promise<void> {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + READY_WITHIN_MS;
     while (Date.now() < deadline) {
         const body = (await (await fetch(`${url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { health: string }[] } };
         const targets = body.data.activeTargets;
         if (targets.length === count && targets.every((t) => t.health !== "unknown")) return;
         await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error("Prometheus did not scrape every target within 15 s");
+    throw new Error(`Prometheus did not scrape every target within ${READY_WITHIN_MS / 1000} s`);
 }
 
 /** Gossip of one member of an Alertmanager cluster on loopback: its own address and its peers'. */

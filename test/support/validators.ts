@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll } from "vitest";
 import { logqlChecker } from "../../scripts/lib/logqlCheck";
+import { PROCESS_TEST_TIMEOUT } from "./timeouts";
 
 export interface ToolResult {
     readonly status: number | null;
@@ -33,7 +34,13 @@ function findOnPath(tool: string): string {
 
 export function run(tool: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): ToolResult {
     const bin = findOnPath(tool);
-    const res = spawnSync(bin, args, { input: opts.input, cwd: opts.cwd, env: opts.env ?? process.env, encoding: "utf8", timeout: opts.timeout ?? 60_000 });
+    const res = spawnSync(bin, args, {
+        input: opts.input,
+        cwd: opts.cwd,
+        env: opts.env ?? process.env,
+        encoding: "utf8",
+        timeout: opts.timeout ?? PROCESS_TEST_TIMEOUT,
+    });
     if (res.error) throw res.error;
     const report = `$ ${tool} ${args.join(" ")}\n(exit ${res.status})\n--- stdout\n${res.stdout}--- stderr\n${res.stderr}`;
     return { status: res.status, stdout: res.stdout, stderr: res.stderr, report };

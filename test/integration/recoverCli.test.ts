@@ -8,10 +8,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CHECKPOINT, backendWith as backendIn, stackFile } from "./fixtures/fileBackend";
-import { URN, exportText, interruptedState, kubeObject, pendingCreate, realExport, urnOf } from "./fixtures/interruptedState";
+import { CHECKPOINT, backendWith as backendIn, stackFile } from "../fixtures/fileBackend";
+import { URN, exportText, interruptedState, kubeObject, pendingCreate, realExport, urnOf } from "../fixtures/interruptedState";
+import { PROCESS_TEST_TIMEOUT } from "../support/timeouts";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const tmp = mkdtempSync(path.join(tmpdir(), "recover-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -102,7 +103,7 @@ function runRecover(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun
         const child = execFile(
             process.execPath,
             [TSX_CLI, "scripts/recover.ts", ...args],
-            { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+            { cwd: ROOT, env: { ...process.env, ...env }, timeout: PROCESS_TEST_TIMEOUT },
             (err, stdout, stderr) => {
                 resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
             },
@@ -142,7 +143,8 @@ const staleLock = (pid: number) => ({
 // No process can have a pid above Linux's PID_MAX_LIMIT (2^22): the killed run's pid, for certain not running.
 const DEAD_PID = 2 ** 22 + 1;
 
-describe("npm run recover without a terminal", () => {
+// Each case starts processes (tsx, Pulumi, servers): PROCESS_TEST_TIMEOUT (test/support/timeouts.ts) says why its timeout is generous.
+describe("npm run recover without a terminal", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("plans from the cluster's answers and changes nothing without --apply", async () => {
         const f = fake(realExport(), EXISTING);
         const root = backendWith({ "dev.json": CHECKPOINT });

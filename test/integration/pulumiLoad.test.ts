@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadStack } from "../scripts/lib/stackFile";
-import { ROOT, runStack } from "./support/harness";
+import { loadStack } from "../../scripts/lib/stackFile";
+import { ROOT, runStack } from "../support/harness";
+import { PROCESS_TEST_TIMEOUT } from "../support/timeouts";
 
 const DRIVER = path.join(ROOT, "test", "support", "loadLikePulumi.cjs");
 
@@ -26,7 +27,8 @@ function loadLikePulumi(stack: string, env: NodeJS.ProcessEnv = {}): { transpile
     return JSON.parse(execFileSync(process.execPath, [DRIVER, file], { env: { ...inherited, ...env }, encoding: "utf8" })) as never;
 }
 
-describe("the program under Pulumi's Node.js language host", () => {
+// Each case starts processes (tsx, Pulumi, servers): PROCESS_TEST_TIMEOUT (test/support/timeouts.ts) says why its timeout is generous.
+describe("the program under Pulumi's Node.js language host", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("tsconfig.json tells the language host to transpile only, with SWC and an explicit rootDir", () => {
         const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown>; "ts-node": unknown };
         expect([tsconfig.compilerOptions.noCheck, tsconfig.compilerOptions.rootDir, tsconfig["ts-node"]]).toEqual([true, ".", { swc: true }]);

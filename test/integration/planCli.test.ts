@@ -9,10 +9,11 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { USAGE } from "../scripts/lib/planArgs";
-import { PLAN_MARKER } from "../scripts/lib/planOutput";
-import { CliRun, runCli, sandboxProject } from "./support/cli";
-import { ROOT } from "./support/harness";
+import { USAGE } from "../../scripts/lib/planArgs";
+import { PLAN_MARKER } from "../../scripts/lib/planOutput";
+import { CliRun, runCli, sandboxProject } from "../support/cli";
+import { ROOT } from "../support/harness";
+import { PROCESS_TEST_TIMEOUT } from "../support/timeouts";
 
 const HINT = "(npm run plan -- --help lists the options)";
 
@@ -67,7 +68,8 @@ function expectCannotRun(run: CliRun, stderr: string): void {
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 2, stdout: "", stderr });
 }
 
-describe.concurrent("--out: the plan never deletes what it did not write", () => {
+// Each case starts processes (tsx, Pulumi, servers): PROCESS_TEST_TIMEOUT (test/support/timeouts.ts) says why its timeout is generous.
+describe.concurrent("--out: the plan never deletes what it did not write", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("refuses the project root and the directories above it, and touches nothing", async () => {
         const before = snapshot(project);
         const parentBefore = readdirSync(path.dirname(project));
@@ -159,7 +161,7 @@ describe.concurrent("--out: the plan never deletes what it did not write", () =>
     });
 });
 
-describe.concurrent("command line", () => {
+describe.concurrent("command line", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("prints every option and the environment variable with --help or -h, and exits 0", async () => {
         for (const option of ["--out <dir>", "--secret <key>=<value>", "--placeholder-secrets", "PLAN_PLACEHOLDER_SECRETS=1", "-h, --help"]) {
             expect(USAGE).toContain(option);
@@ -189,7 +191,7 @@ describe.concurrent("command line", () => {
     });
 });
 
-describe.concurrent("stack file errors are one line with the place, never a stack trace", () => {
+describe.concurrent("stack file errors are one line with the place, never a stack trace", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it.each([
         ["tabs", "Pulumi.tabs.yaml:2:1: tab characters must not be used in indentation"],
         ["dupkey", 'Pulumi.dupkey.yaml:4:3: duplicated mapping key "mlops-platform:env"'],

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { USAGE } from "../scripts/lib/verify/args";
-import { CliRun, runCli } from "./support/cli";
+import { USAGE } from "../../scripts/lib/verify/args";
+import { CliRun, runCli } from "../support/cli";
+import { PROCESS_TEST_TIMEOUT } from "../support/timeouts";
 
 const HINT = "(npm run verify -- --help lists the options)";
 /** Arguments that get past parsing stop here, which shows that they were accepted. */
@@ -32,7 +33,8 @@ const verify = (args: string[]): Promise<CliRun> => runCli("scripts/verify.ts", 
 
 const outcome = (run: CliRun) => ({ code: run.code, stdout: run.stdout, stderr: run.stderr });
 
-describe.concurrent("npm run verify arguments", () => {
+// Each case starts processes (tsx, Pulumi, servers): PROCESS_TEST_TIMEOUT (test/support/timeouts.ts) says why its timeout is generous.
+describe.concurrent("npm run verify arguments", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("prints every option with --help or -h and exits 0", async () => {
         const options = ["--outputs", "--via", "--prometheus-url", "--alertmanager-url", "--loki-url", "--grafana-url", "--grafana-user", "--grafana-password"];
         for (const option of [

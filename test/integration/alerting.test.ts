@@ -7,9 +7,9 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { THRESHOLDS } from "../components/monitoring/alertRules";
-import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, useBothStacks, valuesOf } from "./support/harness";
-import { CONFIG_MAP, PROMETHEUS_RULE } from "../components/resourceTypes";
+import { THRESHOLDS } from "../../components/monitoring/alertRules";
+import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, useBothStacks, valuesOf } from "../support/harness";
+import { CONFIG_MAP, PROMETHEUS_RULE } from "../../components/resourceTypes";
 import {
     alertmanagerDir,
     amtoolCheckConfig,
@@ -20,7 +20,7 @@ import {
     promtoolCheckRules,
     promtoolTestRules,
     writeFiles,
-} from "./support/validators";
+} from "../support/validators";
 
 const runs: Record<string, StackRun> = useBothStacks();
 const checker = useLogqlChecker();
