@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterStackConfig } from "../config/clusterStack";
 import { SYSTEM_NAMESPACE } from "../naming";
 import { charts, prometheusOperator } from "../versions";
-import { CLUSTER_STACK_ANNOTATION } from "./operatorCrds";
+import { CLUSTER_STACK_ANNOTATION, CRDS_OPERATOR_VERSION_ANNOTATION } from "./operatorCrds";
 import { PrometheusOperatorCrds, PrometheusOperatorCrdsOutputs } from "./prometheusOperatorCrds";
 
 export interface ClusterSharedArgs {
@@ -40,11 +40,13 @@ export class ClusterShared extends pulumi.ComponentResource {
             { chart, operatorVersion: chart.version === charts.prometheusOperatorCrds.version ? prometheusOperator.version : null },
             { parent: this, providers: { kubernetes: args.kubernetesProvider } },
         );
-        // Server-side applied: the stack owns this one annotation of kube-system and nothing else of it.
-        // Written once the CRDs are, so an env that finds it finds them.
+        // Server-side applied: the stack owns these annotations of kube-system and nothing else of it.
+        // Written once the CRDs are, so an env that finds them finds the CRDs, at that operator version.
+        const operatorVersion = crds.outputs.operatorVersion;
+        const annotations = { [CLUSTER_STACK_ANNOTATION]: args.config.stack, ...(operatorVersion ? { [CRDS_OPERATOR_VERSION_ANNOTATION]: operatorVersion } : {}) };
         new k8s.core.v1.NamespacePatch(
             "kube-system-cluster-stack",
-            { metadata: { name: SYSTEM_NAMESPACE, annotations: { [CLUSTER_STACK_ANNOTATION]: args.config.stack } } },
+            { metadata: { name: SYSTEM_NAMESPACE, annotations } },
             { parent: this, provider: args.kubernetesProvider, dependsOn: [crds] },
         );
         this.outputs = { prometheusOperatorCrds: crds.outputs };

@@ -18,3 +18,10 @@ export const CRD_REQUIREMENT_TYPE = "mlops:monitoring:PrometheusOperatorCrdRequi
  * there (a failed read is the engine's own error, which no program code can word).
  */
 export const CLUSTER_STACK_ANNOTATION = "platform.mlops/cluster-stack";
+/**
+ * Annotation the cluster stack puts on kube-system beside CLUSTER_STACK_ANNOTATION: the operator
+ * version of the CRDs it applied (absent when a mirror's other chart version leaves it unknown). An
+ * env checks it on the kube-system it reads anyway, instead of reading the Prometheus CRD, whose
+ * read costs seconds in every preview (its schema is megabytes, marshalled through the engine).
+ */
+export const CRDS_OPERATOR_VERSION_ANNOTATION = "platform.mlops/prometheus-operator-crds";

@@ -20,7 +20,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LiveMetadata, settled } from "../cluster";
-import { CLUSTER_STACK_ANNOTATION, CRDS_FIX_COMMAND, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
+import { CLUSTER_STACK_ANNOTATION, CRDS_FIX_COMMAND, CRDS_OPERATOR_VERSION_ANNOTATION, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
 import { SYSTEM_NAMESPACE } from "../naming";
 import { isAtLeast, parseVersion } from "../semver";
 
@@ -75,10 +75,10 @@ export function clusterStackProblem(metadata: LiveMetadata | undefined, args: Cr
     );
 }
 
-/** The check's failure: reported against the read, without a stack trace (the user's cluster, not the program, is wrong). */
-export class CrdRequirementError extends pulumi.ResourceError {
-    constructor(message: string, resource: pulumi.Resource) {
-        super(message, resource, true);
+/** The check's failure: one message, without a stack trace (the user's cluster, not the program, is wrong). */
+export class CrdRequirementError extends pulumi.RunError {
+    constructor(message: string) {
+        super(message);
         this.name = "CrdRequirementError";
     }
 }
@@ -96,8 +96,9 @@ export class PrometheusOperatorCrdRequirement extends pulumi.ComponentResource {
 
 /**
  * Stops unless a cluster stack has run on the cluster (kube-system's `metadata`, as the identity check
- * read it); then reads the live Prometheus CRD through the stack's provider and resolves once its
- * operator version does; rejects with CrdRequirementError when it does not. `protect` is the env's:
+ * read it) and its CRDs are new enough, with CrdRequirementError. The operator version comes from
+ * the cluster stack's annotation on kube-system; only where that is absent (a mirror's other chart
+ * version) is the live Prometheus CRD read, through the stack's provider. `protect` is the env's:
  * the component is the env's like everything else it registers (the read itself the engine never protects).
  */
 export async function verifyPrometheusOperatorCrds(
@@ -109,8 +110,14 @@ export async function verifyPrometheusOperatorCrds(
 ): Promise<void> {
     const missing = clusterStackProblem(kubeSystem, args);
     if (missing) throw new ClusterStackMissingError(missing);
+    const marked = kubeSystem?.annotations?.[CRDS_OPERATOR_VERSION_ANNOTATION];
+    if (marked !== undefined) {
+        const problem = crdRequirementProblem(marked, args);
+        if (problem) throw new CrdRequirementError(problem);
+        return;
+    }
     const requirement = new PrometheusOperatorCrdRequirement(name, args, { providers: { kubernetes: provider }, protect });
     const metadata = await settled(requirement.crd.metadata);
     const problem = crdRequirementProblem(metadata?.annotations?.[OPERATOR_VERSION_ANNOTATION], args, metadata !== undefined);
-    if (problem) throw new CrdRequirementError(problem, requirement.crd);
+    if (problem) throw new CrdRequirementError(problem);
 }

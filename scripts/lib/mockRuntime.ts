@@ -10,7 +10,7 @@
  * engine's unknown marker. engineView.ts turns either run into what the engine hands to policies.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_STACK_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
+import { CLUSTER_STACK_ANNOTATION, CRDS_OPERATOR_VERSION_ANNOTATION, OPERATOR_VERSION_ANNOTATION } from "../../components/cluster/operatorCrds";
 import { CRD, HELM_RELEASE, NAMESPACE, RANDOM_BYTES, RANDOM_PASSWORD, STACK } from "../../components/resourceTypes";
 import { prometheusOperator } from "../../components/versions";
 import { LoadedStack } from "./stackFile";
@@ -117,9 +117,13 @@ export function operatorCrd(name: string, operatorVersion: string | undefined): 
     return { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name, annotations } };
 }
 
-/** The kube-system Namespace of a cluster whose UID is `uid`, marked by cluster stack `clusterStack` (none: no cluster stack ran). */
-export function kubeSystemNamespace(uid: string, clusterStack: string | null = "cluster"): Record<string, unknown> {
-    const annotations = clusterStack === null ? {} : { annotations: { [CLUSTER_STACK_ANNOTATION]: clusterStack } };
+/**
+ * The kube-system Namespace of a cluster whose UID is `uid`, marked by cluster stack `clusterStack`
+ * (null: no cluster stack ran) as having applied the CRDs of `crdsOperatorVersion` (null: not said).
+ */
+export function kubeSystemNamespace(uid: string, clusterStack: string | null = "cluster", crdsOperatorVersion: string | null = prometheusOperator.version): Record<string, unknown> {
+    const version = crdsOperatorVersion === null ? {} : { [CRDS_OPERATOR_VERSION_ANNOTATION]: crdsOperatorVersion };
+    const annotations = clusterStack === null ? {} : { annotations: { [CLUSTER_STACK_ANNOTATION]: clusterStack, ...version } };
     return { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid, ...annotations } };
 }
 

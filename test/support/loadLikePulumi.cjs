@@ -37,7 +37,7 @@ const pulumi = require("@pulumi/pulumi");
 // cluster` (which marks kube-system): its Prometheus CRD at the operator version an env requires (read through ts-node like index.ts).
 const pinned = JSON.parse(stack.config[`${stack.project}:cluster`] ?? "{}").kubeSystemUid ?? "offline-no-cluster";
 const { prometheusOperator } = require(path.join(root, "components", "versions.ts"));
-const { CLUSTER_STACK_ANNOTATION, OPERATOR_VERSION_ANNOTATION } = require(path.join(root, "components", "cluster", "operatorCrds.ts"));
+const { CLUSTER_STACK_ANNOTATION, CRDS_OPERATOR_VERSION_ANNOTATION, OPERATOR_VERSION_ANNOTATION } = require(path.join(root, "components", "cluster", "operatorCrds.ts"));
 let resources = 0;
 pulumi.runtime
     .setMocks(
@@ -45,7 +45,7 @@ pulumi.runtime
             newResource(args) {
                 resources++;
                 if (args.id === "kube-system")
-                    return { id: args.id, state: { metadata: { name: "kube-system", uid: pinned, annotations: { [CLUSTER_STACK_ANNOTATION]: "cluster" } } } };
+                    return { id: args.id, state: { metadata: { name: "kube-system", uid: pinned, annotations: { [CLUSTER_STACK_ANNOTATION]: "cluster", [CRDS_OPERATOR_VERSION_ANNOTATION]: prometheusOperator.version } } } };
                 if (args.id) {
                     const annotations = { [OPERATOR_VERSION_ANNOTATION]: prometheusOperator.version };
                     return { id: args.id, state: { ...args.inputs, metadata: { name: args.id, annotations } } };
