@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigError } from "../components/config/reader";
-import { CRD, HELM_RELEASE, KUBERNETES_PROVIDER, NAMESPACE } from "../components/resourceTypes";
+import { HELM_RELEASE, KUBERNETES_PROVIDER, NAMESPACE } from "../components/resourceTypes";
 import { ProgramFailure, ProgramRun, isSecretValue, kubeSystemNamespace, liveKey, runProgram } from "../scripts/lib/mockRuntime";
 import { SECRET_MARKER } from "../scripts/lib/planWriter";
 import { LoadedStack, loadStack } from "../scripts/lib/stackFile";
@@ -101,9 +101,16 @@ describe("the cluster's identity", () => {
     it("a pinned stack on its own cluster: the read passes, nothing is said", async () => {
         const { run } = await runLoaded(stackFromConfig({ ...MINIMAL_CONFIG, cluster: { context: "lab-admin@lab", kubeSystemUid: PIN } }));
         expect(run.resources.filter((r) => r.read).map((r) => [r.type, r.name, (r.inputs as any).metadata])).toEqual([
-            [NAMESPACE, "kube-system-dev", { name: "kube-system", uid: PIN, annotations: { "platform.mlops/cluster-stack": "cluster" } }],
-            // Then the env's check of the cluster's prometheus-operator CRDs (test/crds.test.ts).
-            [CRD, "crds-dev-prometheuses", { name: "prometheuses.monitoring.coreos.com", annotations: { "operator.prometheus.io/version": "0.93.1" } }],
+            [
+                NAMESPACE,
+                "kube-system-dev",
+                {
+                    name: "kube-system",
+                    uid: PIN,
+                    // The cluster stack's mark, with the CRDs' version the env checks (test/crds.test.ts): no CRD is read.
+                    annotations: { "platform.mlops/cluster-stack": "cluster", "platform.mlops/prometheus-operator-crds": "0.93.1" },
+                },
+            ],
         ]);
         expect(run.warnings).toEqual([]);
         expect(run.outputs.env).toBe("dev");

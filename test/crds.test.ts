@@ -72,7 +72,8 @@ describe("the cluster stack", () => {
         expect(mark.inputs).toEqual({
             apiVersion: "v1",
             kind: "Namespace",
-            metadata: { name: "kube-system", annotations: { "platform.mlops/cluster-stack": "cluster" } },
+            // Who installed the CRDs, and their operator version, which every env checks instead of reading a CRD.
+            metadata: { name: "kube-system", annotations: { "platform.mlops/cluster-stack": "cluster", "platform.mlops/prometheus-operator-crds": "0.93.1" } },
         });
         expect(cluster.run.resources.find((r) => r.name === "kube-system-cluster-stack")!.dependencies).toEqual([
             // dependsOn a component waits for what it holds: the chart, and so every CRD it renders.
@@ -149,13 +150,11 @@ describe("the cluster stack", () => {
 describe("env stacks install no CRD", () => {
     const runs = useBothStacks();
 
-    it.each(["dev", "prod"] as const)("%s: its only CRD resource is a read; every release skips CRDs; kube-prometheus-stack leaves them out", (env) => {
+    it.each(["dev", "prod"] as const)("%s: it has no CRD resource, not even a read; every release skips CRDs; kube-prometheus-stack leaves them out", (env) => {
         const { plan, run } = runs[env];
-        expect(plan.resources.filter((r) => r.type === CRD)).toEqual([]);
-        expect(run.resources.filter((r) => r.type === CRD).map((r) => [r.name, r.read, r.parent?.split("::").pop()])).toEqual([
-            [`crds-${env}-prometheuses`, true, `crds-${env}`],
-        ]);
-        expect(plan.reads.filter((r) => r.type === CRD).map((r) => r.object)).toEqual([operatorCrd(PROMETHEUS_CRD, "0.93.1")]);
+        // The CRDs' version comes from the cluster stack's annotation on kube-system, which the identity check reads.
+        expect(run.resources.filter((r) => r.type === CRD)).toEqual([]);
+        expect(plan.reads.map((r) => [r.type, r.name])).toEqual([[NAMESPACE, `kube-system-${env}`]]);
         expect(plan.resources.filter((r) => r.type === HELM_RELEASE).map((r) => [r.name, (r.inputs as { skipCrds?: boolean }).skipCrds])).toEqual([
             [`nfs-${env}`, true],
             [`airflow-${env}-release`, true],
@@ -167,18 +166,37 @@ describe("env stacks install no CRD", () => {
         expect(plan.releases.filter((r) => r.resource === "helm.v4.Chart").map((r) => r.chart)).toEqual(["promtail"]);
     });
 
-    it.each(["dev", "prod"] as const)("%s: destroying it leaves the CRDs: its read is external, and the policy pack passes it unprotected", async (env) => {
-        const { deployed } = await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }));
-        const read = deployed.filter((r) => r.type === CRD);
-        expect(read.map((r) => [r.name, r.protect, r.props])).toEqual([[`crds-${env}-prometheuses`, false, operatorCrd(PROMETHEUS_CRD, "0.93.1")]]);
-        expect(evaluate(deployed)).toEqual([]);
-    });
+    it.each(["dev", "prod"] as const)(
+        "%s: where the CRD is read (no version on kube-system), the read is external and the policy pack passes it unprotected",
+        async (env) => {
+            const live = {
+                [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(
+                    pinnedKubeSystemUid(loadStack(ROOT, env, { placeholderSecrets: true })) ?? MOCK_KUBE_SYSTEM_UID,
+                    "cluster",
+                    null,
+                ),
+            };
+            const { deployed } = await engineViews(loadStack(ROOT, env, { placeholderSecrets: true }), live);
+            const read = deployed.filter((r) => r.type === CRD);
+            expect(read.map((r) => [r.name, r.protect, r.props])).toEqual([[`crds-${env}-prometheuses`, false, operatorCrd(PROMETHEUS_CRD, "0.93.1")]]);
+            expect(evaluate(deployed)).toEqual([]);
+        },
+    );
 
     it("a CRD an env registered itself is no read: in prod it must be protected like everything else", async () => {
         const { deployed } = await engineViews(loadStack(ROOT, "prod", { placeholderSecrets: true }));
         const platform = deployed.find((r) => r.type === "mlops:platform:Platform")!;
-        const read = deployed.find((r) => r.type === CRD)!;
-        const own = { ...read, name: "own-crd", urn: `${platform.urn}$${CRD}::own-crd`, parent: platform.urn };
+        const own = {
+            urn: `${platform.urn}$${CRD}::own-crd`,
+            type: CRD,
+            name: "own-crd",
+            custom: true,
+            parent: platform.urn,
+            provider: platform.urn.replace("mlops:platform:Platform::mlops-prod", `${KUBERNETES_PROVIDER}::k8s-prod`),
+            protect: false,
+            props: operatorCrd(PROMETHEUS_CRD, "0.93.1"),
+            dependencies: [],
+        };
         expect(evaluate([...deployed, own])).toEqual([
             {
                 policy: "protected-env-volumes-retained",
@@ -199,7 +217,10 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
 
     async function failure(crd: Record<string, unknown> | null, preview: boolean): Promise<ProgramFailure> {
         const loaded = loadStack(ROOT, "dev", { placeholderSecrets: true });
-        const outcome = await runLoaded(loaded, { preview, live: { [liveKey(CRD, PROMETHEUS_CRD)]: crd } }).then(
+        // kube-system without the CRDs' version (a mirror's other chart version): the env reads the CRD itself.
+        const kubeSystem = kubeSystemNamespace(pinnedKubeSystemUid(loaded) ?? MOCK_KUBE_SYSTEM_UID, "cluster", null);
+        const live = { [liveKey(CRD, PROMETHEUS_CRD)]: crd, [liveKey(NAMESPACE, "kube-system")]: kubeSystem };
+        const outcome = await runLoaded(loaded, { preview, live }).then(
             () => undefined,
             (e: unknown) => e,
         );
@@ -219,7 +240,7 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
         ])("%s: the exact error, against the read, and nothing of the env registered", async (_what, crd, message) => {
             const f = await failure(crd, preview);
             expect(f.message).toBe(message);
-            expect((f.cause as pulumi.ResourceError).resource).toBeDefined();
+            expect(pulumi.RunError.isInstance(f.cause)).toBe(true);
             expect(f.resources.map((r) => `${r.type} ${r.name}`)).toEqual([...BEFORE_CHECK, READ]);
         });
 
@@ -249,14 +270,43 @@ describe("an env stops before any change unless the cluster's CRDs are new enoug
 
         it("newer CRDs do", async () => {
             const loaded = loadStack(ROOT, "dev", { placeholderSecrets: true });
-            const { run } = await runLoaded(loaded, { preview, live: { [liveKey(CRD, PROMETHEUS_CRD)]: operatorCrd(PROMETHEUS_CRD, "0.94.0") } });
+            const kubeSystem = kubeSystemNamespace(pinnedKubeSystemUid(loaded) ?? MOCK_KUBE_SYSTEM_UID, "cluster", null);
+            const live = { [liveKey(CRD, PROMETHEUS_CRD)]: operatorCrd(PROMETHEUS_CRD, "0.94.0"), [liveKey(NAMESPACE, "kube-system")]: kubeSystem };
+            const { run } = await runLoaded(loaded, { preview, live });
+            expect(run.resources.filter((r) => r.type === CRD).map((r) => r.name)).toEqual(["crds-dev-prometheuses"]);
             expect(run.resources.length).toBeGreaterThan(50);
         });
     });
 
-    it("in order: provider, cluster identity, CRD version, and only then the Platform", async () => {
+    it("in order: provider, cluster identity and the CRDs' version (one read of kube-system), and only then the Platform", async () => {
         const { run } = await runStack("dev");
-        expect(run.resources.slice(0, 5).map((r) => `${r.type} ${r.name}`)).toEqual([...BEFORE_CHECK, READ, "mlops:platform:Platform mlops-dev"]);
+        expect(run.resources.slice(0, 3).map((r) => `${r.type} ${r.name}`)).toEqual([...BEFORE_CHECK.slice(0, 2), "mlops:platform:Platform mlops-dev"]);
+    });
+
+    describe.each([
+        ["a first preview", true],
+        ["an up", false],
+    ])("with the version on kube-system, in %s", (_label, preview) => {
+        const marked = (version: string) => ({
+            [liveKey(NAMESPACE, "kube-system")]: kubeSystemNamespace(MOCK_KUBE_SYSTEM_UID, "cluster", version),
+        });
+
+        it("older CRDs: the same one-line error, no CRD read, nothing of the env registered", async () => {
+            const f = await runLoaded(loadStack(ROOT, "dev", { placeholderSecrets: true }), { preview, live: marked("0.92.0") }).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            if (!(f instanceof ProgramFailure)) throw new Error(`expected the program to fail, got ${String(f)}`);
+            expect(f.message).toBe(tooOld("is at operator version 0.92.0"));
+            expect(pulumi.RunError.isInstance(f.cause)).toBe(true);
+            expect(f.resources.map((r) => `${r.type} ${r.name}`)).toEqual(BEFORE_CHECK.slice(0, 2));
+        });
+
+        it("newer CRDs do, without reading a CRD", async () => {
+            const { run } = await runLoaded(loadStack(ROOT, "dev", { placeholderSecrets: true }), { preview, live: marked("0.94.0") });
+            expect(run.resources.filter((r) => r.type === CRD)).toEqual([]);
+            expect(run.resources.length).toBeGreaterThan(50);
+        });
     });
 });
 

@@ -43,7 +43,10 @@ export class ClusterShared extends pulumi.ComponentResource {
         // Server-side applied: the stack owns these annotations of kube-system and nothing else of it.
         // Written once the CRDs are, so an env that finds them finds the CRDs, at that operator version.
         const operatorVersion = crds.outputs.operatorVersion;
-        const annotations = { [CLUSTER_STACK_ANNOTATION]: args.config.stack, ...(operatorVersion ? { [CRDS_OPERATOR_VERSION_ANNOTATION]: operatorVersion } : {}) };
+        const annotations = {
+            [CLUSTER_STACK_ANNOTATION]: args.config.stack,
+            ...(operatorVersion ? { [CRDS_OPERATOR_VERSION_ANNOTATION]: operatorVersion } : {}),
+        };
         new k8s.core.v1.NamespacePatch(
             "kube-system-cluster-stack",
             { metadata: { name: SYSTEM_NAMESPACE, annotations } },

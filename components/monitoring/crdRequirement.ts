@@ -20,7 +20,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LiveMetadata, settled } from "../cluster";
-import { CLUSTER_STACK_ANNOTATION, CRDS_FIX_COMMAND, CRDS_OPERATOR_VERSION_ANNOTATION, CRD_REQUIREMENT_TYPE, OPERATOR_VERSION_ANNOTATION, PROMETHEUS_CRD } from "../cluster/operatorCrds";
+import {
+    CLUSTER_STACK_ANNOTATION,
+    CRDS_FIX_COMMAND,
+    CRDS_OPERATOR_VERSION_ANNOTATION,
+    CRD_REQUIREMENT_TYPE,
+    OPERATOR_VERSION_ANNOTATION,
+    PROMETHEUS_CRD,
+} from "../cluster/operatorCrds";
 import { SYSTEM_NAMESPACE } from "../naming";
 import { isAtLeast, parseVersion } from "../semver";
 

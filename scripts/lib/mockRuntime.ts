@@ -121,7 +121,11 @@ export function operatorCrd(name: string, operatorVersion: string | undefined): 
  * The kube-system Namespace of a cluster whose UID is `uid`, marked by cluster stack `clusterStack`
  * (null: no cluster stack ran) as having applied the CRDs of `crdsOperatorVersion` (null: not said).
  */
-export function kubeSystemNamespace(uid: string, clusterStack: string | null = "cluster", crdsOperatorVersion: string | null = prometheusOperator.version): Record<string, unknown> {
+export function kubeSystemNamespace(
+    uid: string,
+    clusterStack: string | null = "cluster",
+    crdsOperatorVersion: string | null = prometheusOperator.version,
+): Record<string, unknown> {
     const version = crdsOperatorVersion === null ? {} : { [CRDS_OPERATOR_VERSION_ANNOTATION]: crdsOperatorVersion };
     const annotations = clusterStack === null ? {} : { annotations: { [CLUSTER_STACK_ANNOTATION]: clusterStack, ...version } };
     return { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid, ...annotations } };
@@ -216,7 +220,12 @@ function aliasUrns(req: Req, stack: LoadedStack): string[] {
         const { urn, spec = {} } = alias.toObject();
         if (urn) return urn;
         const parent = spec.noparent ? "" : spec.parenturn || req.getParent();
-        return engineUrn({ stack: spec.stack || stack.stack, project: spec.project || stack.project }, parent, spec.type || req.getType(), spec.name || req.getName());
+        return engineUrn(
+            { stack: spec.stack || stack.stack, project: spec.project || stack.project },
+            parent,
+            spec.type || req.getType(),
+            spec.name || req.getName(),
+        );
     });
 }
 
