@@ -133,9 +133,9 @@ describe("protection", () => {
     it("protects every prod resource and keeps prod namespaces and the FastAPI log claim on delete", () => {
         const prod = runs.prod.plan.resources;
         expect(prod.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
-        // Its reads are no resources of prod's (a read is never protected, nor deleted): the cluster's
-        // kube-system Namespace and Prometheus CRD.
-        expect(runs.prod.plan.reads.map((r) => r.name)).toEqual(["kube-system-prod", "crds-prod-prometheuses"]);
+        // Its one read is no resource of prod's (a read is never protected, nor deleted): the cluster's
+        // kube-system Namespace, which also carries the CRDs' version.
+        expect(runs.prod.plan.reads.map((r) => r.name)).toEqual(["kube-system-prod"]);
         expect(prod.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([
             "storage-prod",
             "monitoring-prod",

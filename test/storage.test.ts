@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { localPathConfigJson } from "../components/storage/localPath";
 import { MINIMAL_CONFIG, StackRun, resourcesOfType, runLoaded, stackFromConfig, valuesOf, useBothStacks } from "./support/harness";
-import { CLUSTER_ROLE, CONFIG_MAP, CRD, DEPLOYMENT, NAMESPACE, STORAGE_CLASS } from "../components/resourceTypes";
+import { CLUSTER_ROLE, CONFIG_MAP, DEPLOYMENT, NAMESPACE, STORAGE_CLASS } from "../components/resourceTypes";
 
 const runs: Record<string, StackRun> = useBothStacks();
 
@@ -73,7 +73,6 @@ describe("local-path adoption", () => {
         expect(resourcesOfType(plan, STORAGE_CLASS)).toEqual([]);
         expect(plan.reads.map((r) => [r.type, r.name])).toEqual([
             [NAMESPACE, "kube-system-dev"],
-            [CRD, "crds-dev-prometheuses"],
             [STORAGE_CLASS, "local-path-dev-existing"],
         ]);
         expect(valuesOf(plan, "monitoring-dev").prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("local-path");
