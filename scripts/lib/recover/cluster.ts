@@ -5,11 +5,11 @@
  * is removed afterwards. Any doubt (no kubectl, cluster unreachable, an unknown resource type)
  * stops recovery before anything is changed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { RecoverError } from "./errors";
+import { readStackFile } from "./stackFile";
 import { KubeObject } from "./identity";
 import { Runner, commandLine, configSecret, firstLines } from "./pulumiCli";
 
@@ -22,13 +22,7 @@ export interface ClusterSettings {
 
 /** The cluster a stack manages, from its Pulumi.<stack>.yaml. */
 export function clusterSettings(root: string, project: string, stack: string): ClusterSettings {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    let doc: { config?: Record<string, unknown> };
-    try {
-        doc = (yaml.load(readFileSync(file, "utf8")) ?? {}) as typeof doc;
-    } catch (err) {
-        throw new RecoverError(`cannot read ${file}: ${(err as Error).message}`);
-    }
+    const { file, doc } = readStackFile(root, stack);
     const cluster = doc.config?.[`${project}:cluster`] as { context?: unknown } | undefined;
     const context = typeof cluster === "object" && cluster !== null ? cluster.context : undefined;
     if (typeof context !== "string" || context.trim() === "") throw new RecoverError(`${file} has no ${project}:cluster.context`);

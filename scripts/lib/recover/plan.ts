@@ -8,10 +8,8 @@
  * be left in neither the state nor the pending list. Nothing here runs a program: the checks of
  * the cluster and the commands are built here and run elsewhere.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { RecoverError } from "./errors";
+import { readStackFile } from "./stackFile";
 import { PendingOperation, StateResource, parseExportedState } from "./exportedState";
 import { KubeObject, Refusal, kubeObjectOf, urnName } from "./identity";
 import { existenceCommand } from "./cluster";
@@ -372,13 +370,7 @@ export function verifyRecovered(plan: RecoveryPlan, exportText: string, source: 
 
 /** The env and protect setting of a stack, from its Pulumi.<stack>.yaml. */
 export function stackSettings(root: string, project: string, stack: string): { env: string; protect: boolean } {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    let doc: { config?: Record<string, unknown> };
-    try {
-        doc = (yaml.load(readFileSync(file, "utf8")) ?? {}) as typeof doc;
-    } catch (err) {
-        throw new RecoverError(`cannot read ${file}: ${(err as Error).message}`);
-    }
+    const { file, doc } = readStackFile(root, stack);
     // A stack is its env: a stack file may leave the env key out, and where it keeps it, it says the stack's name.
     const env = doc.config?.[`${project}:env`] ?? stack;
     if (typeof env !== "string" || !/^[a-z][a-z0-9]*$/.test(env)) throw new RecoverError(`${file} has no ${project}:env`);
