@@ -13,17 +13,8 @@ export const ENGINE_FIXTURES = path.join(ROOT, "test", "fixtures", "engine");
 
 export type EnginePhase = "first" | "deployed";
 
-/** A resource as @pulumi/policy handed it to a stack policy under the engine. */
-export interface EngineResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly parent?: string;
-    readonly provider?: string;
-    readonly protect: boolean;
-    readonly dependencies: readonly string[];
-    readonly props: Record<string, unknown>;
-}
+/** A resource as @pulumi/policy handed it to a stack policy under the engine: the view's fields but `custom`, which the policy API does not show. */
+export type EngineResource = Omit<ViewResource, "custom">;
 
 export interface EnginePreview {
     readonly stack: string;
