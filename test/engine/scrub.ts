@@ -20,13 +20,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { CHART_SOURCE_ANNOTATION } from "../../components/chartSources";
 import { HELM_RELEASE } from "../../components/resourceTypes";
 import { charts } from "../../components/versions";
+import { computedOutputPaths } from "../../policy/computedOutputs";
 import { UNKNOWN_MARKERS } from "../../policy/pack";
 
 export const SCRUBBED_SECRET = "[secret]";
 export const SCRUBBED_PATH = "<local path>";
-
-/** Properties of random resources that hold generated material. */
-const GENERATED = ["result", "bcryptHash", "base64", "hex", "b64Std", "b64Url", "dec"];
 
 interface CapturedResource {
     urn: string;
@@ -72,10 +70,13 @@ export function configSecrets(config: Record<string, { value?: string; objectVal
 
 /** Generated material in the captured resources (known once created). */
 export function generatedSecrets(resources: readonly { type: string; props: Record<string, unknown> }[]): string[] {
-    return resources
-        .filter((r) => r.type.startsWith("random:index/"))
-        .flatMap((r) => GENERATED.map((k) => r.props[k]))
-        .filter((v): v is string => typeof v === "string" && !UNKNOWN_MARKERS.has(v));
+    return (
+        resources
+            .filter((r) => r.type.startsWith("random:index/"))
+            // What the random provider computes is the generated material (policy/computedOutputs.ts).
+            .flatMap((r) => computedOutputPaths(r.type).map((k) => r.props[k]))
+            .filter((v): v is string => typeof v === "string" && !UNKNOWN_MARKERS.has(v))
+    );
 }
 
 /** A copy of `value` with every string that holds a secret replaced and machine paths neutralised. */
